@@ -1,0 +1,209 @@
+import { DomainError } from '../domain/errors';
+import type { ApprovalStatus, ProductSummary, ProductView, SellerKind, SellerView, StockView } from '../domain/catalog';
+import { toSafeInt, type Db } from '../db/connection';
+import { pgCode } from '../db/transaction';
+import { execute, query } from '../db/transaction';
+
+/*
+ * Catalog writes are single atomic statements with nothing durable to orchestrate, so the API
+ * calls them directly rather than through a workflow; money and stock reservations never are.
+ */
+
+interface SellerRow {
+  id: string;
+  name: string;
+  kind: SellerKind;
+  approval_status: ApprovalStatus;
+  approved_at: Date | null;
+  suspended_at: Date | null;
+  created_at: Date;
+}
+
+interface ProductRow {
+  id: string;
+  seller_id: string;
+  sku: string;
+  name: string;
+  category: string | null;
+  price_minor: string;
+  currency: string;
+  stock_on_hand: number;
+  reserved: number;
+  created_at: Date;
+}
+
+function toSellerView(row: SellerRow): SellerView {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    approvalStatus: row.approval_status,
+    approvedAt: row.approved_at?.toISOString() ?? null,
+    suspendedAt: row.suspended_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function toProductView(row: ProductRow): ProductView {
+  return {
+    id: row.id,
+    sellerId: row.seller_id,
+    sku: row.sku,
+    name: row.name,
+    category: row.category,
+    priceMinor: toSafeInt(row.price_minor),
+    currency: row.currency,
+    stockOnHand: row.stock_on_hand,
+    reserved: row.reserved,
+    available: row.stock_on_hand - row.reserved,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** createSeller inserts a `pending` seller, or returns the one with this ID (a retry). */
+export async function createSeller(db: Db, input: { id: string; name: string; kind: SellerKind }): Promise<SellerView> {
+  await execute(db, 'INSERT INTO sellers (id, name, kind) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [
+    input.id,
+    input.name,
+    input.kind,
+  ]);
+  return (await findSeller(db, input.id))!;
+}
+
+/** findSeller reads one seller by ID, or undefined. */
+export async function findSeller(db: Db, sellerId: string): Promise<SellerView | undefined> {
+  const rows = await query<SellerRow>(db, 'SELECT * FROM sellers WHERE id = $1', [sellerId]);
+  return rows[0] ? toSellerView(rows[0]) : undefined;
+}
+
+/**
+ * setSellerApproval approves or suspends a seller, stamping `approvedAt` / `suspendedAt`.
+ * @throws DomainError `not_found` (404).
+ */
+export async function setSellerApproval(db: Db, input: { sellerId: string; status: 'approved' | 'suspended' }): Promise<SellerView> {
+  const column = input.status === 'approved' ? 'approved_at' : 'suspended_at';
+  const rows = await execute<SellerRow>(
+    db,
+    `UPDATE sellers SET approval_status = $2, ${column} = now(), updated_at = now() WHERE id = $1 RETURNING *`,
+    [input.sellerId, input.status],
+  );
+  if (!rows[0]) throw new DomainError('not_found', `Seller ${input.sellerId} does not exist`);
+  return toSellerView(rows[0]);
+}
+
+/** CreateProductInput is a new product with its initial stock. */
+export interface CreateProductInput {
+  id: string;
+  sellerId: string;
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  stock: number;
+  category?: string;
+}
+
+/**
+ * createProduct inserts a product and its `initial` stock movement in one statement.
+ * @throws DomainError `sku_taken` (409) when the seller already has this SKU,
+ *   `validation_failed` (422) when the seller does not exist.
+ */
+export async function createProduct(db: Db, input: CreateProductInput): Promise<ProductView> {
+  const existing = await findProduct(db, input.id, { visibleOnly: false });
+  if (existing) return existing;
+  try {
+    await execute(
+      db,
+      `WITH p AS (
+         INSERT INTO products (id, seller_id, sku, name, category, price_minor, currency, stock_on_hand)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, stock_on_hand)
+       INSERT INTO stock_movements (product_id, reason, on_hand_delta, reserved_delta)
+       SELECT id, 'initial', stock_on_hand, 0 FROM p WHERE stock_on_hand > 0`,
+      [input.id, input.sellerId, input.sku, input.name, input.category ?? null, input.priceMinor, input.currency, input.stock],
+    );
+  } catch (err) {
+    if (pgCode(err) === '23505') throw new DomainError('sku_taken', `SKU ${input.sku} is already taken by this seller`);
+    if (pgCode(err) === '23503') {
+      throw new DomainError('validation_failed', 'The seller does not exist', {
+        errors: [{ path: 'sellerId', message: 'unknown seller' }],
+      });
+    }
+    throw err;
+  }
+  return (await findProduct(db, input.id, { visibleOnly: false }))!;
+}
+
+/**
+ * findProduct reads one product. With `visibleOnly` the SQL itself hides products of
+ * sellers that are not approved (SPEC.md §2), so they read as absent.
+ */
+export async function findProduct(db: Db, productId: string, options: { visibleOnly: boolean }): Promise<ProductView | undefined> {
+  const rows = await query<ProductRow>(
+    db,
+    `SELECT p.* FROM products p JOIN sellers s ON s.id = p.seller_id
+     WHERE p.id = $1 AND ($2::boolean IS FALSE OR s.approval_status = 'approved')`,
+    [productId, options.visibleOnly],
+  );
+  return rows[0] ? toProductView(rows[0]) : undefined;
+}
+
+/** findVisibleProductIds returns which of `productIds` exist and belong to approved sellers. */
+export async function findVisibleProductIds(db: Db, productIds: string[]): Promise<Set<string>> {
+  const rows = await query<{ id: string }>(
+    db,
+    `SELECT p.id FROM products p JOIN sellers s ON s.id = p.seller_id
+     WHERE p.id = ANY($1::uuid[]) AND s.approval_status = 'approved'`,
+    [productIds],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** SearchProductsInput filters visible products by text and category, one page at a time. */
+export interface SearchProductsInput {
+  q?: string;
+  category?: string;
+  limit: number;
+  after?: { name: string; id: string };
+}
+
+/**
+ * searchProducts lists visible products (approved sellers only, enforced in SQL) whose name or
+ * SKU contains `q` (case-insensitive), ordered by name then id, after the cursor position.
+ */
+export async function searchProducts(db: Db, input: SearchProductsInput): Promise<ProductSummary[]> {
+  const pattern = input.q ? `%${input.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
+  const rows = await query<ProductRow>(
+    db,
+    `SELECT p.* FROM products p JOIN sellers s ON s.id = p.seller_id
+     WHERE s.approval_status = 'approved'
+       AND ($1::text IS NULL OR p.name ILIKE $1 OR p.sku ILIKE $1)
+       AND ($2::text IS NULL OR p.category = $2)
+       AND ($3::text IS NULL OR (p.name, p.id) > ($3::text, $4::uuid))
+     ORDER BY p.name, p.id LIMIT $5`,
+    [pattern, input.category ?? null, input.after?.name ?? null, input.after?.id ?? null, input.limit],
+  );
+  return rows.map((row) => {
+    const { id, sku, name, priceMinor, currency, available, category } = toProductView(row);
+    return { id, sku, name, priceMinor, currency, available, category };
+  });
+}
+
+/**
+ * restock adds `quantity` to stock on hand and writes a `restock` movement, atomically.
+ * @throws DomainError `not_found` (404).
+ */
+export async function restock(db: Db, input: { productId: string; quantity: number }): Promise<StockView> {
+  const rows = await execute<{ stock_on_hand: number; reserved: number }>(
+    db,
+    `WITH p AS (
+       UPDATE products SET stock_on_hand = stock_on_hand + $2, updated_at = now() WHERE id = $1
+       RETURNING id, stock_on_hand, reserved),
+     m AS (INSERT INTO stock_movements (product_id, reason, on_hand_delta, reserved_delta)
+           SELECT id, 'restock', $2, 0 FROM p)
+     SELECT stock_on_hand, reserved FROM p`,
+    [input.productId, input.quantity],
+  );
+  const row = rows[0];
+  if (!row) throw new DomainError('not_found', `Product ${input.productId} does not exist`);
+  return { stockOnHand: row.stock_on_hand, reserved: row.reserved, available: row.stock_on_hand - row.reserved };
+}

@@ -1,0 +1,78 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { httpRequestDuration, inFlightOperations, metricsRegistry } from '../lib/metrics';
+import { accountRoutes } from './accounts';
+import { cartRoutes } from './cart';
+import { catalogRoutes } from './catalog';
+import { bearerAuth } from './middleware/auth';
+import { problemResponse, toProblem } from './middleware/errors';
+import { idempotency } from './middleware/idempotency';
+import { orderRoutes } from './orders';
+import { newRouter, type ApiDeps } from './router';
+
+/** BODY_LIMIT_BYTES is the largest request body accepted (SPEC.md §1: 64 KiB → 413). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * createApp assembles the Hono app: request IDs, metrics, problem+json errors, then under
+ * `/v1` the body limit, bearer auth and the Idempotency-Key contract, and one router per
+ * resource. `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/docs` sit outside `/v1`.
+ */
+export function createApp(deps: ApiDeps) {
+  const app = newRouter();
+  app.use('*', requestId({ headerName: 'x-request-id' }));
+  app.use('*', async function observe(c, next) {
+    inFlightOperations.inc();
+    const stopTimer = httpRequestDuration.startTimer();
+    try {
+      await next();
+    } finally {
+      inFlightOperations.dec();
+      stopTimer({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) });
+    }
+  });
+  app.onError((err, c) => toProblem(err, c, deps.logger));
+  app.notFound(() => problemResponse('not_found', 'No such route'));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => readiness(c, deps));
+  app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: () => problemResponse('payload_too_large', `The body is larger than ${BODY_LIMIT_BYTES} bytes`),
+    }),
+  );
+  app.use('/v1/*', bearerAuth({ secret: deps.config.jwtSecret }));
+  app.use(
+    '/v1/*',
+    idempotency({ db: deps.db, keyTtlMs: deps.config.idempotencyKeyTtlMs, waitTimeoutMs: deps.config.idempotencyWaitTimeoutMs }),
+  );
+  app.route('/v1', catalogRoutes(deps));
+  app.route('/v1', cartRoutes(deps));
+  app.route('/v1', orderRoutes(deps));
+  app.route('/v1', accountRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'holdfast', version: '0.1.0', description: 'Race-free stock, booking and money movement. Errors are RFC 9457 problem+json with a stable `code`.' },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}
+
+/** readiness answers 200 when PostgreSQL and Temporal both answer, else 503 (SPEC.md §9). */
+async function readiness(c: Context, deps: ApiDeps): Promise<Response> {
+  const checks = await Promise.allSettled([
+    deps.db.sequelize.query('SELECT 1'),
+    deps.temporal.workflowService.getSystemInfo({}),
+  ]);
+  const [postgres, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unreachable'));
+  if (postgres === 'ok' && temporal === 'ok') return c.json({ status: 'ready', postgres, temporal });
+  return problemResponse('unavailable', 'A dependency is unreachable', { postgres, temporal });
+}

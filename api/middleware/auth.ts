@@ -1,0 +1,70 @@
+import type { MiddlewareHandler } from 'hono';
+import { jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+
+/** Role is what a caller may do (SPEC.md §1): customers shop, staff run the shop, operators sell. */
+export type Role = 'customer' | 'staff' | 'operator';
+
+/** AuthUser is the verified caller: `sub` (uuid), its role, and for operators their seller. */
+export interface AuthUser {
+  sub: string;
+  role: Role;
+  sellerId?: string;
+}
+
+const claimsSchema = z
+  .object({
+    sub: z.uuid(),
+    role: z.enum(['customer', 'staff', 'operator']),
+    sellerId: z.uuid().optional(),
+  })
+  .refine((claims) => claims.role !== 'operator' || claims.sellerId !== undefined, {
+    message: 'operator tokens carry sellerId',
+  });
+
+/**
+ * bearerAuth verifies `Authorization: Bearer <JWT>` (HS256, `secret`) and stores the caller as
+ * `c.var.user`. @throws DomainError `unauthorized` (401) when the token is missing, forged,
+ * expired or its claims are malformed.
+ */
+export function bearerAuth(options: { secret: string }): MiddlewareHandler {
+  const key = new TextEncoder().encode(options.secret);
+  return async function bearerAuthMiddleware(c, next) {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    if (!match) throw new DomainError('unauthorized', 'A bearer token is required');
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(match[1]!, key, { algorithms: ['HS256'] }));
+    } catch {
+      throw new DomainError('unauthorized', 'The bearer token is not valid');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new DomainError('unauthorized', 'The bearer token has malformed claims');
+    c.set('user', claims.data);
+    await next();
+  };
+}
+
+/**
+ * assertRole throws unless the caller has one of `roles`.
+ * @throws DomainError `forbidden` (403).
+ */
+export function assertRole(user: AuthUser, roles: readonly Role[]): void {
+  if (!roles.includes(user.role)) {
+    throw new DomainError('forbidden', `This needs the role ${roles.join(' or ')}`, { role: user.role });
+  }
+}
+
+/** signToken issues an HS256 token for `user`, valid for `ttlSeconds` (default 12 h). */
+export async function signToken(user: AuthUser, secret: string, ttlSeconds = 12 * 3600): Promise<string> {
+  const claims: Record<string, string> = { role: user.role };
+  if (user.sellerId) claims.sellerId = user.sellerId;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user.sub)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(new TextEncoder().encode(secret));
+}

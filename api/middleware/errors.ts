@@ -1,0 +1,54 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import { WorkflowUpdateFailedError, WorkflowFailedError, ServiceError } from '@temporalio/client';
+import { DomainError, ERROR_STATUS, titleFor, domainErrorFromFailure, type ErrorCode, type ProblemExtra } from '../../domain/errors';
+import type { Logger } from '../../lib/logger';
+
+/** PROBLEM_CONTENT_TYPE is the media type of RFC 9457 problem details. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/**
+ * problemResponse renders an RFC 9457 body `{type, title, status, code, detail, ...extra}`
+ * (SPEC.md §1). `type` is a stable URN per code.
+ */
+export function problemResponse(code: ErrorCode, detail: string, extra: ProblemExtra = {}, headers: Record<string, string> = {}): Response {
+  const status = ERROR_STATUS[code];
+  const body = { type: `urn:holdfast:problem:${code}`, title: titleFor(code), status, code, detail, ...extra };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
+  });
+}
+
+/** validationError builds the 422 `validation_failed` error with `errors: [{path, message}]`. */
+export function validationError(error: z.ZodError, prefix: string[] = []): DomainError {
+  const errors = error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  return new DomainError('validation_failed', 'The request is not valid', { errors });
+}
+
+/**
+ * toProblem maps any error a handler throws to a problem response: DomainErrors (also inside
+ * Temporal Update and workflow failures) keep their code; Hono's HTTPExceptions for bad JSON
+ * and oversized bodies become 400 `malformed_json` and 413; Temporal being unreachable becomes
+ * 503 `unavailable`; anything else is a 500 `internal` with no detail (logged, never shown).
+ */
+export function toProblem(err: unknown, c: Context, logger: Logger): Response {
+  const domain = err instanceof DomainError ? err : domainErrorFromFailure(err);
+  if (domain) return problemResponse(domain.code, domain.message, domain.extra);
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return problemResponse('malformed_json', 'The body is not valid JSON');
+    if (err.status === 413) return problemResponse('payload_too_large', 'The body is larger than 64 KiB');
+    if (err.status === 401) return problemResponse('unauthorized', err.message || 'A valid bearer token is required');
+  }
+  if (err instanceof z.ZodError) return problemResponse('validation_failed', 'The request is not valid', validationError(err).extra);
+  if (err instanceof ServiceError || err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError) {
+    logger.error({ err, requestId: c.get('requestId') }, 'temporal call failed');
+    return problemResponse('unavailable', 'The workflow service did not complete the request; retry with the same Idempotency-Key', {}, { 'retry-after': '1' });
+  }
+  logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
+  return problemResponse('internal', 'An internal error occurred');
+}

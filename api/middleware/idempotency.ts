@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { DomainError } from '../../domain/errors';
+import { idempotencyKeySchema } from '../../domain/schemas';
+import type { Db } from '../../db/connection';
+import { execute, query } from '../../db/transaction';
+import type { AuthUser } from './auth';
+
+/** IdempotencyOptions configure the Idempotency-Key contract (SPEC.md §1). */
+export interface IdempotencyOptions {
+  db: Db;
+  /** keyTtlMs is how long a key is honoured (IDEMPOTENCY_KEY_TTL, at least 24 h). */
+  keyTtlMs: number;
+  /** waitTimeoutMs bounds how long a duplicate waits for the first request's outcome. */
+  waitTimeoutMs: number;
+  /** leaseMs is how long a claim stays exclusive before a retry may take it over (a crash). */
+  leaseMs?: number;
+}
+
+interface KeyRow {
+  fingerprint: string;
+  status_code: number | null;
+  response_body: string | null;
+  response_content_type: string | null;
+  lease_expired: boolean;
+}
+
+/** Statuses that are transient and therefore never stored for replay. */
+const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * idempotency implements SPEC.md §1 for POSTs carrying `Idempotency-Key`, scoped to the
+ * caller's `sub`: the first request claims the key and its response (success or refusal) is
+ * stored; the same key with the same method, path and JSON body replays it with
+ * `Idempotent-Replayed: true`; a different request → 422 `idempotency_key_reuse`; a duplicate
+ * arriving while the first runs waits for its outcome (bounded by waitTimeoutMs, then 409
+ * `idempotency_in_progress`). Transient failures (5xx, 429) release the key so a retry runs.
+ */
+export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
+  const leaseMs = options.leaseMs ?? 60_000;
+  return async function idempotencyMiddleware(c, next) {
+    const key = c.req.header('idempotency-key');
+    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (!idempotencyKeySchema.safeParse(key).success) {
+      throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 printable ASCII characters', {
+        errors: [{ path: 'header.Idempotency-Key', message: 'must be 1–255 printable ASCII characters' }],
+      });
+    }
+    const user = c.get('user') as AuthUser;
+    const fingerprint = fingerprintOf(c.req.method, c.req.path, await c.req.text());
+    const deadline = Date.now() + options.waitTimeoutMs;
+    for (let attempt = 0; ; attempt += 1) {
+      if (await claim(options.db, { subject: user.sub, key, fingerprint, ttlMs: options.keyTtlMs, leaseMs })) {
+        await next();
+        await settle(options.db, { subject: user.sub, key }, c.res);
+        return;
+      }
+      const row = await read(options.db, user.sub, key);
+      if (row && row.fingerprint !== fingerprint) {
+        throw new DomainError('idempotency_key_reuse', 'This Idempotency-Key was used for a different request');
+      }
+      if (row && row.status_code !== null) {
+        return new Response(row.response_body, {
+          status: row.status_code,
+          headers: { 'content-type': row.response_content_type ?? 'application/json', 'idempotent-replayed': 'true' },
+        });
+      }
+      if (row?.lease_expired && (await takeOver(options.db, user.sub, key, leaseMs))) {
+        await next();
+        await settle(options.db, { subject: user.sub, key }, c.res);
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new DomainError('idempotency_in_progress', 'The first request with this key has not finished; retry later', {
+          retryAfterSeconds: 1,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 250)));
+    }
+  };
+}
+
+/**
+ * fingerprintOf hashes method, path and the body; a JSON body is canonicalised (keys sorted)
+ * so the same document with other whitespace or key order counts as the same request.
+ */
+export function fingerprintOf(method: string, path: string, body: string): string {
+  let canonical = body;
+  try {
+    canonical = JSON.stringify(sortKeys(JSON.parse(body)));
+  } catch {
+    // Not JSON: hash the raw text.
+  }
+  return createHash('sha256').update(`${method} ${path}\n${canonical}`).digest('hex');
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+async function claim(
+  db: Db,
+  input: { subject: string; key: string; fingerprint: string; ttlMs: number; leaseMs: number },
+): Promise<boolean> {
+  const rows = await execute<{ key: string }>(
+    db,
+    `INSERT INTO idempotency_keys (subject, key, fingerprint, locked_until, expires_at)
+     VALUES ($1, $2, $3, now() + ($4 || ' milliseconds')::interval, now() + ($5 || ' milliseconds')::interval)
+     ON CONFLICT (subject, key) DO UPDATE
+       SET fingerprint = EXCLUDED.fingerprint, status_code = NULL, response_body = NULL,
+           locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
+       WHERE idempotency_keys.expires_at < now()
+     RETURNING key`,
+    [input.subject, input.key, input.fingerprint, String(input.leaseMs), String(input.ttlMs)],
+  );
+  return rows.length === 1;
+}
+
+async function read(db: Db, subject: string, key: string): Promise<KeyRow | undefined> {
+  const rows = await query<KeyRow>(
+    db,
+    `SELECT fingerprint, status_code, response_body, response_content_type, locked_until < now() AS lease_expired
+     FROM idempotency_keys WHERE subject = $1 AND key = $2`,
+    [subject, key],
+  );
+  return rows[0];
+}
+
+async function takeOver(db: Db, subject: string, key: string, leaseMs: number): Promise<boolean> {
+  const rows = await execute<{ key: string }>(
+    db,
+    `UPDATE idempotency_keys SET locked_until = now() + ($3 || ' milliseconds')::interval
+     WHERE subject = $1 AND key = $2 AND status_code IS NULL AND locked_until < now() RETURNING key`,
+    [subject, key, String(leaseMs)],
+  );
+  return rows.length === 1;
+}
+
+async function settle(db: Db, input: { subject: string; key: string }, res: Response): Promise<void> {
+  if (TRANSIENT_STATUSES.has(res.status)) {
+    await execute(db, 'DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND status_code IS NULL', [
+      input.subject,
+      input.key,
+    ]);
+    return;
+  }
+  const body = await res.clone().text();
+  await execute(
+    db,
+    `UPDATE idempotency_keys SET status_code = $3, response_body = $4, response_content_type = $5, locked_until = NULL
+     WHERE subject = $1 AND key = $2`,
+    [input.subject, input.key, res.status, body, res.headers.get('content-type')],
+  );
+}

@@ -1,0 +1,72 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import type { z } from 'zod';
+import type { Config } from '../config';
+import type { Db } from '../db/connection';
+import type { Logger } from '../lib/logger';
+import type { AuthUser } from './middleware/auth';
+import { validationError } from './middleware/errors';
+
+/** ApiDeps are what the HTTP API needs: config, the database, a Temporal client and a logger. */
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+}
+
+/** AppEnv types Hono's context variables: the verified caller and the request ID. */
+export interface AppEnv {
+  Variables: { user: AuthUser; requestId: string };
+}
+
+/**
+ * newRouter returns an OpenAPIHono whose validation failures throw 422 `validation_failed`
+ * with `errors: [{path, message}]` (SPEC.md §1), so every resource file validates the same way.
+ */
+export function newRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error as z.ZodError);
+    },
+  });
+}
+
+/**
+ * jsonBody documents and validates a required JSON request body: `required: true` makes a
+ * missing or non-JSON body fail validation (422) instead of being skipped.
+ */
+export function jsonBody<S extends z.ZodType>(schema: S) {
+  return { required: true as const, content: { 'application/json': { schema } } };
+}
+
+/** responses documents a route's success status and its problem+json errors. */
+export function responses(status: 200 | 201, description = 'Success (JSON)') {
+  return {
+    [status]: { description },
+    default: { description: 'RFC 9457 problem+json with a stable `code` (SPEC.md §1)' },
+  } as const;
+}
+
+/** secured marks a route as needing `Authorization: Bearer <JWT>`. */
+export const secured = [{ bearerAuth: [] }];
+
+/** encodeCursor turns a position into an opaque `cursor` string (base64url JSON). */
+export function encodeCursor(position: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/**
+ * decodeCursor reads a cursor made by encodeCursor, checking it has `keys`.
+ * @throws DomainError `validation_failed` (422) for a cursor that was not ours.
+ */
+export function decodeCursor<K extends string>(cursor: string | undefined, keys: readonly K[]): Record<K, string> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (keys.every((k) => typeof value[k] === 'string')) return value as Record<K, string>;
+  } catch {
+    // fall through
+  }
+  throw validationError({ issues: [{ path: ['cursor'], message: 'not a cursor this API issued' }] } as unknown as z.ZodError);
+}

@@ -1,0 +1,92 @@
+import { msToNumber } from '@temporalio/common';
+import { z } from 'zod';
+
+/**
+ * durationMs parses a Temporal duration string (`15m`, `3s`, `250ms`, SPEC.md §1) into
+ * milliseconds, refusing zero, negatives and garbage.
+ */
+const durationMs = z.string().transform((value, ctx) => {
+  try {
+    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
+    if (Number.isFinite(ms) && ms > 0) return ms;
+  } catch {
+    // fall through to the issue below
+  }
+  ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive duration like 15m, 3s or 250ms` });
+  return z.NEVER;
+});
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  DATABASE_URL: z.url().optional(),
+  TEMPORAL_ADDRESS: z.string().min(3).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('holdfast'),
+  JWT_SECRET: z.string().min(16).default('holdfast-development-secret-change-me'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_MAX: int(1, 200).default(10),
+  DB_LOCK_TIMEOUT: durationMs.default(5_000),
+  DB_STATEMENT_TIMEOUT: durationMs.default(15_000),
+  ORDER_PAYMENT_TTL: durationMs.default(15 * 60_000),
+  IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
+  IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(50),
+});
+
+/**
+ * Config is holdfast's validated configuration. Every field comes from the environment
+ * variable of the same name in SCREAMING_CASE; durations are in milliseconds (`…Ms`).
+ */
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  databaseUrl: string | undefined;
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  jwtSecret: string;
+  logLevel: string;
+  dbPoolMax: number;
+  dbLockTimeoutMs: number;
+  dbStatementTimeoutMs: number;
+  orderPaymentTtlMs: number;
+  idempotencyKeyTtlMs: number;
+  idempotencyWaitTimeoutMs: number;
+  workerMaxConcurrentActivities: number;
+}
+
+/**
+ * loadConfig validates `env` (default: process.env) and returns the Config.
+ * @throws Error naming every bad variable, so a process stops at start-up with a clear message.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && env.JWT_SECRET === undefined) {
+    throw new Error('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    jwtSecret: e.JWT_SECRET,
+    logLevel: e.LOG_LEVEL,
+    dbPoolMax: e.DB_POOL_MAX,
+    dbLockTimeoutMs: e.DB_LOCK_TIMEOUT,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT,
+    orderPaymentTtlMs: e.ORDER_PAYMENT_TTL,
+    idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL,
+    idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
+    workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  };
+}

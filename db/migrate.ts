@@ -1,0 +1,30 @@
+import { Umzug, SequelizeStorage } from 'umzug';
+import type { Sequelize } from 'sequelize';
+import * as m0001 from './migrations/0001_foundation';
+
+/**
+ * MIGRATIONS lists every migration in order. They are imported statically (not globbed) so the
+ * list is the same under tsx, vitest and a bundler.
+ */
+const MIGRATIONS = [{ name: '0001_foundation', module: m0001 }];
+
+/**
+ * migrate applies every pending umzug migration, recording them in `SequelizeMeta`. Run it
+ * from one process (the dev script, the test setup or `npm run migrate` as a deploy step),
+ * never from every replica at once.
+ * @returns the names of the migrations it applied.
+ */
+export async function migrate(sequelize: Sequelize): Promise<string[]> {
+  const umzug = new Umzug({
+    migrations: MIGRATIONS.map(({ name, module }) => ({
+      name,
+      up: module.up,
+      down: module.down,
+    })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize }),
+    logger: undefined,
+  });
+  const applied = await umzug.up();
+  return applied.map((m) => m.name);
+}

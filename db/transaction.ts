@@ -1,0 +1,109 @@
+import { QueryTypes, Transaction } from 'sequelize';
+import { DomainError } from '../domain/errors';
+import { lockWait, txAttempts, txDuration, txFailures } from '../lib/metrics';
+import type { Db } from './connection';
+
+/**
+ * failureReason classifies a transaction error for metrics and retry decisions: the SPEC code
+ * of a DomainError, or the PostgreSQL class of an infrastructure error (SQLSTATE 40P01
+ * deadlock, 40001 serialization, 55P03 lock_timeout, 57014 statement_timeout).
+ */
+export function failureReason(err: unknown): string {
+  if (err instanceof DomainError) return err.code;
+  const code = pgCode(err);
+  switch (code) {
+    case '40P01':
+      return 'deadlock';
+    case '40001':
+      return 'serialization';
+    case '55P03':
+      return 'lock_timeout';
+    case '57014':
+      return 'statement_timeout';
+    case '23505':
+      return 'unique_violation';
+    case '23514':
+      return 'check_violation';
+    default:
+      return 'other';
+  }
+}
+
+/** pgCode returns the SQLSTATE of a pg or Sequelize error, if any. */
+export function pgCode(err: unknown): string | undefined {
+  const e = err as { original?: { code?: string }; parent?: { code?: string }; code?: string };
+  return e?.original?.code ?? e?.parent?.code ?? (typeof e?.code === 'string' ? e.code : undefined);
+}
+
+/**
+ * withTransaction runs `fn` in one READ COMMITTED transaction with `lock_timeout` and
+ * `statement_timeout` set (ARCHITECTURE.md "Rules"), and records attempts, failures by reason
+ * and duration under the name `tx`. Errors propagate unchanged; retrying is the caller's
+ * (the activity retry policy's) job.
+ */
+export async function withTransaction<T>(
+  db: Db,
+  tx: string,
+  fn: (transaction: Transaction) => Promise<T>,
+): Promise<T> {
+  txAttempts.inc({ tx });
+  const stopTimer = txDuration.startTimer({ tx });
+  try {
+    const result = await db.sequelize.transaction(
+      { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
+      async (transaction) => {
+        await db.sequelize.query(
+          `SET LOCAL lock_timeout = ${Math.trunc(db.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.trunc(db.statementTimeoutMs)}`,
+          { transaction },
+        );
+        return fn(transaction);
+      },
+    );
+    stopTimer({ outcome: 'committed' });
+    return result;
+  } catch (err) {
+    stopTimer({ outcome: 'rolled_back' });
+    txFailures.inc({ tx, reason: failureReason(err) });
+    throw err;
+  }
+}
+
+/**
+ * lockRows runs a `SELECT … FOR UPDATE` inside `transaction` and records how long it waited
+ * under `table`. The SQL must order rows by primary key ascending (the lock order rule).
+ */
+export async function lockRows<R extends object>(
+  db: Db,
+  transaction: Transaction,
+  table: string,
+  sql: string,
+  bind: unknown[],
+): Promise<R[]> {
+  const stopTimer = lockWait.startTimer({ table });
+  try {
+    return await db.sequelize.query<R>(sql, { bind, transaction, type: QueryTypes.SELECT });
+  } finally {
+    stopTimer();
+  }
+}
+
+/** query runs a read or write statement with bind parameters and returns its rows. */
+export async function query<R extends object>(
+  db: Db,
+  sql: string,
+  bind: unknown[] = [],
+  transaction?: Transaction,
+): Promise<R[]> {
+  return db.sequelize.query<R>(sql, { bind, transaction, type: QueryTypes.SELECT });
+}
+
+/** execute runs a write statement and returns the rows it RETURNs, if any. */
+export async function execute<R extends object>(
+  db: Db,
+  sql: string,
+  bind: unknown[] = [],
+  transaction?: Transaction,
+): Promise<R[]> {
+  const [rows] = await db.sequelize.query(sql, { bind, transaction, type: QueryTypes.RAW });
+  return rows as R[];
+}

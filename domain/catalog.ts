@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { currencySchema, quantitySchema, uuidSchema } from './schemas';
+
+/** SellerKind is what a seller offers (SPEC.md §2). */
+export type SellerKind = 'merchant' | 'bus_operator' | 'property_owner';
+/** ApprovalStatus gates visibility: only `approved` sellers' offers are visible to customers. */
+export type ApprovalStatus = 'pending' | 'approved' | 'suspended';
+
+/** SellerView is the API shape of a seller. */
+export interface SellerView {
+  id: string;
+  name: string;
+  kind: SellerKind;
+  approvalStatus: ApprovalStatus;
+  approvedAt: string | null;
+  suspendedAt: string | null;
+  createdAt: string;
+}
+
+/** ProductSummary is one search hit: what a customer sees in a list (SPEC.md §2). */
+export interface ProductSummary {
+  id: string;
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  available: number;
+  category: string | null;
+}
+
+/** ProductView is one product with its stock: available = stockOnHand − reserved. */
+export interface ProductView extends ProductSummary {
+  sellerId: string;
+  stockOnHand: number;
+  reserved: number;
+  createdAt: string;
+}
+
+/** StockView is the stock of one product after a change. */
+export interface StockView {
+  stockOnHand: number;
+  reserved: number;
+  available: number;
+}
+
+/** createSellerBodySchema is POST /v1/sellers. */
+export const createSellerBodySchema = z
+  .object({ name: z.string().trim().min(1).max(200), kind: z.enum(['merchant', 'bus_operator', 'property_owner']) })
+  .strict();
+
+/** STOCK_MAX bounds stock on hand of one product (INTEGER column with room to restock). */
+export const STOCK_MAX = 1_000_000_000;
+
+/** createProductBodySchema is POST /v1/products. */
+export const createProductBodySchema = z
+  .object({
+    sellerId: uuidSchema,
+    sku: z.string().trim().min(1).max(100),
+    name: z.string().trim().min(1).max(200),
+    priceMinor: z.number().int().min(0).max(1_000_000_000_000),
+    currency: currencySchema,
+    stock: z.number().int().min(0).max(STOCK_MAX),
+    category: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+
+/** restockBodySchema is POST /v1/products/:id/restock. */
+export const restockBodySchema = z.object({ quantity: z.number().int().min(1).max(STOCK_MAX) }).strict();
+
+/** productSearchQuerySchema is GET /v1/products?q=&category=&limit=&cursor=. */
+export const productSearchQuerySchema = z.object({
+  q: z.string().trim().max(200).optional(),
+  category: z.string().trim().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+/** cartAddBodySchema is POST /v1/cart/items. */
+export const cartAddBodySchema = z.object({ productId: uuidSchema, quantity: quantitySchema }).strict();
+
+/** cartSetBodySchema is PUT /v1/cart/items/:productId; 0 removes the item. */
+export const cartSetBodySchema = z.object({ quantity: z.number().int().min(0).max(10_000) }).strict();
+
+/** CartView is a customer's cart. */
+export interface CartView {
+  items: { productId: string; quantity: number }[];
+}

@@ -1,0 +1,119 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { DomainError } from './errors';
+
+/** OrderStatus is an order's lifecycle state (SPEC.md §4). */
+export type OrderStatus = 'pending_payment' | 'paid' | 'fulfilled' | 'cancelled' | 'expired';
+
+/** ORDER_STATUSES lists every OrderStatus, in lifecycle order. */
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'fulfilled', 'cancelled', 'expired'] as const;
+
+/** PaymentMethod is how an order will be paid: a wallet account or an allowance programme. */
+export type PaymentMethod = 'wallet' | 'allowance';
+
+/**
+ * ORDER_TRANSITIONS is the order state machine of SPEC.md §4:
+ * `pending_payment → paid → fulfilled`, `pending_payment|paid → cancelled`,
+ * `pending_payment → expired`. Terminal states have no way out.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending_payment: ['paid', 'cancelled', 'expired'],
+  paid: ['fulfilled', 'cancelled'],
+  fulfilled: [],
+  cancelled: [],
+  expired: [],
+};
+
+/**
+ * assertOrderTransition throws unless `from → to` is an edge of ORDER_TRANSITIONS.
+ * @throws DomainError `order_expired` when paying an expired order, else `invalid_transition` (409).
+ */
+export function assertOrderTransition(from: OrderStatus, to: OrderStatus): void {
+  if (ORDER_TRANSITIONS[from].includes(to)) return;
+  if (from === 'expired' && to === 'paid') {
+    throw new DomainError('order_expired', 'The order expired before it was paid', { status: from });
+  }
+  throw new DomainError('invalid_transition', `An order cannot go from ${from} to ${to}`, {
+    status: from,
+    requested: to,
+  });
+}
+
+/** OrderLineInput is one requested line: a product and a whole positive quantity. */
+export interface OrderLineInput {
+  productId: string;
+  quantity: number;
+}
+
+/** OrderLineView is one line of a placed order, with the unit price it was sold at. */
+export interface OrderLineView extends OrderLineInput {
+  priceMinor: number;
+}
+
+/** OrderView is the API shape of an order (SPEC.md §4); times are ISO-8601 UTC strings. */
+export interface OrderView {
+  id: string;
+  customerId: string;
+  status: OrderStatus;
+  paymentMethod: PaymentMethod;
+  lines: OrderLineView[];
+  totalMinor: number;
+  currency: string;
+  workflowId: string;
+  paymentAccountId: string | null;
+  paymentTransferId: string | null;
+  refundTransferId: string | null;
+  reservedAt: string;
+  expiresAt: string;
+  paidAt: string | null;
+  fulfilledAt: string | null;
+  cancelledAt: string | null;
+  expiredAt: string | null;
+  createdAt: string;
+}
+
+/**
+ * mergeOrderLines sums the quantities of repeated lines for one product (SPEC.md §4: the stock
+ * check sees the total) and sorts the result by productId, the lock order of ARCHITECTURE.md.
+ */
+export function mergeOrderLines(lines: readonly OrderLineInput[]): OrderLineInput[] {
+  const byProduct = new Map<string, number>();
+  for (const line of lines) {
+    byProduct.set(line.productId, (byProduct.get(line.productId) ?? 0) + line.quantity);
+  }
+  return [...byProduct.entries()]
+    .map(([productId, quantity]) => ({ productId, quantity }))
+    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+}
+
+/** OrderWorkflowInput starts `order-<orderId>`: what to place and how long payment may take. */
+export interface OrderWorkflowInput {
+  orderId: string;
+  customerId: string;
+  actorId: string;
+  lines: OrderLineInput[];
+  paymentMethod: PaymentMethod;
+  /** paymentTtlMs is how long the order stays unpaid before its timer expires it (ORDER_PAYMENT_TTL). */
+  paymentTtlMs: number;
+}
+
+/** PayOrderInput asks to pay an order from a wallet account. */
+export interface PayOrderInput {
+  accountId: string;
+  actorId: string;
+}
+
+/** OrderActionInput names who asks for a cancel or fulfil. */
+export interface OrderActionInput {
+  actorId: string;
+}
+
+/** placeOrderUpdate places the order (reserves stock) and returns it; sent by Update-with-Start. */
+export const placeOrderUpdate = defineUpdate<OrderView>('place');
+/** payOrderUpdate pays the order once through `order-<id>-payment`; concurrent calls share it. */
+export const payOrderUpdate = defineUpdate<OrderView, [PayOrderInput]>('pay');
+/** cancelOrderUpdate cancels the order, releasing stock and refunding a payment. */
+export const cancelOrderUpdate = defineUpdate<OrderView, [OrderActionInput]>('cancel');
+/** fulfillOrderUpdate marks a paid order fulfilled (on-hand and reserved both drop). */
+export const fulfillOrderUpdate = defineUpdate<OrderView, [OrderActionInput]>('fulfill');
+/** orderStatusQuery returns the workflow's view of the order status (undefined before placement). */
+export const orderStatusQuery = defineQuery<OrderStatus | 'rejected' | undefined>('status');

@@ -1,0 +1,45 @@
+// ESLint flat config: strict TypeScript everywhere, no floating promises, and the
+// workflow-determinism rules of ARCHITECTURE.md on workflows/ (no Node built-ins, no db/,
+// no runtime imports of activities/, no wall clock or Math.random).
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'net', 'http', 'https', 'child_process', 'crypto', 'os', 'path', 'dns', 'tls', 'worker_threads'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'test/replay/histories/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`), 'pg', 'sequelize'].map((name) => ({
+            name,
+            message: 'Workflow code must stay deterministic: do I/O in activities.',
+          })),
+          patterns: [
+            { group: ['../db', '../db/*'], message: 'Workflows must not touch the database.' },
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'Import activities with `import type` only.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Use the SDK deterministic random.' },
+      ],
+    },
+  },
+);

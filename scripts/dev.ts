@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { createDb } from '../db/connection';
+import { migrate } from '../db/migrate';
+import { startApi } from '../api/server';
+import { createWorker } from '../worker/create';
+import { PROJECT_ROOT } from './ensure-temporal';
+import { startEmbeddedPostgres, startTemporalDevServer, type RunningService } from './stack';
+
+/**
+ * `npm run dev`: the whole stack from one command (ARCHITECTURE.md "The stack"). PostgreSQL is
+ * DATABASE_URL or an embedded server with data in `.data/postgres` (port EMBEDDED_PG_PORT,
+ * default 54329); Temporal is TEMPORAL_ADDRESS or a dev server on 7233 with its Web UI on
+ * 8233 and state in `.data/temporal.db`. Then it migrates and runs the worker and the API
+ * (PORT, default 3000) until Ctrl-C, which stops everything it started.
+ */
+async function main(): Promise<void> {
+  const log = (line: string) => console.log(`[dev] ${line}`);
+  const started: RunningService[] = [];
+  const dataDir = path.join(PROJECT_ROOT, '.data');
+  if (!process.env.DATABASE_URL) {
+    const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+    log(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in .data/postgres)`);
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port, database: 'holdfast', persistent: true });
+    started.push(pg);
+    process.env.DATABASE_URL = pg.url;
+  }
+  if (!process.env.TEMPORAL_ADDRESS) {
+    log('starting the Temporal dev server on 127.0.0.1:7233, Web UI on http://127.0.0.1:8233');
+    const temporal = await startTemporalDevServer({ port: 7233, uiPort: 8233, dbFilename: path.join(dataDir, 'temporal.db'), log });
+    started.push(temporal);
+    process.env.TEMPORAL_ADDRESS = temporal.url;
+  }
+  const config = loadConfig();
+  const db = createDb({ databaseUrl: config.databaseUrl!, poolMax: config.dbPoolMax, lockTimeoutMs: config.dbLockTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const applied = await migrate(db.sequelize);
+  log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
+  const { worker, connection } = await createWorker({
+    db,
+    temporalAddress: config.temporalAddress,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    maxConcurrentActivities: config.workerMaxConcurrentActivities,
+  });
+  const workerDone = worker.run();
+  const api = await startApi(config);
+  log(`holdfast is up: http://127.0.0.1:${config.port}/readyz, API docs at http://127.0.0.1:${config.port}/docs`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping');
+    await api.stop();
+    worker.shutdown();
+    await workerDone;
+    await connection.close();
+    await db.sequelize.close();
+    for (const service of started.reverse()) await service.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+import { loadConfig } from '../config';
+import { createDb } from '../db/connection';
+import { migrate } from '../db/migrate';
+
+/** `npm run migrate`: applies pending migrations to DATABASE_URL and prints their names. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new Error('Invalid configuration:\n  DATABASE_URL: required to migrate');
+  const db = createDb({ databaseUrl: config.databaseUrl, poolMax: 2, lockTimeoutMs: config.dbLockTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const applied = await migrate(db.sequelize);
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is current');
+  await db.sequelize.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

