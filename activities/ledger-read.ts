@@ -1,5 +1,7 @@
 import { toSafeInt, type Db } from '../db/connection';
 import { query } from '../db/transaction';
+import type { AccountKind, AccountView } from '../domain/ledger';
+import { toAccountView, type AccountRow } from './ledger';
 
 /** EntryView is one ledger entry of an account: signed amount and the balance after it. */
 export interface EntryView {
@@ -27,4 +29,25 @@ export async function listEntries(db: Db, input: { accountId: string; limit: num
     balanceAfterMinor: toSafeInt(r.balance_after_minor),
     createdAt: r.created_at.toISOString(),
   }));
+}
+
+/** ListAccountsInput filters accounts by owner, kind and currency, paged by ascending id. */
+export interface ListAccountsInput {
+  ownerId?: string;
+  kind?: AccountKind;
+  currency?: string;
+  limit: number;
+  afterId?: string;
+}
+
+/** listAccounts returns accounts matching every given filter, ascending by id after `afterId`. */
+export async function listAccounts(db: Db, input: ListAccountsInput): Promise<AccountView[]> {
+  const rows = await query<AccountRow>(
+    db,
+    `SELECT id, owner_id, kind, currency, allow_negative, balance_minor, pending_debits_minor, created_at FROM accounts
+     WHERE ($1::uuid IS NULL OR owner_id = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR currency = $3)
+       AND ($4::uuid IS NULL OR id > $4) ORDER BY id LIMIT $5`,
+    [input.ownerId ?? null, input.kind ?? null, input.currency ?? null, input.afterId ?? null, input.limit],
+  );
+  return rows.map(toAccountView);
 }

@@ -5,7 +5,7 @@ import type { AccountKind, AccountView, TransferView } from '../domain/ledger';
 import { toSafeInt, type Db } from '../db/connection';
 import { execute, lockRows, query, withTransaction } from '../db/transaction';
 
-interface AccountRow {
+export interface AccountRow {
   id: string;
   owner_id: string | null;
   kind: AccountKind;

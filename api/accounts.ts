@@ -1,10 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { createAccount, findAccount } from '../activities/ledger';
-import { listEntries } from '../activities/ledger-read';
+import { listAccounts, listEntries } from '../activities/ledger-read';
 import { DomainError } from '../domain/errors';
 import { resourceIdFor } from '../domain/ids';
 import type { AccountView } from '../domain/ledger';
-import { idParamSchema, pageQuerySchema } from '../domain/schemas';
+import { currencySchema, idParamSchema, pageQuerySchema, uuidSchema } from '../domain/schemas';
+import { z } from 'zod';
 import { createAccountBodySchema, depositBodySchema } from '../domain/transfer';
 import { workflowIds } from '../domain/workflow-ids';
 import { transferWorkflow } from '../workflows/transfer';
@@ -13,6 +14,11 @@ import { decodeCursor, encodeCursor, jsonBody, newRouter, responses, secured, ty
 import { runWorkflowOnce } from './temporal';
 
 const tags = ['ledger'];
+const listAccountsQuerySchema = pageQuerySchema.extend({
+  ownerId: uuidSchema.optional(),
+  kind: z.enum(['wallet', 'retainer', 'bank', 'revenue', 'external']).optional(),
+  currency: currencySchema.optional(),
+});
 
 /**
  * accountRoutes serves the account part of SPEC.md §5: opening accounts, reading balances
@@ -36,6 +42,18 @@ export function accountRoutes(deps: ApiDeps) {
       assertRole(user, ['staff']);
       const id = resourceIdFor({ sub: user.sub, idempotencyKey: c.req.header('idempotency-key'), scope: 'account' });
       return c.json(await createAccount(db, { id, ...c.req.valid('json') }), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/accounts', tags, security: secured, summary: 'List accounts by owner, kind or currency (staff); system accounts have ownerId null', request: { query: listAccountsQuerySchema }, responses: responses(200) }),
+    async (c) => {
+      assertRole(c.get('user'), ['staff']);
+      const { limit, cursor, ...filter } = c.req.valid('query');
+      const after = decodeCursor(cursor, ['id'] as const);
+      const items = await listAccounts(db, { ...filter, limit, afterId: after?.id });
+      const last = items.at(-1);
+      return c.json({ items, nextCursor: items.length === limit && last ? encodeCursor({ id: last.id }) : null }, 200);
     },
   );
 
