@@ -33,7 +33,7 @@ export function validationError(error: z.ZodError, prefix: string[] = []): Domai
 /**
  * toProblem maps any error a handler throws to a problem response: DomainErrors (also inside
  * Temporal Update and workflow failures) keep their code; Hono's HTTPExceptions for bad JSON
- * and oversized bodies become 400 `malformed_json` and 413; Temporal being unreachable becomes
+ * oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal being unreachable becomes
  * 503 `unavailable`; anything else is a 500 `internal` with no detail (logged, never shown).
  */
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
@@ -43,6 +43,7 @@ export function toProblem(err: unknown, c: Context, logger: Logger): Response {
     if (err.status === 400) return problemResponse('malformed_json', 'The body is not valid JSON');
     if (err.status === 413) return problemResponse('payload_too_large', 'The body is larger than 64 KiB');
     if (err.status === 401) return problemResponse('unauthorized', err.message || 'A valid bearer token is required');
+    if (err.status === 415) return problemResponse('unsupported_media_type', 'Send the body as application/json');
   }
   if (err instanceof z.ZodError) return problemResponse('validation_failed', 'The request is not valid', validationError(err).extra);
   if (err instanceof ServiceError || err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError) {
