@@ -1,0 +1,39 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+
+const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
+
+/** loadHistories reads every recorded history with its real workflowId. */
+async function loadHistories() {
+  const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const { workflowId, history } = JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8'));
+      return { file, workflowId: workflowId as string, history: historyFromJSON(history) };
+    }),
+  );
+}
+
+describe('workflow replay (determinism guard for deploys)', () => {
+  it('then every recorded history replays against the current workflow code without a non-determinism error', async () => {
+    const histories = await loadHistories();
+    expect(histories.map((h) => h.file)).toEqual(
+      expect.arrayContaining(['order-paid-fulfilled.json', 'order-expired.json', 'order-cancelled-after-pay.json', 'order-rejected.json', 'order-payment.json', 'transfer-deposit.json']),
+    );
+
+    const results = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('stack').workflowBundlePath } },
+      histories.map(({ workflowId, history }) => ({ workflowId, history })),
+    )) {
+      results.push({ workflowId: result.workflowId, error: result.error ? String(result.error) : undefined });
+    }
+
+    expect(results).toHaveLength(histories.length);
+    expect(results.filter((r) => r.error)).toEqual([]);
+  });
+});
