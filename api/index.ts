@@ -30,7 +30,20 @@ export function createApp(deps: ApiDeps) {
       await next();
     } finally {
       inFlightOperations.dec();
-      stopTimer({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) });
+      const durationS = stopTimer({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) });
+      const user = c.get('user');
+      deps.logger.info(
+        {
+          requestId: c.get('requestId'),
+          method: c.req.method,
+          route: c.req.routePath,
+          status: c.res.status,
+          durationMs: Math.round(durationS * 1000),
+          ...(user ? { userId: user.sub, role: user.role, ...(user.role === 'customer' ? { customerId: user.sub } : {}) } : {}),
+          ...(c.res.headers.get('idempotent-replayed') ? { replayed: true } : {}),
+        },
+        'request',
+      );
     }
   });
   app.onError((err, c) => toProblem(err, c, deps.logger));
