@@ -29,7 +29,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: int(1, 200).default(10),
   DB_LOCK_TIMEOUT: durationMs.default(5_000),
-  DB_STATEMENT_TIMEOUT: durationMs.default(15_000),
+  DB_STATEMENT_TIMEOUT: durationMs.default(8_000),
   ORDER_PAYMENT_TTL: durationMs.default(15 * 60_000),
   IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),

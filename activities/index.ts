@@ -2,6 +2,8 @@ import { DomainError } from '../domain/errors';
 import type { Db } from '../db/connection';
 import * as orders from './orders';
 import * as transfers from './transfers';
+import * as ledger from './ledger';
+import * as payments from './payments';
 import type { TransferWorkflowInput } from '../domain/transfer';
 import type { OrderView } from '../domain/order';
 
@@ -39,6 +41,9 @@ export function createActivities(deps: ActivityDeps) {
     fulfillOrder: withDomainFailures((input: { orderId: string; actorId: string }) => orders.fulfillOrder(db, input)),
     expireOrder: withDomainFailures((input: { orderId: string }) => orders.expireOrder(db, input)),
     executeTransfer: withDomainFailures((input: TransferWorkflowInput) => transfers.executeTransfer(db, input)),
+    createHold: withDomainFailures((input: ledger.CreateHoldInput) => ledger.createHold(db, input)),
+    resolveHold: withDomainFailures((input: ledger.ResolveHoldInput) => ledger.resolveHold(db, input)),
+    completePayment: withDomainFailures((input: { paymentId: string; transferId: string; actorId: string }) => payments.completePayment(db, input)),
   };
 }
 

@@ -267,3 +267,98 @@ function assertPositiveAmount(amountMinor: number): void {
     throw new Error(`amountMinor must be a positive safe integer, got ${amountMinor}`);
   }
 }
+
+/** CreateHoldInput reserves money on `fromAccountId` for a later post to `toAccountId`. */
+export interface CreateHoldInput extends PostTransferInput {
+  /** timeoutAt is when the hold's workflow timer voids it (stored for operators). */
+  timeoutAt: string;
+}
+
+/**
+ * createHold opens a two-phase transfer: a `pending` ledger row, and the source's
+ * `pending_debits_minor` grows by the amount, so availableMinor drops while the balance stays.
+ * Accounts are locked in ascending id order; an existing hold with this ID is returned.
+ * @throws DomainError `insufficient_funds` (409), `currency_mismatch`, `same_account` (422),
+ *   `not_found` (404).
+ */
+export async function createHold(db: Db, input: CreateHoldInput): Promise<TransferView> {
+  assertPositiveAmount(input.amountMinor);
+  if (input.fromAccountId === input.toAccountId) throw new DomainError('same_account', 'A hold needs two different accounts');
+  return withTransaction(db, 'create_hold', async (transaction) => {
+    const accounts = await lockAccounts(db, transaction, [input.fromAccountId, input.toAccountId]);
+    const existing = await findTransfer(db, input.id, transaction);
+    if (existing) return existing;
+    const from = accounts.get(input.fromAccountId)!;
+    const to = accounts.get(input.toAccountId)!;
+    if (from.currency !== to.currency) {
+      throw new DomainError('currency_mismatch', `Cannot hold ${from.currency} for a ${to.currency} account`);
+    }
+    if (!from.allowNegative && from.availableMinor < input.amountMinor) {
+      throw new DomainError('insufficient_funds', 'The account does not hold enough available money', {
+        accountId: from.id,
+        availableMinor: from.availableMinor,
+        requestedMinor: input.amountMinor,
+      });
+    }
+    const rows = await execute<TransferRow>(
+      db,
+      `INSERT INTO ledger_transfers
+         (id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, description, initiated_by, timeout_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING ${TRANSFER_COLUMNS}`,
+      [input.id, input.kind, from.id, to.id, input.amountMinor, from.currency, input.description ?? null, input.initiatedBy ?? null, input.timeoutAt],
+      transaction,
+    );
+    await execute(db, 'UPDATE accounts SET pending_debits_minor = pending_debits_minor + $2, updated_at = now() WHERE id = $1', [from.id, input.amountMinor], transaction);
+    return toTransferView(rows[0]!);
+  });
+}
+
+/** ResolveHoldInput posts (optionally for `amountMinor` ≤ the held amount) or voids a hold. */
+export interface ResolveHoldInput {
+  transferId: string;
+  action: 'post' | 'void';
+  amountMinor?: number;
+}
+
+/**
+ * resolveHold posts or voids a pending hold in one transaction (the transfer row, then its
+ * accounts in ascending id order). The hold leaves `pending_debits_minor`; a post moves the
+ * posted amount with two entries. A hold already resolved the same way is returned (an
+ * activity retry); one resolved the other way is refused.
+ * @throws DomainError `already_resolved` (409), `validation_failed` (422) when posting more
+ *   than was held, `not_found` (404).
+ */
+export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<TransferView> {
+  const target = input.action === 'post' ? 'posted' : 'voided';
+  return withTransaction(db, `${input.action}_hold`, async (transaction) => {
+    const [hold] = await lockRows<TransferRow>(db, transaction, 'ledger_transfers', `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1 FOR UPDATE`, [input.transferId]);
+    if (!hold) throw new DomainError('not_found', `Transfer ${input.transferId} does not exist`);
+    if (hold.status === target) return toTransferView(hold);
+    if (hold.status !== 'pending') {
+      throw new DomainError('already_resolved', `The hold was already ${hold.status}`, { status: hold.status });
+    }
+    const heldMinor = toSafeInt(hold.amount_minor);
+    const postedMinor = input.amountMinor ?? heldMinor;
+    if (input.action === 'post' && postedMinor > heldMinor) {
+      throw new DomainError('validation_failed', 'A hold cannot be posted for more than was held', {
+        errors: [{ path: 'amountMinor', message: `at most ${heldMinor}` }],
+      });
+    }
+    await lockAccounts(db, transaction, [hold.debit_account_id, hold.credit_account_id]);
+    await execute(db, 'UPDATE accounts SET pending_debits_minor = pending_debits_minor - $2, updated_at = now() WHERE id = $1', [hold.debit_account_id, heldMinor], transaction);
+    const stamp = input.action === 'post' ? 'posted_at' : 'voided_at';
+    const rows = await execute<TransferRow>(
+      db,
+      `UPDATE ledger_transfers SET status = $2, amount_minor = $3, ${stamp} = now() WHERE id = $1 RETURNING ${TRANSFER_COLUMNS}`,
+      [hold.id, target, input.action === 'post' ? postedMinor : heldMinor],
+      transaction,
+    );
+    if (input.action === 'post') {
+      await applyEntries(db, transaction, hold.id, [
+        { accountId: hold.debit_account_id, amountMinor: -postedMinor },
+        { accountId: hold.credit_account_id, amountMinor: postedMinor },
+      ]);
+    }
+    return toTransferView(rows[0]!);
+  });
+}

@@ -10,6 +10,9 @@ import { bearerAuth } from './middleware/auth';
 import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { orderRoutes } from './orders';
+import { paymentRoutes } from './payments';
+import { retainerRoutes } from './retainers';
+import { transferRoutes } from './transfers';
 import { newRouter, type ApiDeps } from './router';
 
 /** BODY_LIMIT_BYTES is the largest request body accepted (SPEC.md §1: 64 KiB → 413). */
@@ -69,6 +72,9 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', cartRoutes(deps));
   app.route('/v1', orderRoutes(deps));
   app.route('/v1', accountRoutes(deps));
+  app.route('/v1', transferRoutes(deps));
+  app.route('/v1', retainerRoutes(deps));
+  app.route('/v1', paymentRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {

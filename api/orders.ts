@@ -23,6 +23,7 @@ import { orderWorkflow } from '../workflows/order';
 import { CustomerIdKey } from '../workflows/search-attributes';
 import { assertRole, type AuthUser } from './middleware/auth';
 import { decodeCursor, encodeCursor, jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
+import { isClosedWorkflowError } from './temporal';
 
 const tags = ['orders'];
 const payBodySchema = z.object({ accountId: uuidSchema }).strict();
@@ -193,10 +194,4 @@ export function orderRoutes(deps: ApiDeps) {
   }
 
   return app;
-}
-
-/** isClosedWorkflowError tells whether Temporal refused an Update because the run has closed. */
-function isClosedWorkflowError(err: unknown): boolean {
-  const message = err instanceof Error ? `${err.message} ${String((err as { cause?: Error }).cause?.message ?? '')}` : '';
-  return /already completed|workflow execution already|not found/i.test(message);
 }

@@ -1,5 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { TypedSearchAttributes, UpdateDefinition, Workflow } from '@temporalio/common';
 
 /** RunOnceInput names the workflow run a request stands for. */
 export interface RunOnceInput<W extends Workflow> {
@@ -31,4 +31,44 @@ export async function runWorkflowOnce<W extends Workflow>(
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return (await client.workflow.getHandle<W>(input.workflowId).result()) as Awaited<ReturnType<W>>;
   }
+}
+
+/** UpdateWithStartInput names the workflow to start (or attach to) and the Update to send. */
+export interface UpdateWithStartInput<W extends Workflow, Ret, Args extends unknown[]> {
+  workflow: W;
+  workflowId: string;
+  taskQueue: string;
+  args: Parameters<W>;
+  update: UpdateDefinition<Ret, Args>;
+  updateArgs: Args;
+  /** reusePolicy: REJECT_DUPLICATE for business facts; ALLOW_DUPLICATE_FAILED_ONLY where a failed run may be retried. */
+  reusePolicy: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY';
+  searchAttributes?: TypedSearchAttributes;
+}
+
+/**
+ * updateWithStart sends `update` to `workflowId` with Update-with-Start (conflict policy
+ * USE_EXISTING): a new run starts if none is running, a duplicate attaches to the running
+ * one. Throws WorkflowExecutionAlreadyStartedError when the reuse policy refuses a new run
+ * after a closed one; callers answer from the database then.
+ */
+export async function updateWithStart<W extends Workflow, Ret, Args extends unknown[]>(
+  client: Client,
+  input: UpdateWithStartInput<W, Ret, Args>,
+): Promise<Ret> {
+  const startWorkflowOperation = new WithStartWorkflowOperation(input.workflow, {
+    workflowId: input.workflowId,
+    taskQueue: input.taskQueue,
+    args: input.args,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: input.reusePolicy,
+    ...(input.searchAttributes ? { typedSearchAttributes: input.searchAttributes } : {}),
+  } as unknown as ConstructorParameters<typeof WithStartWorkflowOperation<W>>[1]);
+  return client.workflow.executeUpdateWithStart(input.update, { args: input.updateArgs, startWorkflowOperation });
+}
+
+/** isClosedWorkflowError tells whether Temporal refused an Update because the run has closed. */
+export function isClosedWorkflowError(err: unknown): boolean {
+  const message = err instanceof Error ? `${err.message} ${String((err as { cause?: Error }).cause?.message ?? '')}` : '';
+  return /already completed|workflow execution already|not found/i.test(message);
 }

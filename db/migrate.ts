@@ -1,12 +1,16 @@
 import { Umzug, SequelizeStorage } from 'umzug';
 import type { Sequelize } from 'sequelize';
 import * as m0001 from './migrations/0001_foundation';
+import * as m0002 from './migrations/0002_payments';
 
 /**
  * MIGRATIONS lists every migration in order. They are imported statically (not globbed) so the
  * list is the same under tsx, vitest and a bundler.
  */
-const MIGRATIONS = [{ name: '0001_foundation', module: m0001 }];
+const MIGRATIONS = [
+  { name: '0001_foundation', module: m0001 },
+  { name: '0002_payments', module: m0002 },
+];
 
 /**
  * migrate applies every pending umzug migration, recording them in `SequelizeMeta`. Run it

@@ -34,3 +34,43 @@ export interface TransferView {
   postedAt: string | null;
   voidedAt: string | null;
 }
+
+/** PaymentStatus: a staff payment is `pending` until completed once (SPEC.md §5). */
+export type PaymentStatus = 'pending' | 'completed';
+
+/** PaymentView is the API shape of a staff payment. */
+export interface PaymentView {
+  id: string;
+  payerAccountId: string;
+  payeeAccountId: string;
+  amountMinor: number;
+  currency: string;
+  status: PaymentStatus;
+  transferId: string | null;
+  workflowId: string;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+/** HoldWorkflowInput starts a two-phase transfer `transfer-<transferId>` that holds money. */
+export interface HoldWorkflowInput {
+  transferId: string;
+  fromAccountId: string;
+  toAccountId: string;
+  amountMinor: number;
+  description?: string;
+  initiatedBy: string;
+  /** timeoutMs is how long the hold stays pending before its timer voids it. */
+  timeoutMs: number;
+}
+
+/** PostHoldInput posts a hold, for its full amount or less (`amountMinor`). */
+export interface PostHoldInput {
+  amountMinor?: number;
+  actorId: string;
+}
+
+/** PaymentWorkflowInput starts `payment-<paymentId>`. */
+export interface PaymentWorkflowInput {
+  paymentId: string;
+}

@@ -4,13 +4,17 @@ import { amountMinorSchema, currencySchema, uuidSchema } from './schemas';
 /**
  * TransferWorkflowInput starts `transfer-<transferId>`: one posted movement of money. A
  * `deposit` has no `fromAccountId`: it comes from the `external` account of the target's
- * currency (the world outside, SPEC.md §5).
+ * currency (the world outside, SPEC.md §5); a `retainer_consumption` has no `toAccountId`.
  */
 export interface TransferWorkflowInput {
   transferId: string;
-  kind: 'deposit' | 'transfer';
+  /**
+   * kind: `deposit` comes from the `external` account, `retainer_consumption` goes to the
+   * `revenue` account of the source's currency, `transfer` names both accounts.
+   */
+  kind: 'deposit' | 'transfer' | 'retainer_consumption';
   fromAccountId?: string;
-  toAccountId: string;
+  toAccountId?: string;
   amountMinor: number;
   description?: string;
   initiatedBy: string;
@@ -25,3 +29,61 @@ export const createAccountBodySchema = z
 export const depositBodySchema = z
   .object({ amountMinor: amountMinorSchema, description: z.string().max(500).optional() })
   .strict();
+
+/** HOLD_TIMEOUT_MAX_MS bounds how long money may be held: 30 days. */
+export const HOLD_TIMEOUT_MAX_MS = 30 * 24 * 3600 * 1000;
+
+/** durationStringSchema parses a Temporal duration string (`30s`, `15m`) into milliseconds. */
+export const durationStringSchema = z.string().max(32).transform((value, ctx) => {
+  const ms = parseDurationMs(value);
+  if (ms === undefined || ms <= 0 || ms > HOLD_TIMEOUT_MAX_MS) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration like 30s or 15m, at most 30 days' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** parseDurationMs reads `<number><unit>` with unit ms, s, m, h or d; undefined when malformed. */
+export function parseDurationMs(value: string): number | undefined {
+  const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) return undefined;
+  const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unitMs;
+}
+
+/**
+ * transferBodySchema is POST /v1/transfers. With `hold`, the transfer is two-phase: it stays
+ * `pending` (reducing the source's availableMinor) until posted or voided, or until its
+ * `timeout` voids it.
+ */
+export const transferBodySchema = z
+  .object({
+    fromAccountId: uuidSchema,
+    toAccountId: uuidSchema,
+    amountMinor: amountMinorSchema,
+    description: z.string().max(500).optional(),
+    hold: z.object({ timeout: durationStringSchema }).strict().optional(),
+  })
+  .strict();
+
+/** postHoldBodySchema is POST /v1/transfers/:id/post: optionally post less than was held. */
+export const postHoldBodySchema = z.object({ amountMinor: amountMinorSchema.optional() }).strict();
+
+/** transferIdParamSchema is the `:id` of a ledger transfer: a UUID or a workflow-derived ID. */
+export const transferIdParamSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9-]{1,300}$/) });
+
+/** createRetainerBodySchema is POST /v1/retainers (staff). */
+export const createRetainerBodySchema = z
+  .object({ clientId: uuidSchema, initialAmountMinor: amountMinorSchema, currency: currencySchema })
+  .strict();
+
+/** consumeRetainerBodySchema is POST /v1/retainers/:id/consume (staff). */
+export const consumeRetainerBodySchema = z
+  .object({ amountMinor: amountMinorSchema, description: z.string().min(1).max(500) })
+  .strict();
+
+/** createPaymentBodySchema is POST /v1/payments (staff). */
+export const createPaymentBodySchema = z
+  .object({ payerAccountId: uuidSchema, payeeAccountId: uuidSchema, amountMinor: amountMinorSchema })
+  .strict()
+  .refine((b) => b.payerAccountId !== b.payeeAccountId, { message: 'payer and payee must differ', path: ['payeeAccountId'] });

@@ -202,7 +202,7 @@ export async function startEphemeralStack(input: { taskQueue: string; log?: (lin
   ]);
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);
-  const db = createDb({ databaseUrl: pg.url, poolMax: 20, lockTimeoutMs: 5_000, statementTimeoutMs: 15_000 });
+  const db = createDb({ databaseUrl: pg.url, poolMax: 20, lockTimeoutMs: 5_000, statementTimeoutMs: 8_000 });
   await migrate(db.sequelize);
   const { worker, connection } = await createWorker({
     db,

@@ -2,12 +2,14 @@ import { ApplicationFailure, condition, type ActivityOptions } from '@temporalio
 import { domainErrorFromFailure } from '../domain/errors';
 
 /**
- * DB_ACTIVITY_OPTIONS apply to every database activity: a short start-to-close timeout and a
+ * DB_ACTIVITY_OPTIONS apply to every database activity: a start-to-close timeout above the
+ * statement timeout (DB_STATEMENT_TIMEOUT, 8 s), so a crashed worker's activity is retried within
+ * seconds, and a
  * bounded exponential retry for infrastructure failures (deadlock, lock timeout, lost
  * connection). Domain failures are non-retryable ApplicationFailures and are never retried.
  */
 export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '20s',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 25 },
 };
 
@@ -33,7 +35,9 @@ export class Mutex {
 
   /** runExclusive waits for the mutex, runs `fn`, and releases it even when `fn` throws. */
   async runExclusive<T>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !this.held);
+    // A release wakes every waiter in the same activation; re-check after each wake so only
+    // the first to resume takes the mutex and the rest wait again.
+    while (this.held) await condition(() => !this.held);
     this.held = true;
     try {
       return await fn();
@@ -46,4 +50,16 @@ export class Mutex {
   get isHeld(): boolean {
     return this.held;
   }
+}
+
+/** Rejection is a refusal recorded in a workflow result: SPEC code, detail and extra members. */
+export interface Rejection {
+  code: string;
+  detail: string;
+  extra: Record<string, unknown>;
+}
+
+/** toRejection records an ApplicationFailure as a plain result value. */
+export function toRejection(failure: ApplicationFailure): Rejection {
+  return { code: failure.type ?? 'unavailable', detail: failure.message, extra: (failure.details?.[0] ?? {}) as Record<string, unknown> };
 }

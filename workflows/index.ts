@@ -4,3 +4,5 @@
 export { orderWorkflow } from './order';
 export { orderPaymentWorkflow } from './order-payment';
 export { transferWorkflow } from './transfer';
+export { holdWorkflow } from './hold';
+export { paymentWorkflow } from './payment';

@@ -74,3 +74,16 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number):
   }
   return probe();
 }
+
+/** expectLedgerConsistent runs the ledger check and fails with its violations when any. */
+export async function expectLedgerConsistent(stack: TestStack): Promise<void> {
+  const { checkLedger } = await import('../../activities/ledger-check');
+  const report = await checkLedger(stack.db);
+  const failed = report.checks.filter((c) => !c.ok);
+  if (failed.length > 0) throw new Error(`ledger check failed: ${JSON.stringify(failed, null, 1)}`);
+}
+
+/** accountOf reads an account through the API as `who`. */
+export async function accountOf(stack: TestStack, who: Actor, accountId: string): Promise<{ balanceMinor: number; availableMinor: number }> {
+  return expectStatus(await call(stack, 'GET', `/v1/accounts/${accountId}`, { token: who.token }), 200);
+}

@@ -1,0 +1,31 @@
+import { checkLedger } from '../activities/ledger-check';
+import { loadConfig } from '../config';
+import { createDb } from '../db/connection';
+
+/**
+ * `npm run ledger:check`: verifies the ledger of DATABASE_URL (balances sum to zero, every
+ * balance equals its entries, no forbidden negative, no transfer twice, holds match pending
+ * debits), prints each check, and exits 1 on any violation.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new Error('Invalid configuration:\n  DATABASE_URL: required by ledger:check (npm run dev prints it)');
+  const db = createDb({ databaseUrl: config.databaseUrl, poolMax: 1, lockTimeoutMs: config.dbLockTimeoutMs, statementTimeoutMs: 60_000 });
+  try {
+    const report = await checkLedger(db);
+    console.log(`ledger: ${report.counts.accounts} accounts, ${report.counts.transfers} transfers, ${report.counts.entries} entries`);
+    for (const check of report.checks) {
+      console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}`);
+      for (const row of check.violations) console.log(`        ${JSON.stringify(row)}`);
+    }
+    console.log(report.ok ? 'ledger:check passed' : 'ledger:check FAILED');
+    process.exitCode = report.ok ? 0 : 1;
+  } finally {
+    await db.sequelize.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
