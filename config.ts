@@ -34,6 +34,8 @@ const envSchema = z.object({
   IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(50),
+  WORKER_METRICS_PORT: int(0, 65535).default(9464),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
 /**
@@ -56,6 +58,10 @@ export interface Config {
   idempotencyKeyTtlMs: number;
   idempotencyWaitTimeoutMs: number;
   workerMaxConcurrentActivities: number;
+  /** workerMetricsPort serves the worker's /metrics (0 disables it). */
+  workerMetricsPort: number;
+  /** workflowBundlePath is a pre-built workflow bundle; unset, the worker bundles at start. */
+  workflowBundlePath: string | undefined;
 }
 
 /**
@@ -88,5 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL,
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
 }

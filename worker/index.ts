@@ -1,11 +1,15 @@
+import http from 'node:http';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { createLogger } from '../lib/logger';
+import { metricsRegistry } from '../lib/metrics';
 import { createWorker } from './create';
 
 /**
  * Worker entry (`npm run start:worker`): runs holdfast's workflows and activities against the
- * configured Temporal (TEMPORAL_ADDRESS) and PostgreSQL (DATABASE_URL) until SIGINT/SIGTERM.
+ * configured Temporal (TEMPORAL_ADDRESS) and PostgreSQL (DATABASE_URL) until SIGINT/SIGTERM,
+ * and serves its transaction and lock-wait metrics on WORKER_METRICS_PORT (`/metrics`).
+ * WORKFLOW_BUNDLE_PATH skips bundling at start-up when a bundle was built ahead.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,11 +27,31 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     maxConcurrentActivities: config.workerMaxConcurrentActivities,
+    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });
-  logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');
+  const metrics = config.workerMetricsPort > 0 ? serveMetrics(config.workerMetricsPort) : undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+  logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress, metricsPort: config.workerMetricsPort }, 'worker running');
   await worker.run();
+  metrics?.close();
   await connection.close();
   await db.sequelize.close();
+}
+
+/** serveMetrics answers GET /metrics with the process's Prometheus registry. */
+function serveMetrics(port: number): http.Server {
+  return http
+    .createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      metricsRegistry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
+    })
+    .listen(port);
 }
 
 main().catch((err) => {

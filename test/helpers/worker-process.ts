@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** WorkerProcessOptions say where a separate worker process connects and what it runs. */
+export interface WorkerProcessOptions {
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  workflowBundlePath: string;
+}
+
+/**
+ * WorkerProcess runs `worker/index.ts` (the production entry) as a child process, so a test
+ * can SIGKILL it mid-flight and start it again.
+ */
+export class WorkerProcess {
+  private child: ChildProcess | undefined;
+  restarts = 0;
+
+  constructor(private readonly options: WorkerProcessOptions) {}
+
+  /** start spawns the worker and resolves once it logs that it runs (at most 60 s). */
+  async start(): Promise<void> {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'worker', 'index.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: this.options.databaseUrl,
+        TEMPORAL_ADDRESS: this.options.temporalAddress,
+        TEMPORAL_TASK_QUEUE: this.options.taskQueue,
+        WORKFLOW_BUNDLE_PATH: this.options.workflowBundlePath,
+        WORKER_METRICS_PORT: '0',
+        LOG_LEVEL: 'info',
+        DB_POOL_MAX: '20',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s: ${output}`)), 60_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-4000);
+        if (output.includes('worker running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr!.on('data', (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-4000);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`worker exited with ${code} before it ran: ${output}`));
+      });
+    });
+    child.removeAllListeners('exit');
+  }
+
+  /** kill sends SIGKILL (no graceful shutdown: in-flight activities are lost mid-way). */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** restart kills the worker with SIGKILL and starts a fresh one. */
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+    this.restarts += 1;
+  }
+
+  /** stop shuts the worker down gracefully (SIGTERM), or kills it after 15 s. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
