@@ -10,6 +10,10 @@ export interface WorkerProcessOptions {
   temporalAddress: string;
   taskQueue: string;
   workflowBundlePath: string;
+  /** metricsPort serves the worker's /metrics; 0 (the default) disables it. */
+  metricsPort?: number;
+  /** env adds or overrides environment variables (DB_LOCK_TIMEOUT …). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -32,9 +36,10 @@ export class WorkerProcess {
         TEMPORAL_ADDRESS: this.options.temporalAddress,
         TEMPORAL_TASK_QUEUE: this.options.taskQueue,
         WORKFLOW_BUNDLE_PATH: this.options.workflowBundlePath,
-        WORKER_METRICS_PORT: '0',
+        WORKER_METRICS_PORT: String(this.options.metricsPort ?? 0),
         LOG_LEVEL: 'info',
         DB_POOL_MAX: '20',
+        ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
