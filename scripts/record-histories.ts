@@ -19,7 +19,8 @@ export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'historie
 /**
  * `npm run histories:record` runs every workflow through its notable paths on a throwaway
  * stack (order: paid-and-fulfilled, expired, cancelled after pay, rejected; order payment;
- * transfer) and writes each closed run's history to test/replay/histories/<name>.json, named
+ * transfer: deposit, refused; hold: posted for less, voided by its timer; payment completed)
+ * and writes each closed run's history to test/replay/histories/<name>.json, named
  * with its real workflowId, for the replay test (ARCHITECTURE.md "Tests").
  */
 async function main(): Promise<void> {
@@ -71,12 +72,25 @@ async function main(): Promise<void> {
   if (rejected.code !== 'insufficient_stock') throw new Error(`expected a refusal, got ${JSON.stringify(rejected)}`);
   const rejectedWorkflowId = workflowIds.order(resourceIdFor({ sub: buyerSub, idempotencyKey: 'record-rejected', scope: 'order' }));
 
+  const other = await http('POST', '/v1/accounts', staff, { ownerId: newId(), kind: 'wallet', currency: 'EUR' });
+  const heldThenPosted = await http('POST', '/v1/transfers', buyer, { fromAccountId: wallet.id, toAccountId: other.id, amountMinor: 500, hold: { timeout: '10m' } });
+  await http('POST', `/v1/transfers/${heldThenPosted.id}/post`, buyer, { amountMinor: 300 });
+  const heldThenExpired = await http('POST', '/v1/transfers', buyer, { fromAccountId: wallet.id, toAccountId: other.id, amountMinor: 200, hold: { timeout: '1s' } });
+  const refusedTransfer = await http('POST', '/v1/transfers', buyer, { fromAccountId: wallet.id, toAccountId: other.id, amountMinor: 1_000_000 }, 'record-refused-transfer');
+  if (refusedTransfer.code !== 'insufficient_funds') throw new Error(`expected a refusal, got ${JSON.stringify(refusedTransfer)}`);
+  const payment = await http('POST', '/v1/payments', staff, { payerAccountId: wallet.id, payeeAccountId: other.id, amountMinor: 100 });
+  await http('POST', `/v1/payments/${payment.id}/complete`, staff);
+
   await record('order-paid-fulfilled', paid.workflowId);
   await record('order-expired', expired.workflowId);
   await record('order-cancelled-after-pay', cancelled.workflowId);
   await record('order-rejected', rejectedWorkflowId);
   await record('order-payment', `${paid.workflowId}-payment`);
   await record('transfer-deposit', deposit.workflowId);
+  await record('transfer-refused', workflowIds.transfer(resourceIdFor({ sub: buyerSub, idempotencyKey: 'record-refused-transfer', scope: 'transfer' })));
+  await record('hold-posted-for-less', heldThenPosted.workflowId);
+  await record('hold-voided-by-timer', heldThenExpired.workflowId);
+  await record('payment-completed', payment.workflowId);
 
   await connection.close();
   await db.sequelize.close();

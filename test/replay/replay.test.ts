@@ -22,7 +22,7 @@ describe('workflow replay (determinism guard for deploys)', () => {
   it('then every recorded history replays against the current workflow code without a non-determinism error', async () => {
     const histories = await loadHistories();
     expect(histories.map((h) => h.file)).toEqual(
-      expect.arrayContaining(['order-paid-fulfilled.json', 'order-expired.json', 'order-cancelled-after-pay.json', 'order-rejected.json', 'order-payment.json', 'transfer-deposit.json']),
+      expect.arrayContaining(['order-paid-fulfilled.json', 'order-expired.json', 'order-cancelled-after-pay.json', 'order-rejected.json', 'order-payment.json', 'transfer-deposit.json', 'transfer-refused.json', 'hold-posted-for-less.json', 'hold-voided-by-timer.json', 'payment-completed.json']),
     );
 
     const results = [];
