@@ -3,7 +3,7 @@ import { resourceIdFor } from '../../domain/ids';
 import { toSafeInt } from '../../db/connection';
 import { query } from '../../db/transaction';
 import { openWallet } from './factories';
-import { actor, call, type Actor, type TestStack } from './stack';
+import { actor, call, type Actor, type TestStack } from './app';
 
 /**
  * A bank workload in the style of Jepsen's bank test: a fixed total spread over N accounts,

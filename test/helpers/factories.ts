@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toSafeInt } from '../../db/connection';
 import { query } from '../../db/transaction';
-import { call, expectStatus, type Actor, type TestStack } from './stack';
+import { call, expectStatus, type Actor, type TestStack } from './app';
 
 /** ProductSeed is one product to create: stock and unit price in minor units. */
 export interface ProductSeed {
