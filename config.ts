@@ -1,31 +1,36 @@
-import { msToNumber } from '@temporalio/common';
 import { z } from 'zod';
+import { parseDurationMs } from './domain/duration';
 
 /**
- * durationMs parses a Temporal duration string (`15m`, `3s`, `250ms`, SPEC.md §1) into
- * milliseconds, refusing zero, negatives and garbage.
+ * durationMs parses a Temporal duration string with a unit (`15m`, `3s`, `250ms`, SPEC.md §1)
+ * into milliseconds, refusing unit-less numbers, zero, fractions and more than 366 days.
  */
 const durationMs = z.string().transform((value, ctx) => {
-  try {
-    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
-    if (Number.isFinite(ms) && ms > 0) return ms;
-  } catch {
-    // fall through to the issue below
-  }
-  ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive duration like 15m, 3s or 250ms` });
+  const ms = parseDurationMs(value);
+  if (ms !== undefined) return ms;
+  ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration like 15m, 3s or 250ms (at most 366d)` });
   return z.NEVER;
 });
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** int parses a decimal integer string in [min, max]; empty, hex or fractional text is refused. */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole decimal number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** DEV_JWT_SECRET signs tokens in development only; production refuses it. */
+const DEV_JWT_SECRET = 'holdfast-development-secret-change-me';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  PORT: int(0, 65535).default(3000),
+  PORT: int(1, 65535).default(3000),
   DATABASE_URL: z.url().optional(),
   TEMPORAL_ADDRESS: z.string().min(3).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('holdfast'),
-  JWT_SECRET: z.string().min(16).default('holdfast-development-secret-change-me'),
+  JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: int(1, 200).default(10),
   DB_LOCK_TIMEOUT: durationMs.default(5_000),
@@ -75,8 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && env.JWT_SECRET === undefined) {
-    throw new Error('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  if (e.NODE_ENV === 'production' && e.JWT_SECRET === DEV_JWT_SECRET) {
+    throw new Error('Invalid configuration:\n  JWT_SECRET: set a secret of your own when NODE_ENV=production');
   }
   return {
     nodeEnv: e.NODE_ENV,

@@ -29,7 +29,7 @@ export function retainerRoutes(deps: ApiDeps) {
       const body = c.req.valid('json');
       const id = resourceIdFor({ sub: user.sub, idempotencyKey: c.req.header('idempotency-key'), scope: 'retainer' });
       await createAccount(db, { id, ownerId: body.clientId, kind: 'retainer', currency: body.currency });
-      const transferId = resourceIdFor({ sub: id, idempotencyKey: 'initial-funding', scope: 'retainer' });
+      const transferId = resourceIdFor({ sub: id, idempotencyKey: 'initial-funding', scope: 'retainer-funding' });
       await runWorkflowOnce(temporal, transferWorkflow, {
         workflowId: workflowIds.transfer(transferId),
         taskQueue: config.taskQueue,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDurationMs } from './duration';
 import { amountMinorSchema, currencySchema, uuidSchema } from './schemas';
 
 /**
@@ -42,14 +43,6 @@ export const durationStringSchema = z.string().max(32).transform((value, ctx) =>
   }
   return ms;
 });
-
-/** parseDurationMs reads `<number><unit>` with unit ms, s, m, h or d; undefined when malformed. */
-export function parseDurationMs(value: string): number | undefined {
-  const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(value.trim());
-  if (!match) return undefined;
-  const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unitMs;
-}
 
 /**
  * transferBodySchema is POST /v1/transfers. With `hold`, the transfer is two-phase: it stays

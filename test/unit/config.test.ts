@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config';
+
+/** messageOf returns the message loadConfig throws for `env`, or fails the test when it does not throw. */
+function messageOf(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(Error);
+    return (err as Error).message;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+const DURATIONS = [
+  ['DB_LOCK_TIMEOUT', 'dbLockTimeoutMs'],
+  ['DB_STATEMENT_TIMEOUT', 'dbStatementTimeoutMs'],
+  ['ORDER_PAYMENT_TTL', 'orderPaymentTtlMs'],
+  ['IDEMPOTENCY_KEY_TTL', 'idempotencyKeyTtlMs'],
+  ['IDEMPOTENCY_WAIT_TIMEOUT', 'idempotencyWaitTimeoutMs'],
+] as const;
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      temporalAddress: '127.0.0.1:7233',
+      temporalNamespace: 'default',
+      taskQueue: 'holdfast',
+      logLevel: 'info',
+      dbPoolMax: 10,
+      dbLockTimeoutMs: 5_000,
+      dbStatementTimeoutMs: 8_000,
+      orderPaymentTtlMs: 15 * 60_000,
+      idempotencyKeyTtlMs: 24 * 60 * 60_000,
+      idempotencyWaitTimeoutMs: 30_000,
+      workerMaxConcurrentActivities: 50,
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('reads every variable docker-compose.yml sets, production included', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://holdfast:holdfast@postgres:5432/holdfast',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'shop',
+      TEMPORAL_TASK_QUEUE: 'holdfast-prod',
+      JWT_SECRET: 'a-production-secret-of-32-chars!',
+      PORT: '8080',
+      LOG_LEVEL: 'warn',
+      DB_POOL_MAX: '25',
+      ORDER_PAYMENT_TTL: '30m',
+    });
+
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      databaseUrl: 'postgres://holdfast:holdfast@postgres:5432/holdfast',
+      temporalAddress: 'temporal:7233',
+      temporalNamespace: 'shop',
+      taskQueue: 'holdfast-prod',
+      jwtSecret: 'a-production-secret-of-32-chars!',
+      port: 8080,
+      logLevel: 'warn',
+      dbPoolMax: 25,
+      orderPaymentTtlMs: 30 * 60_000,
+    });
+  });
+
+  it.each([
+    ['15m', 900_000],
+    ['3s', 3_000],
+    ['250ms', 250],
+    ['24h', 86_400_000],
+    ['1.5s', 1_500],
+  ])('parses the duration %s to %i ms', (value, ms) => {
+    for (const [variable, field] of DURATIONS) {
+      expect(loadConfig({ [variable]: value })[field]).toBe(ms);
+    }
+  });
+
+  it.each(['abc', '0s', '-1m', '', '1h30m'])(
+    'refuses the duration %j, naming the variable and the value',
+    (value) => {
+      for (const [variable] of DURATIONS) {
+        const message = messageOf({ [variable]: value });
+
+        expect(message).toContain(`${variable}:`);
+        expect(message).toContain(`"${value}"`);
+      }
+    },
+  );
+
+  it('names every bad variable at once', () => {
+    const message = messageOf({
+      ORDER_PAYMENT_TTL: 'soon',
+      DB_POOL_MAX: '0',
+      LOG_LEVEL: 'loud',
+      PORT: '70000',
+    });
+
+    expect(message).toContain('ORDER_PAYMENT_TTL:');
+    expect(message).toContain('DB_POOL_MAX:');
+    expect(message).toContain('LOG_LEVEL:');
+    expect(message).toContain('PORT:');
+  });
+
+  it.each([
+    ['DB_POOL_MAX', '0'],
+    ['DB_POOL_MAX', '201'],
+    ['DB_POOL_MAX', '2.5'],
+    ['WORKER_MAX_CONCURRENT_ACTIVITIES', 'many'],
+    ['PORT', '-1'],
+    ['DATABASE_URL', 'not a url'],
+    ['NODE_ENV', 'staging'],
+    ['JWT_SECRET', 'too-short'],
+    ['TEMPORAL_ADDRESS', 'x'],
+    ['PORT', ''],
+    ['PORT', ' '],
+    ['PORT', '0x10'],
+    ['WORKER_METRICS_PORT', ''],
+    ['ORDER_PAYMENT_TTL', '15'],
+    ['ORDER_PAYMENT_TTL', '0.1ms'],
+    ['ORDER_PAYMENT_TTL', '1000000000d'],
+  ])('refuses %s=%j, naming it', (variable, value) => {
+    expect(messageOf({ [variable]: value })).toContain(`${variable}:`);
+  });
+
+  it('refuses NODE_ENV=production without JWT_SECRET rather than use the development secret', () => {
+    const message = messageOf({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db:5432/holdfast',
+    });
+
+    expect(message).toContain('JWT_SECRET');
+    expect(message).toContain('NODE_ENV=production');
+  });
+
+  it('refuses NODE_ENV=production with the published development secret', () => {
+    const message = messageOf({ NODE_ENV: 'production', JWT_SECRET: 'holdfast-development-secret-change-me' });
+
+    expect(message).toContain('JWT_SECRET');
+  });
+
+  it('takes JWT_SECRET when NODE_ENV=production sets one', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'sixteen-chars-ok' });
+
+    expect(config.jwtSecret).toBe('sixteen-chars-ok');
+  });
+});
