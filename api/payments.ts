@@ -7,7 +7,6 @@ import type { PaymentView } from '../domain/ledger';
 import { completePaymentUpdate } from '../domain/ledger-messages';
 import { idParamSchema } from '../domain/schemas';
 import { createPaymentBodySchema } from '../domain/transfer';
-import { workflowIds } from '../domain/workflow-ids';
 import { paymentWorkflow } from '../workflows/payment';
 import { assertRole } from './middleware/auth';
 import { jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
