@@ -40,6 +40,7 @@ const envSchema = z.object({
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(50),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
+  TEMPORAL_SDK_METRICS_PORT: int(0, 65535).default(9465),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
@@ -65,6 +66,8 @@ export interface Config {
   workerMaxConcurrentActivities: number;
   /** workerMetricsPort serves the worker's /metrics (0 disables it). */
   workerMetricsPort: number;
+  /** temporalSdkMetricsPort serves the Temporal SDK's own worker metrics (0 disables it). */
+  temporalSdkMetricsPort: number;
   /** workflowBundlePath is a pre-built workflow bundle; unset, the worker bundles at start. */
   workflowBundlePath: string | undefined;
 }
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    temporalSdkMetricsPort: e.TEMPORAL_SDK_METRICS_PORT,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { createLogger } from '../lib/logger';
@@ -8,13 +9,18 @@ import { createWorker } from './create';
 /**
  * Worker entry (`npm run start:worker`): runs holdfast's workflows and activities against the
  * configured Temporal (TEMPORAL_ADDRESS) and PostgreSQL (DATABASE_URL) until SIGINT/SIGTERM,
- * and serves its transaction and lock-wait metrics on WORKER_METRICS_PORT (`/metrics`).
+ * and serves its transaction and lock-wait metrics on WORKER_METRICS_PORT (`/metrics`) and the
+ * Temporal SDK's worker metrics (task slots, poll and schedule latencies) on
+ * TEMPORAL_SDK_METRICS_PORT.
  * WORKFLOW_BUNDLE_PATH skips bundling at start-up when a bundle was built ahead.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('Invalid configuration:\n  DATABASE_URL: required by the worker');
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-worker' });
+  if (config.temporalSdkMetricsPort > 0) {
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.temporalSdkMetricsPort}` } } } });
+  }
   const db = createDb({
     databaseUrl: config.databaseUrl,
     poolMax: config.dbPoolMax,

@@ -37,6 +37,7 @@ export class WorkerProcess {
         TEMPORAL_TASK_QUEUE: this.options.taskQueue,
         WORKFLOW_BUNDLE_PATH: this.options.workflowBundlePath,
         WORKER_METRICS_PORT: String(this.options.metricsPort ?? 0),
+        TEMPORAL_SDK_METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         DB_POOL_MAX: '20',
         ...this.options.env,

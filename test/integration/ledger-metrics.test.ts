@@ -19,9 +19,9 @@ describe('money-movement metrics and lock timeouts', () => {
   let worker: WorkerProcess;
   afterAll(() => worker?.stop());
 
-  it('when a row lock outlasts lock_timeout and transfers race past zero, then the transfer retries and posts, and /metrics counts attempts, failures by reason, duration and lock wait', async () => {
-    const metricsPort = await freePort();
-    worker = new WorkerProcess({ ...provided, taskQueue: TASK_QUEUE, metricsPort, env: { DB_LOCK_TIMEOUT: '300ms' } });
+  it('when a row lock outlasts lock_timeout and transfers race past zero, then the transfer retries and posts, and /metrics counts attempts, failures by reason, duration and lock wait, beside the SDK worker metrics', async () => {
+    const [metricsPort, sdkMetricsPort] = [await freePort(), await freePort()];
+    worker = new WorkerProcess({ ...provided, taskQueue: TASK_QUEUE, metricsPort, env: { DB_LOCK_TIMEOUT: '300ms', TEMPORAL_SDK_METRICS_PORT: String(sdkMetricsPort) } });
     await worker.start();
     const stack = await useStack({ taskQueue: TASK_QUEUE });
     const staff = await actor('staff');
@@ -50,6 +50,9 @@ describe('money-movement metrics and lock timeouts', () => {
     expect(metricValue(text, 'holdfast_db_transaction_duration_seconds_count', { ...tx, outcome: 'committed' })).toBeGreaterThanOrEqual(2);
     expect(metricValue(text, 'holdfast_db_lock_wait_seconds_count', { table: 'accounts' })).toBeGreaterThanOrEqual(7);
     expect(metricValue(text, 'holdfast_db_lock_wait_seconds_sum', { table: 'accounts' })).toBeGreaterThan(0.25);
+    const sdk = await (await fetch(`http://127.0.0.1:${sdkMetricsPort}/metrics`)).text();
+    expect(sdk).toMatch(/^temporal_activity_execution_latency/m);
+    expect(sdk).toMatch(/^temporal_worker_task_slots_available/m);
     await expectLedgerConsistent(stack);
   }, 120_000);
 });
