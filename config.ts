@@ -8,7 +8,10 @@ import { parseDurationMs } from './domain/duration';
 const durationMs = z.string().transform((value, ctx) => {
   const ms = parseDurationMs(value);
   if (ms !== undefined) return ms;
-  ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration like 15m, 3s or 250ms (at most 366d)` });
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${value}" is not a duration like 15m, 3s or 250ms (at most 366d)`,
+  });
   return z.NEVER;
 });
 
@@ -84,7 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && e.JWT_SECRET === DEV_JWT_SECRET) {
-    throw new Error('Invalid configuration:\n  JWT_SECRET: set a secret of your own when NODE_ENV=production');
+    throw new Error(
+      'Invalid configuration:\n  JWT_SECRET: set a secret of your own when NODE_ENV=production',
+    );
   }
   return {
     nodeEnv: e.NODE_ENV,

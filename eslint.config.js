@@ -3,14 +3,28 @@
 // no runtime imports of activities/, no wall clock or Math.random).
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'net', 'http', 'https', 'child_process', 'crypto', 'os', 'path', 'dns', 'tls', 'worker_threads'];
+const nodeBuiltins = [
+  'fs',
+  'net',
+  'http',
+  'https',
+  'child_process',
+  'crypto',
+  'os',
+  'path',
+  'dns',
+  'tls',
+  'worker_threads',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', '.tools/**', 'test/replay/histories/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
@@ -27,10 +41,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`), 'pg', 'sequelize'].map((name) => ({
-            name,
-            message: 'Workflow code must stay deterministic: do I/O in activities.',
-          })),
+          paths: [...nodeBuiltins, ...nodeBuiltins.map((m) => `node:${m}`), 'pg', 'sequelize'].map(
+            (name) => ({
+              name,
+              message: 'Workflow code must stay deterministic: do I/O in activities.',
+            }),
+          ),
           patterns: [
             { group: ['../db', '../db/*'], message: 'Workflows must not touch the database.' },
             {

@@ -19,7 +19,10 @@ export async function getCart(db: Db, customerId: string): Promise<CartView> {
  * @throws DomainError `validation_failed` (422) when the line would pass 10000 units (the CHECK
  *   on `cart_items.quantity`).
  */
-export async function addCartItem(db: Db, input: { customerId: string; productId: string; quantity: number }): Promise<CartView> {
+export async function addCartItem(
+  db: Db,
+  input: { customerId: string; productId: string; quantity: number },
+): Promise<CartView> {
   try {
     await execute(
       db,
@@ -38,9 +41,15 @@ export async function addCartItem(db: Db, input: { customerId: string; productId
 }
 
 /** setCartItem sets a line's quantity; 0 removes the line. */
-export async function setCartItem(db: Db, input: { customerId: string; productId: string; quantity: number }): Promise<CartView> {
+export async function setCartItem(
+  db: Db,
+  input: { customerId: string; productId: string; quantity: number },
+): Promise<CartView> {
   if (input.quantity === 0) {
-    await execute(db, 'DELETE FROM cart_items WHERE customer_id = $1 AND product_id = $2', [input.customerId, input.productId]);
+    await execute(db, 'DELETE FROM cart_items WHERE customer_id = $1 AND product_id = $2', [
+      input.customerId,
+      input.productId,
+    ]);
   } else {
     await execute(
       db,

@@ -1,5 +1,12 @@
 import { DomainError } from '../domain/errors';
-import type { ApprovalStatus, ProductSummary, ProductView, SellerKind, SellerView, StockView } from '../domain/catalog';
+import type {
+  ApprovalStatus,
+  ProductSummary,
+  ProductView,
+  SellerKind,
+  SellerView,
+  StockView,
+} from '../domain/catalog';
 import { toSafeInt, type Db } from '../db/connection';
 import { pgCode } from '../db/transaction';
 import { execute, query } from '../db/transaction';
@@ -61,12 +68,15 @@ function toProductView(row: ProductRow): ProductView {
 }
 
 /** createSeller inserts a `pending` seller, or returns the one with this ID (a retry). */
-export async function createSeller(db: Db, input: { id: string; name: string; kind: SellerKind }): Promise<SellerView> {
-  await execute(db, 'INSERT INTO sellers (id, name, kind) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [
-    input.id,
-    input.name,
-    input.kind,
-  ]);
+export async function createSeller(
+  db: Db,
+  input: { id: string; name: string; kind: SellerKind },
+): Promise<SellerView> {
+  await execute(
+    db,
+    'INSERT INTO sellers (id, name, kind) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+    [input.id, input.name, input.kind],
+  );
   return (await findSeller(db, input.id))!;
 }
 
@@ -80,7 +90,10 @@ export async function findSeller(db: Db, sellerId: string): Promise<SellerView |
  * setSellerApproval approves or suspends a seller, stamping `approvedAt` / `suspendedAt`.
  * @throws DomainError `not_found` (404).
  */
-export async function setSellerApproval(db: Db, input: { sellerId: string; status: 'approved' | 'suspended' }): Promise<SellerView> {
+export async function setSellerApproval(
+  db: Db,
+  input: { sellerId: string; status: 'approved' | 'suspended' },
+): Promise<SellerView> {
   const column = input.status === 'approved' ? 'approved_at' : 'suspended_at';
   const rows = await execute<SellerRow>(
     db,
@@ -119,10 +132,20 @@ export async function createProduct(db: Db, input: CreateProductInput): Promise<
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, stock_on_hand)
        INSERT INTO stock_movements (product_id, reason, on_hand_delta, reserved_delta)
        SELECT id, 'initial', stock_on_hand, 0 FROM p WHERE stock_on_hand > 0`,
-      [input.id, input.sellerId, input.sku, input.name, input.category ?? null, input.priceMinor, input.currency, input.stock],
+      [
+        input.id,
+        input.sellerId,
+        input.sku,
+        input.name,
+        input.category ?? null,
+        input.priceMinor,
+        input.currency,
+        input.stock,
+      ],
     );
   } catch (err) {
-    if (pgCode(err) === '23505') throw new DomainError('sku_taken', `SKU ${input.sku} is already taken by this seller`);
+    if (pgCode(err) === '23505')
+      throw new DomainError('sku_taken', `SKU ${input.sku} is already taken by this seller`);
     if (pgCode(err) === '23503') {
       throw new DomainError('validation_failed', 'The seller does not exist', {
         errors: [{ path: 'sellerId', message: 'unknown seller' }],
@@ -137,7 +160,11 @@ export async function createProduct(db: Db, input: CreateProductInput): Promise<
  * findProduct reads one product. With `visibleOnly` the SQL itself hides products of
  * sellers that are not approved (SPEC.md §2), so they read as absent.
  */
-export async function findProduct(db: Db, productId: string, options: { visibleOnly: boolean }): Promise<ProductView | undefined> {
+export async function findProduct(
+  db: Db,
+  productId: string,
+  options: { visibleOnly: boolean },
+): Promise<ProductView | undefined> {
   const rows = await query<ProductRow>(
     db,
     `SELECT p.* FROM products p JOIN sellers s ON s.id = p.seller_id
@@ -170,7 +197,10 @@ export interface SearchProductsInput {
  * searchProducts lists visible products (approved sellers only, enforced in SQL) whose name or
  * SKU contains `q` (case-insensitive), ordered by name then id, after the cursor position.
  */
-export async function searchProducts(db: Db, input: SearchProductsInput): Promise<ProductSummary[]> {
+export async function searchProducts(
+  db: Db,
+  input: SearchProductsInput,
+): Promise<ProductSummary[]> {
   const pattern = input.q ? `%${input.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const rows = await query<ProductRow>(
     db,
@@ -180,7 +210,13 @@ export async function searchProducts(db: Db, input: SearchProductsInput): Promis
        AND ($2::text IS NULL OR p.category = $2)
        AND ($3::text IS NULL OR (p.name, p.id) > ($3::text, $4::uuid))
      ORDER BY p.name, p.id LIMIT $5`,
-    [pattern, input.category ?? null, input.after?.name ?? null, input.after?.id ?? null, input.limit],
+    [
+      pattern,
+      input.category ?? null,
+      input.after?.name ?? null,
+      input.after?.id ?? null,
+      input.limit,
+    ],
   );
   return rows.map((row) => {
     const { id, sku, name, priceMinor, currency, available, category } = toProductView(row);
@@ -192,7 +228,10 @@ export async function searchProducts(db: Db, input: SearchProductsInput): Promis
  * restock adds `quantity` to stock on hand and writes a `restock` movement, atomically.
  * @throws DomainError `not_found` (404).
  */
-export async function restock(db: Db, input: { productId: string; quantity: number }): Promise<StockView> {
+export async function restock(
+  db: Db,
+  input: { productId: string; quantity: number },
+): Promise<StockView> {
   const rows = await execute<{ stock_on_hand: number; reserved: number }>(
     db,
     `WITH p AS (
@@ -205,5 +244,9 @@ export async function restock(db: Db, input: { productId: string; quantity: numb
   );
   const row = rows[0];
   if (!row) throw new DomainError('not_found', `Product ${input.productId} does not exist`);
-  return { stockOnHand: row.stock_on_hand, reserved: row.reserved, available: row.stock_on_hand - row.reserved };
+  return {
+    stockOnHand: row.stock_on_hand,
+    reserved: row.reserved,
+    available: row.stock_on_hand - row.reserved,
+  };
 }

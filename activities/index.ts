@@ -17,7 +17,9 @@ export interface ActivityDeps {
  * ApplicationFailure carrying the SPEC code; every other error stays retryable and is retried
  * by the caller's retry policy (deadlocks, lock timeouts, lost connections).
  */
-function withDomainFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function withDomainFailures<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async function activity(...args: A): Promise<R> {
     try {
       return await fn(...args);
@@ -35,15 +37,30 @@ function withDomainFailures<A extends unknown[], R>(fn: (...args: A) => Promise<
 export function createActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    placeOrder: withDomainFailures((input: orders.PlaceOrderActivityInput): Promise<OrderView> => orders.placeOrder(db, input)),
-    payOrder: withDomainFailures((input: orders.PayOrderActivityInput): Promise<OrderView> => orders.payOrder(db, input)),
-    cancelOrder: withDomainFailures((input: { orderId: string; actorId: string }) => orders.cancelOrder(db, input)),
-    fulfillOrder: withDomainFailures((input: { orderId: string; actorId: string }) => orders.fulfillOrder(db, input)),
+    placeOrder: withDomainFailures((input: orders.PlaceOrderActivityInput): Promise<OrderView> =>
+      orders.placeOrder(db, input),
+    ),
+    payOrder: withDomainFailures((input: orders.PayOrderActivityInput): Promise<OrderView> =>
+      orders.payOrder(db, input),
+    ),
+    cancelOrder: withDomainFailures((input: { orderId: string; actorId: string }) =>
+      orders.cancelOrder(db, input),
+    ),
+    fulfillOrder: withDomainFailures((input: { orderId: string; actorId: string }) =>
+      orders.fulfillOrder(db, input),
+    ),
     expireOrder: withDomainFailures((input: { orderId: string }) => orders.expireOrder(db, input)),
-    executeTransfer: withDomainFailures((input: TransferWorkflowInput) => transfers.executeTransfer(db, input)),
+    executeTransfer: withDomainFailures((input: TransferWorkflowInput) =>
+      transfers.executeTransfer(db, input),
+    ),
     createHold: withDomainFailures((input: ledger.CreateHoldInput) => ledger.createHold(db, input)),
-    resolveHold: withDomainFailures((input: ledger.ResolveHoldInput) => ledger.resolveHold(db, input)),
-    completePayment: withDomainFailures((input: { paymentId: string; transferId: string; actorId: string }) => payments.completePayment(db, input)),
+    resolveHold: withDomainFailures((input: ledger.ResolveHoldInput) =>
+      ledger.resolveHold(db, input),
+    ),
+    completePayment: withDomainFailures(
+      (input: { paymentId: string; transferId: string; actorId: string }) =>
+        payments.completePayment(db, input),
+    ),
   };
 }
 

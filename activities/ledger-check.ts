@@ -80,7 +80,11 @@ export async function checkLedger(db: Db): Promise<LedgerReport> {
     const checks: LedgerCheck[] = [];
     for (const check of LEDGER_CHECKS) {
       const violations = await query<Record<string, unknown>>(db, check.sql, [], transaction);
-      checks.push({ name: check.name, ok: violations.length === 0, violations: violations.slice(0, 20) });
+      checks.push({
+        name: check.name,
+        ok: violations.length === 0,
+        violations: violations.slice(0, 20),
+      });
     }
     const [counts] = await query<{ accounts: string; transfers: string; entries: string }>(
       db,
@@ -92,7 +96,11 @@ export async function checkLedger(db: Db): Promise<LedgerReport> {
     return {
       ok: checks.every((c) => c.ok),
       checks,
-      counts: { accounts: Number(counts!.accounts), transfers: Number(counts!.transfers), entries: Number(counts!.entries) },
+      counts: {
+        accounts: Number(counts!.accounts),
+        transfers: Number(counts!.transfers),
+        entries: Number(counts!.entries),
+      },
     };
   });
 }

@@ -14,8 +14,18 @@ export interface EntryView {
 }
 
 /** listEntries pages through an account's entries newest first, before entry `beforeId`. */
-export async function listEntries(db: Db, input: { accountId: string; limit: number; beforeId?: string }): Promise<EntryView[]> {
-  const rows = await query<{ id: string; transfer_id: string; account_id: string; amount_minor: string; balance_after_minor: string; created_at: Date }>(
+export async function listEntries(
+  db: Db,
+  input: { accountId: string; limit: number; beforeId?: string },
+): Promise<EntryView[]> {
+  const rows = await query<{
+    id: string;
+    transfer_id: string;
+    account_id: string;
+    amount_minor: string;
+    balance_after_minor: string;
+    created_at: Date;
+  }>(
     db,
     `SELECT id, transfer_id, account_id, amount_minor, balance_after_minor, created_at FROM ledger_entries
      WHERE account_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3`,
@@ -47,7 +57,13 @@ export async function listAccounts(db: Db, input: ListAccountsInput): Promise<Ac
     `SELECT id, owner_id, kind, currency, allow_negative, balance_minor, pending_debits_minor, created_at FROM accounts
      WHERE ($1::uuid IS NULL OR owner_id = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR currency = $3)
        AND ($4::uuid IS NULL OR id > $4) ORDER BY id LIMIT $5`,
-    [input.ownerId ?? null, input.kind ?? null, input.currency ?? null, input.afterId ?? null, input.limit],
+    [
+      input.ownerId ?? null,
+      input.kind ?? null,
+      input.currency ?? null,
+      input.afterId ?? null,
+      input.limit,
+    ],
   );
   return rows.map(toAccountView);
 }

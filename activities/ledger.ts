@@ -122,9 +122,11 @@ export async function createAccount(db: Db, input: CreateAccountInput): Promise<
 
 /** findAccount reads one account, or undefined when there is none with that ID. */
 export async function findAccount(db: Db, accountId: string): Promise<AccountView | undefined> {
-  const rows = await query<AccountRow>(db, `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [
-    accountId,
-  ]);
+  const rows = await query<AccountRow>(
+    db,
+    `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`,
+    [accountId],
+  );
   return rows[0] ? toAccountView(rows[0]) : undefined;
 }
 
@@ -179,14 +181,21 @@ export async function postTransferInTx(
   const from = accounts.get(input.fromAccountId)!;
   const to = accounts.get(input.toAccountId)!;
   if (from.currency !== to.currency) {
-    throw new DomainError('currency_mismatch', `Cannot move ${from.currency} into a ${to.currency} account`);
+    throw new DomainError(
+      'currency_mismatch',
+      `Cannot move ${from.currency} into a ${to.currency} account`,
+    );
   }
   if (!from.allowNegative && from.availableMinor < input.amountMinor) {
-    throw new DomainError('insufficient_funds', 'The account does not hold enough available money', {
-      accountId: from.id,
-      availableMinor: from.availableMinor,
-      requestedMinor: input.amountMinor,
-    });
+    throw new DomainError(
+      'insufficient_funds',
+      'The account does not hold enough available money',
+      {
+        accountId: from.id,
+        availableMinor: from.availableMinor,
+        requestedMinor: input.amountMinor,
+      },
+    );
   }
   const rows = await execute<TransferRow>(
     db,
@@ -194,7 +203,16 @@ export async function postTransferInTx(
        (id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, description, initiated_by, posted_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'posted', $7, $8, now())
      RETURNING ${TRANSFER_COLUMNS}`,
-    [input.id, input.kind, from.id, to.id, input.amountMinor, from.currency, input.description ?? null, input.initiatedBy ?? null],
+    [
+      input.id,
+      input.kind,
+      from.id,
+      to.id,
+      input.amountMinor,
+      from.currency,
+      input.description ?? null,
+      input.initiatedBy ?? null,
+    ],
     transaction,
   );
   await applyEntries(db, transaction, input.id, [
@@ -251,14 +269,17 @@ export async function lockAccounts(
   );
   const byId = new Map(rows.map((row) => [row.id, toAccountView(row)]));
   for (const id of ids) {
-    if (!byId.has(id)) throw new DomainError('not_found', `Account ${id} does not exist`, { accountId: id });
+    if (!byId.has(id))
+      throw new DomainError('not_found', `Account ${id} does not exist`, { accountId: id });
   }
   return byId;
 }
 
 /** postTransfer runs postTransferInTx in its own transaction named `post_transfer`. */
 export async function postTransfer(db: Db, input: PostTransferInput): Promise<TransferView> {
-  return withTransaction(db, 'post_transfer', (transaction) => postTransferInTx(db, transaction, input));
+  return withTransaction(db, 'post_transfer', (transaction) =>
+    postTransferInTx(db, transaction, input),
+  );
 }
 
 /** assertPositiveAmount crashes on a non-positive or non-integer amount: a programmer error. */
@@ -283,7 +304,8 @@ export interface CreateHoldInput extends PostTransferInput {
  */
 export async function createHold(db: Db, input: CreateHoldInput): Promise<TransferView> {
   assertPositiveAmount(input.amountMinor);
-  if (input.fromAccountId === input.toAccountId) throw new DomainError('same_account', 'A hold needs two different accounts');
+  if (input.fromAccountId === input.toAccountId)
+    throw new DomainError('same_account', 'A hold needs two different accounts');
   return withTransaction(db, 'create_hold', async (transaction) => {
     const accounts = await lockAccounts(db, transaction, [input.fromAccountId, input.toAccountId]);
     const existing = await findTransfer(db, input.id, transaction);
@@ -291,24 +313,46 @@ export async function createHold(db: Db, input: CreateHoldInput): Promise<Transf
     const from = accounts.get(input.fromAccountId)!;
     const to = accounts.get(input.toAccountId)!;
     if (from.currency !== to.currency) {
-      throw new DomainError('currency_mismatch', `Cannot hold ${from.currency} for a ${to.currency} account`);
+      throw new DomainError(
+        'currency_mismatch',
+        `Cannot hold ${from.currency} for a ${to.currency} account`,
+      );
     }
     if (!from.allowNegative && from.availableMinor < input.amountMinor) {
-      throw new DomainError('insufficient_funds', 'The account does not hold enough available money', {
-        accountId: from.id,
-        availableMinor: from.availableMinor,
-        requestedMinor: input.amountMinor,
-      });
+      throw new DomainError(
+        'insufficient_funds',
+        'The account does not hold enough available money',
+        {
+          accountId: from.id,
+          availableMinor: from.availableMinor,
+          requestedMinor: input.amountMinor,
+        },
+      );
     }
     const rows = await execute<TransferRow>(
       db,
       `INSERT INTO ledger_transfers
          (id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, description, initiated_by, timeout_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING ${TRANSFER_COLUMNS}`,
-      [input.id, input.kind, from.id, to.id, input.amountMinor, from.currency, input.description ?? null, input.initiatedBy ?? null, input.timeoutAt],
+      [
+        input.id,
+        input.kind,
+        from.id,
+        to.id,
+        input.amountMinor,
+        from.currency,
+        input.description ?? null,
+        input.initiatedBy ?? null,
+        input.timeoutAt,
+      ],
       transaction,
     );
-    await execute(db, 'UPDATE accounts SET pending_debits_minor = pending_debits_minor + $2, updated_at = now() WHERE id = $1', [from.id, input.amountMinor], transaction);
+    await execute(
+      db,
+      'UPDATE accounts SET pending_debits_minor = pending_debits_minor + $2, updated_at = now() WHERE id = $1',
+      [from.id, input.amountMinor],
+      transaction,
+    );
     return toTransferView(rows[0]!);
   });
 }
@@ -331,11 +375,19 @@ export interface ResolveHoldInput {
 export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<TransferView> {
   const target = input.action === 'post' ? 'posted' : 'voided';
   return withTransaction(db, `${input.action}_hold`, async (transaction) => {
-    const [hold] = await lockRows<TransferRow>(db, transaction, 'ledger_transfers', `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1 FOR UPDATE`, [input.transferId]);
+    const [hold] = await lockRows<TransferRow>(
+      db,
+      transaction,
+      'ledger_transfers',
+      `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1 FOR UPDATE`,
+      [input.transferId],
+    );
     if (!hold) throw new DomainError('not_found', `Transfer ${input.transferId} does not exist`);
     if (hold.status === target) return toTransferView(hold);
     if (hold.status !== 'pending') {
-      throw new DomainError('already_resolved', `The hold was already ${hold.status}`, { status: hold.status });
+      throw new DomainError('already_resolved', `The hold was already ${hold.status}`, {
+        status: hold.status,
+      });
     }
     const heldMinor = toSafeInt(hold.amount_minor);
     const postedMinor = input.amountMinor ?? heldMinor;
@@ -345,7 +397,12 @@ export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<Tran
       });
     }
     await lockAccounts(db, transaction, [hold.debit_account_id, hold.credit_account_id]);
-    await execute(db, 'UPDATE accounts SET pending_debits_minor = pending_debits_minor - $2, updated_at = now() WHERE id = $1', [hold.debit_account_id, heldMinor], transaction);
+    await execute(
+      db,
+      'UPDATE accounts SET pending_debits_minor = pending_debits_minor - $2, updated_at = now() WHERE id = $1',
+      [hold.debit_account_id, heldMinor],
+      transaction,
+    );
     const stamp = input.action === 'post' ? 'posted_at' : 'voided_at';
     const rows = await execute<TransferRow>(
       db,

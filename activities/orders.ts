@@ -51,7 +51,11 @@ function toOrderView(row: OrderRow): OrderView {
     customerId: row.customer_id,
     status: row.status,
     paymentMethod: row.payment_method,
-    lines: row.lines.map((l) => ({ productId: l.productId, quantity: l.quantity, priceMinor: toSafeInt(l.priceMinor) })),
+    lines: row.lines.map((l) => ({
+      productId: l.productId,
+      quantity: l.quantity,
+      priceMinor: toSafeInt(l.priceMinor),
+    })),
     totalMinor: toSafeInt(row.total_minor),
     currency: row.currency.trim(),
     workflowId: row.workflow_id,
@@ -77,7 +81,11 @@ export const ORDER_SELECT = `
   FROM orders o`;
 
 /** findOrder reads one order with its lines, or undefined. */
-export async function findOrder(db: Db, orderId: string, transaction?: Transaction): Promise<OrderView | undefined> {
+export async function findOrder(
+  db: Db,
+  orderId: string,
+  transaction?: Transaction,
+): Promise<OrderView | undefined> {
   const rows = await query<OrderRow>(db, `${ORDER_SELECT} WHERE o.id = $1`, [orderId], transaction);
   return rows[0] ? toOrderView(rows[0]) : undefined;
 }
@@ -110,9 +118,13 @@ export async function listOrders(db: Db, input: ListOrdersInput): Promise<OrderV
 
 /** lockOrder locks one order row `FOR UPDATE` (orders come first in the lock order). */
 async function lockOrder(db: Db, transaction: Transaction, orderId: string): Promise<OrderView> {
-  const locked = await lockRows<{ id: string }>(db, transaction, 'orders', 'SELECT id FROM orders WHERE id = $1 FOR UPDATE', [
-    orderId,
-  ]);
+  const locked = await lockRows<{ id: string }>(
+    db,
+    transaction,
+    'orders',
+    'SELECT id FROM orders WHERE id = $1 FOR UPDATE',
+    [orderId],
+  );
   if (locked.length === 0) throw new DomainError('not_found', `Order ${orderId} does not exist`);
   return (await findOrder(db, orderId, transaction))!;
 }
@@ -121,7 +133,11 @@ async function lockOrder(db: Db, transaction: Transaction, orderId: string): Pro
  * lockProducts locks the given products `FOR UPDATE` in ascending id order, with their
  * seller's approval status. Callers pass IDs sorted ascending (mergeOrderLines does).
  */
-async function lockProducts(db: Db, transaction: Transaction, productIds: string[]): Promise<Map<string, LockedProduct>> {
+async function lockProducts(
+  db: Db,
+  transaction: Transaction,
+  productIds: string[],
+): Promise<Map<string, LockedProduct>> {
   const rows = await lockRows<LockedProduct>(
     db,
     transaction,
@@ -179,35 +195,65 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
   return withTransaction(db, 'place_order', async (transaction) => {
     const existing = await findOrder(db, input.orderId, transaction);
     if (existing) return existing;
-    const products = await lockProducts(db, transaction, input.lines.map((l) => l.productId));
+    const products = await lockProducts(
+      db,
+      transaction,
+      input.lines.map((l) => l.productId),
+    );
     assertOrderableLines(input.lines, products);
     const short = input.lines
       .map((l) => {
         const p = products.get(l.productId)!;
-        return { productId: l.productId, requested: l.quantity, available: p.stock_on_hand - p.reserved };
+        return {
+          productId: l.productId,
+          requested: l.quantity,
+          available: p.stock_on_hand - p.reserved,
+        };
       })
       .filter((l) => l.available < l.requested);
     if (short.length > 0) {
-      throw new DomainError('insufficient_stock', 'Not enough stock for every line', { lines: short });
+      throw new DomainError('insufficient_stock', 'Not enough stock for every line', {
+        lines: short,
+      });
     }
-    const priced = input.lines.map((l) => ({ ...l, priceMinor: toSafeInt(products.get(l.productId)!.price_minor) }));
+    const priced = input.lines.map((l) => ({
+      ...l,
+      priceMinor: toSafeInt(products.get(l.productId)!.price_minor),
+    }));
     const totalMinor = priced.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0);
     const currency = products.get(input.lines[0]!.productId)!.currency;
     await execute(
       db,
       `INSERT INTO orders (id, customer_id, status, payment_method, total_minor, currency, workflow_id, reserved_at, expires_at)
        VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, now(), now() + ($7 || ' milliseconds')::interval)`,
-      [input.orderId, input.customerId, input.paymentMethod, totalMinor, currency, input.workflowId, String(input.paymentTtlMs)],
+      [
+        input.orderId,
+        input.customerId,
+        input.paymentMethod,
+        totalMinor,
+        currency,
+        input.workflowId,
+        String(input.paymentTtlMs),
+      ],
       transaction,
     );
     await execute(
       db,
       `INSERT INTO order_lines (order_id, product_id, quantity, price_minor)
        SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::bigint[])`,
-      [input.orderId, priced.map((l) => l.productId), priced.map((l) => l.quantity), priced.map((l) => l.priceMinor)],
+      [
+        input.orderId,
+        priced.map((l) => l.productId),
+        priced.map((l) => l.quantity),
+        priced.map((l) => l.priceMinor),
+      ],
       transaction,
     );
-    await moveStock(db, transaction, { orderId: input.orderId, reason: 'reserve', lines: input.lines });
+    await moveStock(db, transaction, {
+      orderId: input.orderId,
+      reason: 'reserve',
+      lines: input.lines,
+    });
     return (await findOrder(db, input.orderId, transaction))!;
   });
 }
@@ -221,9 +267,14 @@ function assertOrderableLines(lines: OrderLineInput[], products: Map<string, Loc
   const errors = lines
     .map((line, index) => ({ line, index }))
     .filter(({ line }) => products.get(line.productId)?.approval_status !== 'approved')
-    .map(({ line, index }) => ({ path: `lines.${index}.productId`, message: `unknown product ${line.productId}` }));
+    .map(({ line, index }) => ({
+      path: `lines.${index}.productId`,
+      message: `unknown product ${line.productId}`,
+    }));
   if (errors.length > 0) {
-    throw new DomainError('validation_failed', 'Some lines name products that cannot be ordered', { errors });
+    throw new DomainError('validation_failed', 'Some lines name products that cannot be ordered', {
+      errors,
+    });
   }
   const currencies = new Set(lines.map((l) => products.get(l.productId)!.currency));
   if (currencies.size > 1) {
@@ -260,10 +311,15 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
     const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
     const wallet = accounts.get(input.accountId)!;
     if (wallet.ownerId !== order.customerId || wallet.kind !== 'wallet') {
-      throw new DomainError('forbidden', 'Orders are paid from the customer’s own wallet', { accountId: wallet.id });
+      throw new DomainError('forbidden', 'Orders are paid from the customer’s own wallet', {
+        accountId: wallet.id,
+      });
     }
     if (wallet.currency !== order.currency) {
-      throw new DomainError('currency_mismatch', `The order is in ${order.currency}, the wallet in ${wallet.currency}`);
+      throw new DomainError(
+        'currency_mismatch',
+        `The order is in ${order.currency}, the wallet in ${wallet.currency}`,
+      );
     }
     await postTransferInTx(db, transaction, {
       id: input.transferId,
@@ -291,7 +347,10 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
  * orders → products → accounts. Cancelling a cancelled order returns it unchanged (a retry).
  * @throws DomainError `invalid_transition` (409) from fulfilled or expired.
  */
-export async function cancelOrder(db: Db, input: { orderId: string; actorId: string }): Promise<OrderView> {
+export async function cancelOrder(
+  db: Db,
+  input: { orderId: string; actorId: string },
+): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);
   if (!probe) throw new DomainError('not_found', `Order ${input.orderId} does not exist`);
   const revenueId = probe.paymentAccountId
@@ -301,11 +360,16 @@ export async function cancelOrder(db: Db, input: { orderId: string; actorId: str
     const order = await lockOrder(db, transaction, input.orderId);
     if (order.status === 'cancelled') return order;
     assertOrderTransition(order.status, 'cancelled');
-    await lockProducts(db, transaction, order.lines.map((l) => l.productId));
+    await lockProducts(
+      db,
+      transaction,
+      order.lines.map((l) => l.productId),
+    );
     await moveStock(db, transaction, { orderId: order.id, reason: 'release', lines: order.lines });
     let refundTransferId: string | null = null;
     if (order.status === 'paid') {
-      if (!revenueId || !order.paymentAccountId) throw new Error(`paid order ${order.id} has no payment account`);
+      if (!revenueId || !order.paymentAccountId)
+        throw new Error(`paid order ${order.id} has no payment account`);
       refundTransferId = ledgerTransferIds.orderRefund(order.id);
       await postTransferInTx(db, transaction, {
         id: refundTransferId,
@@ -333,12 +397,19 @@ export async function cancelOrder(db: Db, input: { orderId: string; actorId: str
  * quantity, in one transaction (orders → products). A retry returns the fulfilled order.
  * @throws DomainError `invalid_transition` (409) unless the order is paid.
  */
-export async function fulfillOrder(db: Db, input: { orderId: string; actorId: string }): Promise<OrderView> {
+export async function fulfillOrder(
+  db: Db,
+  input: { orderId: string; actorId: string },
+): Promise<OrderView> {
   return withTransaction(db, 'fulfill_order', async (transaction) => {
     const order = await lockOrder(db, transaction, input.orderId);
     if (order.status === 'fulfilled') return order;
     assertOrderTransition(order.status, 'fulfilled');
-    await lockProducts(db, transaction, order.lines.map((l) => l.productId));
+    await lockProducts(
+      db,
+      transaction,
+      order.lines.map((l) => l.productId),
+    );
     await moveStock(db, transaction, { orderId: order.id, reason: 'fulfil', lines: order.lines });
     await execute(
       db,
@@ -358,7 +429,11 @@ export async function expireOrder(db: Db, input: { orderId: string }): Promise<O
   return withTransaction(db, 'expire_order', async (transaction) => {
     const order = await lockOrder(db, transaction, input.orderId);
     if (order.status !== 'pending_payment') return order;
-    await lockProducts(db, transaction, order.lines.map((l) => l.productId));
+    await lockProducts(
+      db,
+      transaction,
+      order.lines.map((l) => l.productId),
+    );
     await moveStock(db, transaction, { orderId: order.id, reason: 'release', lines: order.lines });
     await execute(
       db,

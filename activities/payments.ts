@@ -34,8 +34,17 @@ function toPaymentView(row: PaymentRow): PaymentView {
 }
 
 /** findPayment reads one payment, or undefined. */
-export async function findPayment(db: Db, paymentId: string, transaction?: Transaction): Promise<PaymentView | undefined> {
-  const rows = await query<PaymentRow>(db, 'SELECT * FROM payments WHERE id = $1', [paymentId], transaction);
+export async function findPayment(
+  db: Db,
+  paymentId: string,
+  transaction?: Transaction,
+): Promise<PaymentView | undefined> {
+  const rows = await query<PaymentRow>(
+    db,
+    'SELECT * FROM payments WHERE id = $1',
+    [paymentId],
+    transaction,
+  );
   return rows[0] ? toPaymentView(rows[0]) : undefined;
 }
 
@@ -46,18 +55,30 @@ export async function findPayment(db: Db, paymentId: string, transaction?: Trans
  */
 export async function createPayment(
   db: Db,
-  input: { id: string; payerAccountId: string; payeeAccountId: string; amountMinor: number; createdBy: string },
+  input: {
+    id: string;
+    payerAccountId: string;
+    payeeAccountId: string;
+    amountMinor: number;
+    createdBy: string;
+  },
 ): Promise<PaymentView> {
   const existing = await findPayment(db, input.id);
   if (existing) return existing;
-  const [payer, payee] = await Promise.all([findAccount(db, input.payerAccountId), findAccount(db, input.payeeAccountId)]);
+  const [payer, payee] = await Promise.all([
+    findAccount(db, input.payerAccountId),
+    findAccount(db, input.payeeAccountId),
+  ]);
   const errors = [
     ...(payer ? [] : [{ path: 'payerAccountId', message: 'unknown account' }]),
     ...(payee ? [] : [{ path: 'payeeAccountId', message: 'unknown account' }]),
   ];
   if (errors.length > 0) throw new DomainError('validation_failed', 'Unknown account', { errors });
   if (payer!.currency !== payee!.currency) {
-    throw new DomainError('currency_mismatch', `Cannot pay ${payer!.currency} into a ${payee!.currency} account`);
+    throw new DomainError(
+      'currency_mismatch',
+      `Cannot pay ${payer!.currency} into a ${payee!.currency} account`,
+    );
   }
   await execute(
     db,
@@ -74,9 +95,18 @@ export async function createPayment(
  * retry after commit finds it completed by this transfer and returns it unchanged.
  * @throws DomainError `insufficient_funds` (409), `not_found` (404).
  */
-export async function completePayment(db: Db, input: { paymentId: string; transferId: string; actorId: string }): Promise<PaymentView> {
+export async function completePayment(
+  db: Db,
+  input: { paymentId: string; transferId: string; actorId: string },
+): Promise<PaymentView> {
   return withTransaction(db, 'complete_payment', async (transaction) => {
-    const [row] = await lockRows<PaymentRow>(db, transaction, 'payments', 'SELECT * FROM payments WHERE id = $1 FOR UPDATE', [input.paymentId]);
+    const [row] = await lockRows<PaymentRow>(
+      db,
+      transaction,
+      'payments',
+      'SELECT * FROM payments WHERE id = $1 FOR UPDATE',
+      [input.paymentId],
+    );
     if (!row) throw new DomainError('not_found', `Payment ${input.paymentId} does not exist`);
     if (row.status === 'completed') return toPaymentView(row);
     await postTransferInTx(db, transaction, {

@@ -19,7 +19,8 @@ export async function executeTransfer(db: Db, input: TransferWorkflowInput): Pro
   } else if (input.kind === 'retainer_consumption') {
     toAccountId = await systemAccountFor(db, fromAccountId, 'revenue');
   }
-  if (!fromAccountId || !toAccountId) throw new Error(`transfer ${input.transferId} lacks an account`);
+  if (!fromAccountId || !toAccountId)
+    throw new Error(`transfer ${input.transferId} lacks an account`);
   return postTransfer(db, {
     id: input.transferId,
     kind: input.kind,
@@ -35,7 +36,11 @@ export async function executeTransfer(db: Db, input: TransferWorkflowInput): Pro
  * systemAccountFor returns the system account of `kind` in the currency of `accountId`.
  * @throws DomainError `not_found` (404) when `accountId` does not exist.
  */
-async function systemAccountFor(db: Db, accountId: string | undefined, kind: 'external' | 'revenue'): Promise<string> {
+async function systemAccountFor(
+  db: Db,
+  accountId: string | undefined,
+  kind: 'external' | 'revenue',
+): Promise<string> {
   const account = accountId ? await findAccount(db, accountId) : undefined;
   if (!account) throw new DomainError('not_found', `Account ${accountId} does not exist`);
   return ensureSystemAccount(db, { kind, currency: account.currency });

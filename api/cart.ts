@@ -17,11 +17,20 @@ export function cartRoutes(deps: ApiDeps) {
   /** assertVisible refuses a product that does not exist or whose seller is not approved (422). */
   async function assertVisible(productId: string, path: string): Promise<void> {
     if ((await findVisibleProductIds(db, [productId])).has(productId)) return;
-    throw new DomainError('validation_failed', 'Unknown product', { errors: [{ path, message: `unknown product ${productId}` }] });
+    throw new DomainError('validation_failed', 'Unknown product', {
+      errors: [{ path, message: `unknown product ${productId}` }],
+    });
   }
 
   app.openapi(
-    createRoute({ method: 'get', path: '/cart', tags, security: secured, summary: 'Read my cart (customer)', responses: responses(200) }),
+    createRoute({
+      method: 'get',
+      path: '/cart',
+      tags,
+      security: secured,
+      summary: 'Read my cart (customer)',
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer']);
@@ -30,7 +39,15 @@ export function cartRoutes(deps: ApiDeps) {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/cart/items', tags, security: secured, summary: 'Add units to a cart line atomically (customer)', request: { body: jsonBody(cartAddBodySchema) }, responses: responses(200) }),
+    createRoute({
+      method: 'post',
+      path: '/cart/items',
+      tags,
+      security: secured,
+      summary: 'Add units to a cart line atomically (customer)',
+      request: { body: jsonBody(cartAddBodySchema) },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer']);
@@ -41,7 +58,15 @@ export function cartRoutes(deps: ApiDeps) {
   );
 
   app.openapi(
-    createRoute({ method: 'put', path: '/cart/items/{productId}', tags, security: secured, summary: 'Set a cart line; 0 removes it (customer)', request: { params: productIdParamSchema, body: jsonBody(cartSetBodySchema) }, responses: responses(200) }),
+    createRoute({
+      method: 'put',
+      path: '/cart/items/{productId}',
+      tags,
+      security: secured,
+      summary: 'Set a cart line; 0 removes it (customer)',
+      request: { params: productIdParamSchema, body: jsonBody(cartSetBodySchema) },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer']);

@@ -33,7 +33,11 @@ export function createApp(deps: ApiDeps) {
       await next();
     } finally {
       inFlightOperations.dec();
-      const durationS = stopTimer({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) });
+      const durationS = stopTimer({
+        route: c.req.routePath,
+        method: c.req.method,
+        status: String(c.res.status),
+      });
       const user = c.get('user');
       deps.logger.info(
         {
@@ -42,7 +46,13 @@ export function createApp(deps: ApiDeps) {
           route: c.req.routePath,
           status: c.res.status,
           durationMs: Math.round(durationS * 1000),
-          ...(user ? { userId: user.sub, role: user.role, ...(user.role === 'customer' ? { customerId: user.sub } : {}) } : {}),
+          ...(user
+            ? {
+                userId: user.sub,
+                role: user.role,
+                ...(user.role === 'customer' ? { customerId: user.sub } : {}),
+              }
+            : {}),
           ...(c.res.headers.get('idempotent-replayed') ? { replayed: true } : {}),
         },
         'request',
@@ -54,19 +64,26 @@ export function createApp(deps: ApiDeps) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => readiness(c, deps));
-  app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
+  app.get('/metrics', async (c) =>
+    c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }),
+  );
 
   app.use(
     '/v1/*',
     bodyLimit({
       maxSize: BODY_LIMIT_BYTES,
-      onError: () => problemResponse('payload_too_large', `The body is larger than ${BODY_LIMIT_BYTES} bytes`),
+      onError: () =>
+        problemResponse('payload_too_large', `The body is larger than ${BODY_LIMIT_BYTES} bytes`),
     }),
   );
   app.use('/v1/*', bearerAuth({ secret: deps.config.jwtSecret }));
   app.use(
     '/v1/*',
-    idempotency({ db: deps.db, keyTtlMs: deps.config.idempotencyKeyTtlMs, waitTimeoutMs: deps.config.idempotencyWaitTimeoutMs }),
+    idempotency({
+      db: deps.db,
+      keyTtlMs: deps.config.idempotencyKeyTtlMs,
+      waitTimeoutMs: deps.config.idempotencyWaitTimeoutMs,
+    }),
   );
   app.route('/v1', catalogRoutes(deps));
   app.route('/v1', cartRoutes(deps));
@@ -76,10 +93,19 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', retainerRoutes(deps));
   app.route('/v1', paymentRoutes(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'holdfast', version: '0.1.0', description: 'Race-free stock, booking and money movement. Errors are RFC 9457 problem+json with a stable `code`.' },
+    info: {
+      title: 'holdfast',
+      version: '0.1.0',
+      description:
+        'Race-free stock, booking and money movement. Errors are RFC 9457 problem+json with a stable `code`.',
+    },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   return app;
@@ -91,7 +117,10 @@ async function readiness(c: Context, deps: ApiDeps): Promise<Response> {
     deps.db.sequelize.query('SELECT 1'),
     deps.temporal.workflowService.getSystemInfo({}),
   ]);
-  const [postgres, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unreachable'));
-  if (postgres === 'ok' && temporal === 'ok') return c.json({ status: 'ready', postgres, temporal });
+  const [postgres, temporal] = checks.map((check) =>
+    check.status === 'fulfilled' ? 'ok' : 'unreachable',
+  );
+  if (postgres === 'ok' && temporal === 'ok')
+    return c.json({ status: 'ready', postgres, temporal });
   return problemResponse('unavailable', 'A dependency is unreachable', { postgres, temporal });
 }

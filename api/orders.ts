@@ -1,5 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+} from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { getCart } from '../activities/cart';
 import { findVisibleProductIds } from '../activities/catalog';
@@ -17,12 +21,25 @@ import {
   type OrderView,
   type OrderWorkflowInput,
 } from '../domain/order';
-import { idParamSchema, pageQuerySchema, placeOrderBodySchema, uuidSchema } from '../domain/schemas';
+import {
+  idParamSchema,
+  pageQuerySchema,
+  placeOrderBodySchema,
+  uuidSchema,
+} from '../domain/schemas';
 import { workflowIds } from '../domain/workflow-ids';
 import { orderWorkflow } from '../workflows/order';
 import { CustomerIdKey } from '../workflows/search-attributes';
 import { assertRole, type AuthUser } from './middleware/auth';
-import { decodeCursor, encodeCursor, jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
+import {
+  decodeCursor,
+  encodeCursor,
+  jsonBody,
+  newRouter,
+  responses,
+  secured,
+  type ApiDeps,
+} from './router';
 import { isClosedWorkflowError } from './temporal';
 
 const tags = ['orders'];
@@ -39,14 +56,26 @@ export function orderRoutes(deps: ApiDeps) {
   const app = newRouter();
 
   app.openapi(
-    createRoute({ method: 'post', path: '/orders', tags, security: secured, summary: 'Place an order (customer); 409 insufficient_stock', request: { body: jsonBody(placeOrderBodySchema) }, responses: responses(201) }),
+    createRoute({
+      method: 'post',
+      path: '/orders',
+      tags,
+      security: secured,
+      summary: 'Place an order (customer); 409 insufficient_stock',
+      request: { body: jsonBody(placeOrderBodySchema) },
+      responses: responses(201),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer']);
       const body = c.req.valid('json');
       const lines = body.fromCart ? await cartLines(user.sub) : body.lines!;
       await assertLinesVisible(lines);
-      const orderId = resourceIdFor({ sub: user.sub, idempotencyKey: c.req.header('idempotency-key'), scope: 'order' });
+      const orderId = resourceIdFor({
+        sub: user.sub,
+        idempotencyKey: c.req.header('idempotency-key'),
+        scope: 'order',
+      });
       let order = await placeOrder({
         orderId,
         customerId: user.sub,
@@ -57,11 +86,21 @@ export function orderRoutes(deps: ApiDeps) {
       });
       if (body.pay) {
         try {
-          order = await updateOrder(order.id, 'paid', (h) => h.executeUpdate(payOrderUpdate, { args: [{ accountId: body.pay!.accountId, actorId: user.sub }] }));
+          order = await updateOrder(order.id, 'paid', (h) =>
+            h.executeUpdate(payOrderUpdate, {
+              args: [{ accountId: body.pay!.accountId, actorId: user.sub }],
+            }),
+          );
         } catch (err) {
           const domain = domainErrorFromFailure(err);
           if (!domain) throw err;
-          return c.json({ ...order, paymentError: { code: domain.code, detail: domain.message, ...domain.extra } }, 201);
+          return c.json(
+            {
+              ...order,
+              paymentError: { code: domain.code, detail: domain.message, ...domain.extra },
+            },
+            201,
+          );
         }
       }
       return c.json(order, 201);
@@ -69,54 +108,107 @@ export function orderRoutes(deps: ApiDeps) {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/orders', tags, security: secured, summary: 'List orders, newest first (own for customers; any for staff)', request: { query: listQuerySchema }, responses: responses(200) }),
+    createRoute({
+      method: 'get',
+      path: '/orders',
+      tags,
+      security: secured,
+      summary: 'List orders, newest first (own for customers; any for staff)',
+      request: { query: listQuerySchema },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer', 'staff']);
       const { limit, cursor, customerId } = c.req.valid('query');
       const after = decodeCursor(cursor, ['createdAt', 'id'] as const);
-      const items = await listOrders(db, { customerId: user.role === 'customer' ? user.sub : customerId, limit, after });
+      const items = await listOrders(db, {
+        customerId: user.role === 'customer' ? user.sub : customerId,
+        limit,
+        after,
+      });
       const last = items.at(-1);
-      const nextCursor = items.length === limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+      const nextCursor =
+        items.length === limit && last
+          ? encodeCursor({ createdAt: last.createdAt, id: last.id })
+          : null;
       return c.json({ items, nextCursor }, 200);
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/orders/{id}', tags, security: secured, summary: 'Get an order (owner, staff)', request: { params: idParamSchema }, responses: responses(200) }),
+    createRoute({
+      method: 'get',
+      path: '/orders/{id}',
+      tags,
+      security: secured,
+      summary: 'Get an order (owner, staff)',
+      request: { params: idParamSchema },
+      responses: responses(200),
+    }),
     async (c) => c.json(await visibleOrder(c.get('user'), c.req.valid('param').id), 200),
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/orders/{id}/pay', tags, security: secured, summary: 'Pay an order from a wallet (owner); debits once', request: { params: idParamSchema, body: jsonBody(payBodySchema) }, responses: responses(200) }),
+    createRoute({
+      method: 'post',
+      path: '/orders/{id}/pay',
+      tags,
+      security: secured,
+      summary: 'Pay an order from a wallet (owner); debits once',
+      request: { params: idParamSchema, body: jsonBody(payBodySchema) },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer']);
       const order = await visibleOrder(user, c.req.valid('param').id);
       const { accountId } = c.req.valid('json');
-      const paid = await updateOrder(order.id, 'paid', (h) => h.executeUpdate(payOrderUpdate, { args: [{ accountId, actorId: user.sub }] }));
+      const paid = await updateOrder(order.id, 'paid', (h) =>
+        h.executeUpdate(payOrderUpdate, { args: [{ accountId, actorId: user.sub }] }),
+      );
       return c.json(paid, 200);
     },
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/orders/{id}/cancel', tags, security: secured, summary: 'Cancel an order, releasing stock and refunding (owner, staff)', request: { params: idParamSchema }, responses: responses(200) }),
+    createRoute({
+      method: 'post',
+      path: '/orders/{id}/cancel',
+      tags,
+      security: secured,
+      summary: 'Cancel an order, releasing stock and refunding (owner, staff)',
+      request: { params: idParamSchema },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer', 'staff']);
       const order = await visibleOrder(user, c.req.valid('param').id);
-      const cancelled = await updateOrder(order.id, 'cancelled', (h) => h.executeUpdate(cancelOrderUpdate, { args: [{ actorId: user.sub }] }));
+      const cancelled = await updateOrder(order.id, 'cancelled', (h) =>
+        h.executeUpdate(cancelOrderUpdate, { args: [{ actorId: user.sub }] }),
+      );
       return c.json(cancelled, 200);
     },
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/orders/{id}/fulfill', tags, security: secured, summary: 'Fulfil a paid order (staff)', request: { params: idParamSchema }, responses: responses(200) }),
+    createRoute({
+      method: 'post',
+      path: '/orders/{id}/fulfill',
+      tags,
+      security: secured,
+      summary: 'Fulfil a paid order (staff)',
+      request: { params: idParamSchema },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['staff']);
       const order = await visibleOrder(user, c.req.valid('param').id);
-      const fulfilled = await updateOrder(order.id, 'fulfilled', (h) => h.executeUpdate(fulfillOrderUpdate, { args: [{ actorId: user.sub }] }));
+      const fulfilled = await updateOrder(order.id, 'fulfilled', (h) =>
+        h.executeUpdate(fulfillOrderUpdate, { args: [{ actorId: user.sub }] }),
+      );
       return c.json(fulfilled, 200);
     },
   );
@@ -125,7 +217,9 @@ export function orderRoutes(deps: ApiDeps) {
   async function cartLines(customerId: string): Promise<OrderLineInput[]> {
     const { items } = await getCart(db, customerId);
     if (items.length === 0) {
-      throw new DomainError('validation_failed', 'The cart is empty', { errors: [{ path: 'fromCart', message: 'the cart is empty' }] });
+      throw new DomainError('validation_failed', 'The cart is empty', {
+        errors: [{ path: 'fromCart', message: 'the cart is empty' }],
+      });
     }
     return items;
   }
@@ -136,14 +230,19 @@ export function orderRoutes(deps: ApiDeps) {
     const errors = lines
       .map((line, index) => ({ line, index }))
       .filter(({ line }) => !visible.has(line.productId))
-      .map(({ line, index }) => ({ path: `lines.${index}.productId`, message: `unknown product ${line.productId}` }));
-    if (errors.length > 0) throw new DomainError('validation_failed', 'Some lines name unknown products', { errors });
+      .map(({ line, index }) => ({
+        path: `lines.${index}.productId`,
+        message: `unknown product ${line.productId}`,
+      }));
+    if (errors.length > 0)
+      throw new DomainError('validation_failed', 'Some lines name unknown products', { errors });
   }
 
   /** visibleOrder reads an order the caller may see: its owner or staff; others get 404. */
   async function visibleOrder(user: AuthUser, orderId: string): Promise<OrderView> {
     const order = await findOrder(db, orderId);
-    if (!order || (user.role !== 'staff' && order.customerId !== user.sub)) throw new DomainError('not_found', 'No such order');
+    if (!order || (user.role !== 'staff' && order.customerId !== user.sub))
+      throw new DomainError('not_found', 'No such order');
     return order;
   }
 
@@ -160,17 +259,27 @@ export function orderRoutes(deps: ApiDeps) {
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: new TypedSearchAttributes([{ key: CustomerIdKey, value: input.customerId }]),
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: CustomerIdKey, value: input.customerId },
+      ]),
     });
     try {
-      return await temporal.workflow.executeUpdateWithStart(placeOrderUpdate, { startWorkflowOperation });
+      return await temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
+        startWorkflowOperation,
+      });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const placed = await findOrder(db, input.orderId);
       if (placed) return placed;
-      const { rejection } = await temporal.workflow.getHandle<typeof orderWorkflow>(workflowId).result();
+      const { rejection } = await temporal.workflow
+        .getHandle<typeof orderWorkflow>(workflowId)
+        .result();
       const code = rejection && isErrorCode(rejection.code) ? rejection.code : 'unavailable';
-      throw new DomainError(code, rejection?.detail ?? 'This order was refused earlier', rejection?.extra ?? {});
+      throw new DomainError(
+        code,
+        rejection?.detail ?? 'This order was refused earlier',
+        rejection?.extra ?? {},
+      );
     }
   }
 

@@ -31,17 +31,40 @@ export function paymentRoutes(deps: ApiDeps) {
   }
 
   app.openapi(
-    createRoute({ method: 'post', path: '/payments', tags, security: secured, summary: 'Create a pending payment (staff); nothing moves yet', request: { body: jsonBody(createPaymentBodySchema) }, responses: responses(201) }),
+    createRoute({
+      method: 'post',
+      path: '/payments',
+      tags,
+      security: secured,
+      summary: 'Create a pending payment (staff); nothing moves yet',
+      request: { body: jsonBody(createPaymentBodySchema) },
+      responses: responses(201),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['staff']);
-      const id = resourceIdFor({ sub: user.sub, idempotencyKey: c.req.header('idempotency-key'), scope: 'payment' });
-      return c.json(await createPayment(db, { id, ...c.req.valid('json'), createdBy: user.sub }), 201);
+      const id = resourceIdFor({
+        sub: user.sub,
+        idempotencyKey: c.req.header('idempotency-key'),
+        scope: 'payment',
+      });
+      return c.json(
+        await createPayment(db, { id, ...c.req.valid('json'), createdBy: user.sub }),
+        201,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/payments/{id}', tags, security: secured, summary: 'Read a payment (staff)', request: { params: idParamSchema }, responses: responses(200) }),
+    createRoute({
+      method: 'get',
+      path: '/payments/{id}',
+      tags,
+      security: secured,
+      summary: 'Read a payment (staff)',
+      request: { params: idParamSchema },
+      responses: responses(200),
+    }),
     async (c) => {
       assertRole(c.get('user'), ['staff']);
       return c.json(await stagedPayment(c.req.valid('param').id), 200);
@@ -49,7 +72,16 @@ export function paymentRoutes(deps: ApiDeps) {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/payments/{id}/complete', tags, security: secured, summary: 'Complete a payment once, posting its transfer (staff); others get 409 already_completed', request: { params: idParamSchema }, responses: responses(200) }),
+    createRoute({
+      method: 'post',
+      path: '/payments/{id}/complete',
+      tags,
+      security: secured,
+      summary:
+        'Complete a payment once, posting its transfer (staff); others get 409 already_completed',
+      request: { params: idParamSchema },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['staff']);
@@ -66,10 +98,13 @@ export function paymentRoutes(deps: ApiDeps) {
         });
         return c.json(completed, 200);
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !isClosedWorkflowError(err)) throw err;
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !isClosedWorkflowError(err))
+          throw err;
         const now = await stagedPayment(payment.id);
         if (now.status !== 'completed') throw err;
-        throw new DomainError('already_completed', 'The payment was already completed', { completedAt: now.completedAt });
+        throw new DomainError('already_completed', 'The payment was already completed', {
+          completedAt: now.completedAt,
+        });
       }
     },
   );

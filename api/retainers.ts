@@ -22,39 +22,99 @@ export function retainerRoutes(deps: ApiDeps) {
   const app = newRouter();
 
   app.openapi(
-    createRoute({ method: 'post', path: '/retainers', tags, security: secured, summary: 'Open a retainer for a client, funded with initialAmountMinor (staff)', request: { body: jsonBody(createRetainerBodySchema) }, responses: responses(201) }),
+    createRoute({
+      method: 'post',
+      path: '/retainers',
+      tags,
+      security: secured,
+      summary: 'Open a retainer for a client, funded with initialAmountMinor (staff)',
+      request: { body: jsonBody(createRetainerBodySchema) },
+      responses: responses(201),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['staff']);
       const body = c.req.valid('json');
-      const id = resourceIdFor({ sub: user.sub, idempotencyKey: c.req.header('idempotency-key'), scope: 'retainer' });
-      await createAccount(db, { id, ownerId: body.clientId, kind: 'retainer', currency: body.currency });
-      const transferId = resourceIdFor({ sub: id, idempotencyKey: 'initial-funding', scope: 'retainer-funding' });
+      const id = resourceIdFor({
+        sub: user.sub,
+        idempotencyKey: c.req.header('idempotency-key'),
+        scope: 'retainer',
+      });
+      await createAccount(db, {
+        id,
+        ownerId: body.clientId,
+        kind: 'retainer',
+        currency: body.currency,
+      });
+      const transferId = resourceIdFor({
+        sub: id,
+        idempotencyKey: 'initial-funding',
+        scope: 'retainer-funding',
+      });
       await runWorkflowOnce(temporal, transferWorkflow, {
         workflowId: workflowIds.transfer(transferId),
         taskQueue: config.taskQueue,
-        args: [{ transferId, kind: 'deposit', toAccountId: id, amountMinor: body.initialAmountMinor, description: 'retainer funding', initiatedBy: user.sub }],
+        args: [
+          {
+            transferId,
+            kind: 'deposit',
+            toAccountId: id,
+            amountMinor: body.initialAmountMinor,
+            description: 'retainer funding',
+            initiatedBy: user.sub,
+          },
+        ],
       });
       return c.json(await findAccount(db, id), 201);
     },
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/retainers/{id}/consume', tags, security: secured, summary: 'Consume part of a retainer (staff); 409 insufficient_funds past zero', request: { params: idParamSchema, body: jsonBody(consumeRetainerBodySchema) }, responses: responses(200) }),
+    createRoute({
+      method: 'post',
+      path: '/retainers/{id}/consume',
+      tags,
+      security: secured,
+      summary: 'Consume part of a retainer (staff); 409 insufficient_funds past zero',
+      request: { params: idParamSchema, body: jsonBody(consumeRetainerBodySchema) },
+      responses: responses(200),
+    }),
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['staff']);
       const retainer = await findAccount(db, c.req.valid('param').id);
-      if (!retainer || retainer.kind !== 'retainer') throw new DomainError('not_found', 'No such retainer');
+      if (!retainer || retainer.kind !== 'retainer')
+        throw new DomainError('not_found', 'No such retainer');
       const body = c.req.valid('json');
-      const transferId = resourceIdFor({ sub: user.sub, idempotencyKey: c.req.header('idempotency-key'), scope: 'transfer' });
+      const transferId = resourceIdFor({
+        sub: user.sub,
+        idempotencyKey: c.req.header('idempotency-key'),
+        scope: 'transfer',
+      });
       const transfer = await runWorkflowOnce(temporal, transferWorkflow, {
         workflowId: workflowIds.transfer(transferId),
         taskQueue: config.taskQueue,
-        args: [{ transferId, kind: 'retainer_consumption', fromAccountId: retainer.id, amountMinor: body.amountMinor, description: body.description, initiatedBy: user.sub }],
+        args: [
+          {
+            transferId,
+            kind: 'retainer_consumption',
+            fromAccountId: retainer.id,
+            amountMinor: body.amountMinor,
+            description: body.description,
+            initiatedBy: user.sub,
+          },
+        ],
       });
       const after = (await findAccount(db, retainer.id))!;
-      return c.json({ id: retainer.id, balanceMinor: after.balanceMinor, availableMinor: after.availableMinor, transfer }, 200);
+      return c.json(
+        {
+          id: retainer.id,
+          balanceMinor: after.balanceMinor,
+          availableMinor: after.availableMinor,
+          transfer,
+        },
+        200,
+      );
     },
   );
 

@@ -60,13 +60,21 @@ export function encodeCursor(position: Record<string, string>): string {
  * decodeCursor reads a cursor made by encodeCursor, checking it has `keys`.
  * @throws DomainError `validation_failed` (422) for a cursor that was not ours.
  */
-export function decodeCursor<K extends string>(cursor: string | undefined, keys: readonly K[]): Record<K, string> | undefined {
+export function decodeCursor<K extends string>(
+  cursor: string | undefined,
+  keys: readonly K[],
+): Record<K, string> | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     if (keys.every((k) => typeof value[k] === 'string')) return value as Record<K, string>;
   } catch {
     // fall through
   }
-  throw validationError({ issues: [{ path: ['cursor'], message: 'not a cursor this API issued' }] } as unknown as z.ZodError);
+  throw validationError({
+    issues: [{ path: ['cursor'], message: 'not a cursor this API issued' }],
+  } as unknown as z.ZodError);
 }

@@ -16,7 +16,8 @@ export interface RunningApi {
  * @throws Error when DATABASE_URL is missing or Temporal cannot be reached.
  */
 export async function startApi(config: Config): Promise<RunningApi> {
-  if (!config.databaseUrl) throw new Error('Invalid configuration:\n  DATABASE_URL: required by the API');
+  if (!config.databaseUrl)
+    throw new Error('Invalid configuration:\n  DATABASE_URL: required by the API');
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-api' });
   const db = createDb({
     databaseUrl: config.databaseUrl,

@@ -1,4 +1,8 @@
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+} from '@temporalio/client';
 import type { TypedSearchAttributes, UpdateDefinition, Workflow } from '@temporalio/common';
 
 /** RunOnceInput names the workflow run a request stands for. */
@@ -29,7 +33,9 @@ export async function runWorkflowOnce<W extends Workflow>(
     } as Parameters<Client['workflow']['execute']>[1])) as Awaited<ReturnType<W>>;
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return (await client.workflow.getHandle<W>(input.workflowId).result()) as Awaited<ReturnType<W>>;
+    return (await client.workflow.getHandle<W>(input.workflowId).result()) as Awaited<
+      ReturnType<W>
+    >;
   }
 }
 
@@ -64,11 +70,17 @@ export async function updateWithStart<W extends Workflow, Ret, Args extends unkn
     workflowIdReusePolicy: input.reusePolicy,
     ...(input.searchAttributes ? { typedSearchAttributes: input.searchAttributes } : {}),
   } as unknown as ConstructorParameters<typeof WithStartWorkflowOperation<W>>[1]);
-  return client.workflow.executeUpdateWithStart(input.update, { args: input.updateArgs, startWorkflowOperation });
+  return client.workflow.executeUpdateWithStart(input.update, {
+    args: input.updateArgs,
+    startWorkflowOperation,
+  });
 }
 
 /** isClosedWorkflowError tells whether Temporal refused an Update because the run has closed. */
 export function isClosedWorkflowError(err: unknown): boolean {
-  const message = err instanceof Error ? `${err.message} ${String((err as { cause?: Error }).cause?.message ?? '')}` : '';
+  const message =
+    err instanceof Error
+      ? `${err.message} ${String((err as { cause?: Error }).cause?.message ?? '')}`
+      : '';
   return /already completed|workflow execution already|not found/i.test(message);
 }

@@ -45,7 +45,10 @@ export interface StockView {
 
 /** createSellerBodySchema is POST /v1/sellers. */
 export const createSellerBodySchema = z
-  .object({ name: z.string().trim().min(1).max(200), kind: z.enum(['merchant', 'bus_operator', 'property_owner']) })
+  .object({
+    name: z.string().trim().min(1).max(200),
+    kind: z.enum(['merchant', 'bus_operator', 'property_owner']),
+  })
   .strict();
 
 /** STOCK_MAX bounds stock on hand of one product (INTEGER column with room to restock). */
@@ -65,7 +68,9 @@ export const createProductBodySchema = z
   .strict();
 
 /** restockBodySchema is POST /v1/products/:id/restock. */
-export const restockBodySchema = z.object({ quantity: z.number().int().min(1).max(STOCK_MAX) }).strict();
+export const restockBodySchema = z
+  .object({ quantity: z.number().int().min(1).max(STOCK_MAX) })
+  .strict();
 
 /** productSearchQuerySchema is GET /v1/products?q=&category=&limit=&cursor=. */
 export const productSearchQuerySchema = z.object({
@@ -76,10 +81,14 @@ export const productSearchQuerySchema = z.object({
 });
 
 /** cartAddBodySchema is POST /v1/cart/items. */
-export const cartAddBodySchema = z.object({ productId: uuidSchema, quantity: quantitySchema }).strict();
+export const cartAddBodySchema = z
+  .object({ productId: uuidSchema, quantity: quantitySchema })
+  .strict();
 
 /** cartSetBodySchema is PUT /v1/cart/items/:productId; 0 removes the item. */
-export const cartSetBodySchema = z.object({ quantity: z.number().int().min(0).max(10_000) }).strict();
+export const cartSetBodySchema = z
+  .object({ quantity: z.number().int().min(0).max(10_000) })
+  .strict();
 
 /** CartView is a customer's cart. */
 export interface CartView {

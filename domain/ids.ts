@@ -12,7 +12,11 @@ export const HOLDFAST_NAMESPACE = '6f1c2a0e-4b7d-5d3e-9a51-8c0f3e2b7d41';
  * resource and workflow), else a fresh random UUID. `scope` keeps IDs of different resource
  * kinds apart for one key.
  */
-export function resourceIdFor(input: { sub: string; idempotencyKey?: string; scope: string }): string {
+export function resourceIdFor(input: {
+  sub: string;
+  idempotencyKey?: string;
+  scope: string;
+}): string {
   if (input.idempotencyKey === undefined) return uuidv4();
   return uuidv5(`${input.scope}:${input.sub}:${input.idempotencyKey}`, HOLDFAST_NAMESPACE);
 }

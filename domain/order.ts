@@ -5,7 +5,13 @@ import { DomainError } from './errors';
 export type OrderStatus = 'pending_payment' | 'paid' | 'fulfilled' | 'cancelled' | 'expired';
 
 /** ORDER_STATUSES lists every OrderStatus, in lifecycle order. */
-export const ORDER_STATUSES = ['pending_payment', 'paid', 'fulfilled', 'cancelled', 'expired'] as const;
+export const ORDER_STATUSES = [
+  'pending_payment',
+  'paid',
+  'fulfilled',
+  'cancelled',
+  'expired',
+] as const;
 
 /** PaymentMethod is how an order will be paid: a wallet account or an allowance programme. */
 export type PaymentMethod = 'wallet' | 'allowance';
@@ -30,7 +36,9 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
 export function assertOrderTransition(from: OrderStatus, to: OrderStatus): void {
   if (ORDER_TRANSITIONS[from].includes(to)) return;
   if (from === 'expired' && to === 'paid') {
-    throw new DomainError('order_expired', 'The order expired before it was paid', { status: from });
+    throw new DomainError('order_expired', 'The order expired before it was paid', {
+      status: from,
+    });
   }
   throw new DomainError('invalid_transition', `An order cannot go from ${from} to ${to}`, {
     status: from,

@@ -39,7 +39,9 @@ export const idParamSchema = z.object({ id: uuidSchema });
 export const idempotencyKeySchema = z.string().regex(/^[\x20-\x7e]{1,255}$/);
 
 /** orderLineSchema is one requested order line. */
-export const orderLineSchema = z.object({ productId: uuidSchema, quantity: quantitySchema }).strict();
+export const orderLineSchema = z
+  .object({ productId: uuidSchema, quantity: quantitySchema })
+  .strict();
 
 /** ORDER_LINES_MAX bounds the lines of one order. */
 export const ORDER_LINES_MAX = 100;

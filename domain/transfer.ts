@@ -23,7 +23,11 @@ export interface TransferWorkflowInput {
 
 /** createAccountBodySchema is POST /v1/accounts (staff). */
 export const createAccountBodySchema = z
-  .object({ ownerId: uuidSchema, kind: z.enum(['wallet', 'retainer', 'bank']), currency: currencySchema })
+  .object({
+    ownerId: uuidSchema,
+    kind: z.enum(['wallet', 'retainer', 'bank']),
+    currency: currencySchema,
+  })
   .strict();
 
 /** depositBodySchema is POST /v1/accounts/:id/deposits (staff). */
@@ -35,14 +39,20 @@ export const depositBodySchema = z
 export const HOLD_TIMEOUT_MAX_MS = 30 * 24 * 3600 * 1000;
 
 /** durationStringSchema parses a Temporal duration string (`30s`, `15m`) into milliseconds. */
-export const durationStringSchema = z.string().max(32).transform((value, ctx) => {
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms <= 0 || ms > HOLD_TIMEOUT_MAX_MS) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration like 30s or 15m, at most 30 days' });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const durationStringSchema = z
+  .string()
+  .max(32)
+  .transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined || ms <= 0 || ms > HOLD_TIMEOUT_MAX_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration like 30s or 15m, at most 30 days',
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /**
  * transferBodySchema is POST /v1/transfers. With `hold`, the transfer is two-phase: it stays
@@ -77,6 +87,13 @@ export const consumeRetainerBodySchema = z
 
 /** createPaymentBodySchema is POST /v1/payments (staff). */
 export const createPaymentBodySchema = z
-  .object({ payerAccountId: uuidSchema, payeeAccountId: uuidSchema, amountMinor: amountMinorSchema })
+  .object({
+    payerAccountId: uuidSchema,
+    payeeAccountId: uuidSchema,
+    amountMinor: amountMinorSchema,
+  })
   .strict()
-  .refine((b) => b.payerAccountId !== b.payeeAccountId, { message: 'payer and payee must differ', path: ['payeeAccountId'] });
+  .refine((b) => b.payerAccountId !== b.payeeAccountId, {
+    message: 'payer and payee must differ',
+    path: ['payeeAccountId'],
+  });

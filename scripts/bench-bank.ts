@@ -13,7 +13,9 @@ import { startEphemeralStack } from './stack';
  * Figures on a shared machine are noisy: compare medians and ratios from one invocation.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, kills: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '3' }, kills: { type: 'boolean', default: false } },
+  });
   const runs = Math.min(Math.max(Number(values.runs) || 3, 1), 10);
   const ephemeral = await startEphemeralStack({ taskQueue: 'holdfast-bench' });
   const taskQueue = values.kills ? 'holdfast-bench-chaos' : ephemeral.taskQueue;
@@ -23,12 +25,23 @@ async function main(): Promise<void> {
   const rates: number[] = [];
   try {
     for (let run = 1; run <= runs; run += 1) {
-      const options = { accountsN: 8, clientsN: 32, initialMinor: 10, operationsMax: 600, durationMaxMs: 30_000, attemptsMax: 20, seed: 1000 + run };
+      const options = {
+        accountsN: 8,
+        clientsN: 32,
+        initialMinor: 10,
+        operationsMax: 600,
+        durationMaxMs: 30_000,
+        attemptsMax: 20,
+        seed: 1000 + run,
+      };
       const bank = await setupBank(stack, await actor('staff'), options);
       const chaos = worker ? killRepeatedly(worker, 3) : Promise.resolve();
       const result = await runBank(stack, bank, options);
       await chaos;
-      const anomalies = [...result.anomalies, ...(await checkBankOutcome(stack, result, options.accountsN * options.initialMinor))];
+      const anomalies = [
+        ...result.anomalies,
+        ...(await checkBankOutcome(stack, result, options.accountsN * options.initialMinor)),
+      ];
       const rate = result.transfersAcknowledged.length / (result.durationMs / 1000);
       rates.push(rate);
       console.log(
@@ -39,7 +52,9 @@ async function main(): Promise<void> {
     }
     const report = await checkLedger(stack.db);
     const sorted = [...rates].sort((a, b) => a - b);
-    console.log(`median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} transfers/s over ${runs} runs${worker ? ' with SIGKILL restarts' : ''}; ledger:check ${report.ok ? 'passed' : 'FAILED'}`);
+    console.log(
+      `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} transfers/s over ${runs} runs${worker ? ' with SIGKILL restarts' : ''}; ledger:check ${report.ok ? 'passed' : 'FAILED'}`,
+    );
     process.exitCode = report.ok ? 0 : 1;
   } finally {
     await close();

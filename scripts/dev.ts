@@ -21,18 +21,33 @@ async function main(): Promise<void> {
   if (!process.env.DATABASE_URL) {
     const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
     log(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in .data/postgres)`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port, database: 'holdfast', persistent: true });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'postgres'),
+      port,
+      database: 'holdfast',
+      persistent: true,
+    });
     started.push(pg);
     process.env.DATABASE_URL = pg.url;
   }
   if (!process.env.TEMPORAL_ADDRESS) {
     log('starting the Temporal dev server on 127.0.0.1:7233, Web UI on http://127.0.0.1:8233');
-    const temporal = await startTemporalDevServer({ port: 7233, uiPort: 8233, dbFilename: path.join(dataDir, 'temporal.db'), log });
+    const temporal = await startTemporalDevServer({
+      port: 7233,
+      uiPort: 8233,
+      dbFilename: path.join(dataDir, 'temporal.db'),
+      log,
+    });
     started.push(temporal);
     process.env.TEMPORAL_ADDRESS = temporal.url;
   }
   const config = loadConfig();
-  const db = createDb({ databaseUrl: config.databaseUrl!, poolMax: config.dbPoolMax, lockTimeoutMs: config.dbLockTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const db = createDb({
+    databaseUrl: config.databaseUrl!,
+    poolMax: config.dbPoolMax,
+    lockTimeoutMs: config.dbLockTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
   const applied = await migrate(db.sequelize);
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
   const { worker, connection } = await createWorker({
@@ -44,7 +59,9 @@ async function main(): Promise<void> {
   });
   const workerDone = worker.run();
   const api = await startApi(config);
-  log(`holdfast is up: http://127.0.0.1:${config.port}/readyz, API docs at http://127.0.0.1:${config.port}/docs`);
+  log(
+    `holdfast is up: http://127.0.0.1:${config.port}/readyz, API docs at http://127.0.0.1:${config.port}/docs`,
+  );
 
   let stopping = false;
   const stop = async () => {

@@ -40,7 +40,9 @@ async function onPath(name: string): Promise<string | undefined> {
  * and no Go: callers then fall back to @temporalio/testing's own download.
  * @throws Error when TEMPORAL_CLI_PATH names a missing file, or `go install` fails.
  */
-export async function findTemporalCli(log: (line: string) => void = () => {}): Promise<string | undefined> {
+export async function findTemporalCli(
+  log: (line: string) => void = () => {},
+): Promise<string | undefined> {
   const explicit = process.env.TEMPORAL_CLI_PATH;
   if (explicit) {
     if (await isExecutable(explicit)) return explicit;
@@ -53,7 +55,9 @@ export async function findTemporalCli(log: (line: string) => void = () => {}): P
   if (await isExecutable(local)) return local;
   const go = await onPath('go');
   if (!go) return undefined;
-  log(`installing the Temporal CLI with go install ${TEMPORAL_CLI_MODULE} (a few minutes the first time)`);
+  log(
+    `installing the Temporal CLI with go install ${TEMPORAL_CLI_MODULE} (a few minutes the first time)`,
+  );
   await mkdir(toolsDir, { recursive: true });
   await run(go, ['install', TEMPORAL_CLI_MODULE], {
     env: { ...process.env, GOBIN: toolsDir },
@@ -66,7 +70,9 @@ export async function findTemporalCli(log: (line: string) => void = () => {}): P
 
 async function main(): Promise<void> {
   const cli = await findTemporalCli((line) => console.log(line));
-  console.log(cli ?? 'no Temporal CLI and no Go: the SDK will download the dev server on first use');
+  console.log(
+    cli ?? 'no Temporal CLI and no Go: the SDK will download the dev server on first use',
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -9,11 +9,21 @@ import { createDb } from '../db/connection';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl) throw new Error('Invalid configuration:\n  DATABASE_URL: required by ledger:check (npm run dev prints it)');
-  const db = createDb({ databaseUrl: config.databaseUrl, poolMax: 1, lockTimeoutMs: config.dbLockTimeoutMs, statementTimeoutMs: 60_000 });
+  if (!config.databaseUrl)
+    throw new Error(
+      'Invalid configuration:\n  DATABASE_URL: required by ledger:check (npm run dev prints it)',
+    );
+  const db = createDb({
+    databaseUrl: config.databaseUrl,
+    poolMax: 1,
+    lockTimeoutMs: config.dbLockTimeoutMs,
+    statementTimeoutMs: 60_000,
+  });
   try {
     const report = await checkLedger(db);
-    console.log(`ledger: ${report.counts.accounts} accounts, ${report.counts.transfers} transfers, ${report.counts.entries} entries`);
+    console.log(
+      `ledger: ${report.counts.accounts} accounts, ${report.counts.transfers} transfers, ${report.counts.entries} entries`,
+    );
     for (const check of report.checks) {
       console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}`);
       for (const row of check.violations) console.log(`        ${JSON.stringify(row)}`);

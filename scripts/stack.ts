@@ -69,7 +69,9 @@ export async function startEmbeddedPostgres(input: {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [input.database]);
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      input.database,
+    ]);
     if (found.rowCount === 0) await client.query(`CREATE DATABASE "${input.database}"`);
   } finally {
     await client.end();
@@ -101,10 +103,22 @@ export async function startTemporalDevServer(input: StartTemporalInput): Promise
   if (!cli) return startSdkDevServer(input);
   if (input.dbFilename) await mkdir(path.dirname(input.dbFilename), { recursive: true });
   const args = [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(input.port), '--log-level', 'warn',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(input.port),
+    '--log-level',
+    'warn',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableExecuteMultiOperation=true',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+      '--search-attribute',
+      `${name}=${type}`,
+    ]),
     ...(input.uiPort ? ['--ui-port', String(input.uiPort)] : ['--headless']),
     ...(input.dbFilename ? ['--db-filename', input.dbFilename] : []),
   ];
@@ -117,10 +131,15 @@ export async function startTemporalDevServer(input: StartTemporalInput): Promise
   return { url: address, stop: () => stopChild(child) };
 }
 
-async function waitForTemporal(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitForTemporal(
+  address: string,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (let attempt = 0; Date.now() < deadline; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited (${child.exitCode}): ${stderr()}`);
+    if (child.exitCode !== null)
+      throw new Error(`temporal dev server exited (${child.exitCode}): ${stderr()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -148,7 +167,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 async function startSdkDevServer(input: StartTemporalInput): Promise<RunningService> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  input.log?.('no Temporal CLI and no Go: starting the dev server that @temporalio/testing downloads');
+  input.log?.(
+    'no Temporal CLI and no Go: starting the dev server that @temporalio/testing downloads',
+  );
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       ip: '127.0.0.1',
@@ -181,7 +202,10 @@ export interface EphemeralStack {
  * server on free ports, migrates, bundles the workflows once and runs the real worker in this
  * process on `taskQueue`. `stop()` tears all of it down and deletes its data.
  */
-export async function startEphemeralStack(input: { taskQueue: string; log?: (line: string) => void }): Promise<EphemeralStack> {
+export async function startEphemeralStack(input: {
+  taskQueue: string;
+  log?: (line: string) => void;
+}): Promise<EphemeralStack> {
   const { chmod, mkdtemp, rm, writeFile } = await import('node:fs/promises');
   const os = await import('node:os');
   const { bundleWorkflowCode, Runtime, DefaultLogger } = await import('@temporalio/worker');
@@ -196,13 +220,23 @@ export async function startEphemeralStack(input: { taskQueue: string; log?: (lin
   await chmod(dir, 0o755);
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const [pg, temporal, bundle] = await Promise.all([
-    startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, database: 'holdfast', persistent: false }),
+    startEmbeddedPostgres({
+      dataDir: path.join(dir, 'pg'),
+      port: pgPort,
+      database: 'holdfast',
+      persistent: false,
+    }),
     startTemporalDevServer({ port: temporalPort, log: input.log }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
   ]);
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);
-  const db = createDb({ databaseUrl: pg.url, poolMax: 20, lockTimeoutMs: 5_000, statementTimeoutMs: 8_000 });
+  const db = createDb({
+    databaseUrl: pg.url,
+    poolMax: 20,
+    lockTimeoutMs: 5_000,
+    statementTimeoutMs: 8_000,
+  });
   await migrate(db.sequelize);
   const { worker, connection } = await createWorker({
     db,

@@ -23,11 +23,26 @@ async function main(): Promise<void> {
       sub: z.uuid(),
       role: z.enum(['customer', 'staff', 'operator']),
       sellerId: z.uuid().optional(),
-      ttlSeconds: z.coerce.number().int().min(1).max(30 * 86400),
+      ttlSeconds: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 86400),
     })
-    .parse({ sub: values.sub ?? randomUUID(), role: values.role, sellerId: values['seller-id'], ttlSeconds: values['ttl-seconds'] });
+    .parse({
+      sub: values.sub ?? randomUUID(),
+      role: values.role,
+      sellerId: values['seller-id'],
+      ttlSeconds: values['ttl-seconds'],
+    });
   const config = loadConfig();
-  console.log(await signToken({ sub: args.sub, role: args.role, sellerId: args.sellerId }, config.jwtSecret, args.ttlSeconds));
+  console.log(
+    await signToken(
+      { sub: args.sub, role: args.role, sellerId: args.sellerId },
+      config.jwtSecret,
+      args.ttlSeconds,
+    ),
+  );
 }
 
 main().catch((err) => {

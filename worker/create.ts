@@ -23,14 +23,18 @@ export interface CreateWorkerInput {
  * activity on `taskQueue`. The caller runs it with `worker.run()` and stops it with
  * `worker.shutdown()`; the returned `connection` is closed after the worker stops.
  */
-export async function createWorker(input: CreateWorkerInput): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(
+  input: CreateWorkerInput,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: input.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: input.namespace,
     taskQueue: input.taskQueue,
     activities: createActivities({ db: input.db }),
-    ...(input.workflowBundle ? { workflowBundle: input.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(input.workflowBundle
+      ? { workflowBundle: input.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: input.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: 40,
     shutdownGraceTime: '10s',

@@ -16,10 +16,15 @@ import { createWorker } from './create';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl) throw new Error('Invalid configuration:\n  DATABASE_URL: required by the worker');
+  if (!config.databaseUrl)
+    throw new Error('Invalid configuration:\n  DATABASE_URL: required by the worker');
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-worker' });
   if (config.temporalSdkMetricsPort > 0) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.temporalSdkMetricsPort}` } } } });
+    Runtime.install({
+      telemetryOptions: {
+        metrics: { prometheus: { bindAddress: `0.0.0.0:${config.temporalSdkMetricsPort}` } },
+      },
+    });
   }
   const db = createDb({
     databaseUrl: config.databaseUrl,
@@ -33,11 +38,21 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     maxConcurrentActivities: config.workerMaxConcurrentActivities,
-    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+    ...(config.workflowBundlePath
+      ? { workflowBundle: { codePath: config.workflowBundlePath } }
+      : {}),
   });
   const metrics = config.workerMetricsPort > 0 ? serveMetrics(config.workerMetricsPort) : undefined;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
-  logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress, metricsPort: config.workerMetricsPort }, 'worker running');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => worker.shutdown());
+  logger.info(
+    {
+      taskQueue: config.taskQueue,
+      temporal: config.temporalAddress,
+      metricsPort: config.workerMetricsPort,
+    },
+    'worker running',
+  );
   await worker.run();
   metrics?.close();
   await connection.close();

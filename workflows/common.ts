@@ -10,7 +10,12 @@ import { domainErrorFromFailure } from '../domain/errors';
  */
 export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 25 },
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '5s',
+    maximumAttempts: 25,
+  },
 };
 
 /**
@@ -61,5 +66,9 @@ export interface Rejection {
 
 /** toRejection records an ApplicationFailure as a plain result value. */
 export function toRejection(failure: ApplicationFailure): Rejection {
-  return { code: failure.type ?? 'unavailable', detail: failure.message, extra: (failure.details?.[0] ?? {}) as Record<string, unknown> };
+  return {
+    code: failure.type ?? 'unavailable',
+    detail: failure.message,
+    extra: (failure.details?.[0] ?? {}) as Record<string, unknown>,
+  };
 }

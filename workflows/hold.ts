@@ -1,9 +1,21 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  type ApplicationFailure,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DomainError } from '../domain/errors';
 import type { HoldWorkflowInput, TransferView } from '../domain/ledger';
 import { createHoldUpdate, postHoldUpdate, voidHoldUpdate } from '../domain/ledger-messages';
-import { DB_ACTIVITY_OPTIONS, Mutex, toHandlerFailure, toRejection, type Rejection } from './common';
+import {
+  DB_ACTIVITY_OPTIONS,
+  Mutex,
+  toHandlerFailure,
+  toRejection,
+  type Rejection,
+} from './common';
 
 const { createHold, resolveHold } = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 
@@ -28,9 +40,26 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldWorkfl
   const create = () =>
     (creating ??= (async () => {
       try {
-        const { transferId, fromAccountId, toAccountId, amountMinor, description, initiatedBy, timeoutMs } = input;
+        const {
+          transferId,
+          fromAccountId,
+          toAccountId,
+          amountMinor,
+          description,
+          initiatedBy,
+          timeoutMs,
+        } = input;
         const timeoutAt = new Date(Date.now() + timeoutMs).toISOString();
-        hold = await createHold({ id: transferId, kind: 'hold', fromAccountId, toAccountId, amountMinor, description, initiatedBy, timeoutAt });
+        hold = await createHold({
+          id: transferId,
+          kind: 'hold',
+          fromAccountId,
+          toAccountId,
+          amountMinor,
+          description,
+          initiatedBy,
+          timeoutAt,
+        });
       } catch (err) {
         rejection = toHandlerFailure(err);
       }
@@ -41,7 +70,9 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldWorkfl
     if (rejection) throw rejection;
     return writes.runExclusive(async () => {
       if (hold!.status !== 'pending') {
-        throw new DomainError('already_resolved', `The hold was already ${hold!.status}`, { status: hold!.status }).toFailure();
+        throw new DomainError('already_resolved', `The hold was already ${hold!.status}`, {
+          status: hold!.status,
+        }).toFailure();
       }
       try {
         hold = await resolveHold({ transferId: input.transferId, action, amountMinor });
@@ -65,7 +96,8 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldWorkfl
     const resolved = await condition(() => hold!.status !== 'pending', input.timeoutMs);
     if (!resolved) {
       await writes.runExclusive(async () => {
-        if (hold!.status === 'pending') hold = await resolveHold({ transferId: input.transferId, action: 'void' });
+        if (hold!.status === 'pending')
+          hold = await resolveHold({ transferId: input.transferId, action: 'void' });
       });
     }
   }

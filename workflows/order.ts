@@ -51,7 +51,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     await condition(allHandlersFinished);
     const { type, message, details } = state.rejection;
     const extra = (details?.[0] ?? {}) as Record<string, unknown>;
-    return { status: 'rejected', rejection: { code: type ?? 'unavailable', detail: message, extra } };
+    return {
+      status: 'rejected',
+      rejection: { code: type ?? 'unavailable', detail: message, extra },
+    };
   }
   await state.expireUnlessSettled();
   await condition(() => TERMINAL.includes(state.order!.status));
@@ -122,7 +125,10 @@ class OrderState {
    * when the timer wins, it lets an in-flight handler finish, then expires the order.
    */
   async expireUnlessSettled(): Promise<void> {
-    const settled = await condition(() => this.order!.status !== 'pending_payment', this.input.paymentTtlMs);
+    const settled = await condition(
+      () => this.order!.status !== 'pending_payment',
+      this.input.paymentTtlMs,
+    );
     if (settled) return;
     await this.writes.runExclusive(async () => {
       if (this.order!.status !== 'pending_payment') return;

@@ -1,4 +1,11 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type ApplicationFailure,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DomainError } from '../domain/errors';
 import type { PaymentView, PaymentWorkflowInput } from '../domain/ledger';
@@ -22,10 +29,16 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   setHandler(completePaymentUpdate, ({ actorId }) =>
     writes.runExclusive(async () => {
       if (completed) {
-        throw new DomainError('already_completed', 'The payment was already completed', { completedAt: completed.completedAt }).toFailure();
+        throw new DomainError('already_completed', 'The payment was already completed', {
+          completedAt: completed.completedAt,
+        }).toFailure();
       }
       try {
-        completed = await completePayment({ paymentId: input.paymentId, transferId: workflowInfo().workflowId, actorId });
+        completed = await completePayment({
+          paymentId: input.paymentId,
+          transferId: workflowInfo().workflowId,
+          actorId,
+        });
         return completed;
       } catch (err) {
         lastFailure = toHandlerFailure(err);

@@ -41,7 +41,8 @@ export function bearerAuth(options: { secret: string }): MiddlewareHandler {
       throw new DomainError('unauthorized', 'The bearer token is not valid');
     }
     const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) throw new DomainError('unauthorized', 'The bearer token has malformed claims');
+    if (!claims.success)
+      throw new DomainError('unauthorized', 'The bearer token has malformed claims');
     c.set('user', claims.data);
     await next();
   };
@@ -53,12 +54,18 @@ export function bearerAuth(options: { secret: string }): MiddlewareHandler {
  */
 export function assertRole(user: AuthUser, roles: readonly Role[]): void {
   if (!roles.includes(user.role)) {
-    throw new DomainError('forbidden', `This needs the role ${roles.join(' or ')}`, { role: user.role });
+    throw new DomainError('forbidden', `This needs the role ${roles.join(' or ')}`, {
+      role: user.role,
+    });
   }
 }
 
 /** signToken issues an HS256 token for `user`, valid for `ttlSeconds` (default 12 h). */
-export async function signToken(user: AuthUser, secret: string, ttlSeconds = 12 * 3600): Promise<string> {
+export async function signToken(
+  user: AuthUser,
+  secret: string,
+  ttlSeconds = 12 * 3600,
+): Promise<string> {
   const claims: Record<string, string> = { role: user.role };
   if (user.sellerId) claims.sellerId = user.sellerId;
   return new SignJWT(claims)

@@ -2,7 +2,14 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { WorkflowUpdateFailedError, WorkflowFailedError, ServiceError } from '@temporalio/client';
-import { DomainError, ERROR_STATUS, titleFor, domainErrorFromFailure, type ErrorCode, type ProblemExtra } from '../../domain/errors';
+import {
+  DomainError,
+  ERROR_STATUS,
+  titleFor,
+  domainErrorFromFailure,
+  type ErrorCode,
+  type ProblemExtra,
+} from '../../domain/errors';
 import type { Logger } from '../../lib/logger';
 
 /** PROBLEM_CONTENT_TYPE is the media type of RFC 9457 problem details. */
@@ -12,9 +19,21 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
  * problemResponse renders an RFC 9457 body `{type, title, status, code, detail, ...extra}`
  * (SPEC.md §1). `type` is a stable URN per code.
  */
-export function problemResponse(code: ErrorCode, detail: string, extra: ProblemExtra = {}, headers: Record<string, string> = {}): Response {
+export function problemResponse(
+  code: ErrorCode,
+  detail: string,
+  extra: ProblemExtra = {},
+  headers: Record<string, string> = {},
+): Response {
   const status = ERROR_STATUS[code];
-  const body = { type: `urn:holdfast:problem:${code}`, title: titleFor(code), status, code, detail, ...extra };
+  const body = {
+    type: `urn:holdfast:problem:${code}`,
+    title: titleFor(code),
+    status,
+    code,
+    detail,
+    ...extra,
+  };
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
@@ -41,14 +60,31 @@ export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   if (domain) return problemResponse(domain.code, domain.message, domain.extra);
   if (err instanceof HTTPException) {
     if (err.status === 400) return problemResponse('malformed_json', 'The body is not valid JSON');
-    if (err.status === 413) return problemResponse('payload_too_large', 'The body is larger than 64 KiB');
-    if (err.status === 401) return problemResponse('unauthorized', err.message || 'A valid bearer token is required');
-    if (err.status === 415) return problemResponse('unsupported_media_type', 'Send the body as application/json');
+    if (err.status === 413)
+      return problemResponse('payload_too_large', 'The body is larger than 64 KiB');
+    if (err.status === 401)
+      return problemResponse('unauthorized', err.message || 'A valid bearer token is required');
+    if (err.status === 415)
+      return problemResponse('unsupported_media_type', 'Send the body as application/json');
   }
-  if (err instanceof z.ZodError) return problemResponse('validation_failed', 'The request is not valid', validationError(err).extra);
-  if (err instanceof ServiceError || err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError) {
+  if (err instanceof z.ZodError)
+    return problemResponse(
+      'validation_failed',
+      'The request is not valid',
+      validationError(err).extra,
+    );
+  if (
+    err instanceof ServiceError ||
+    err instanceof WorkflowUpdateFailedError ||
+    err instanceof WorkflowFailedError
+  ) {
     logger.error({ err, requestId: c.get('requestId') }, 'temporal call failed');
-    return problemResponse('unavailable', 'The workflow service did not complete the request; retry with the same Idempotency-Key', {}, { 'retry-after': '1' });
+    return problemResponse(
+      'unavailable',
+      'The workflow service did not complete the request; retry with the same Idempotency-Key',
+      {},
+      { 'retry-after': '1' },
+    );
   }
   logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
   return problemResponse('internal', 'An internal error occurred');

@@ -42,27 +42,47 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
     if (!idempotencyKeySchema.safeParse(key).success) {
-      throw new DomainError('validation_failed', 'Idempotency-Key must be 1–255 printable ASCII characters', {
-        errors: [{ path: 'header.Idempotency-Key', message: 'must be 1–255 printable ASCII characters' }],
-      });
+      throw new DomainError(
+        'validation_failed',
+        'Idempotency-Key must be 1–255 printable ASCII characters',
+        {
+          errors: [
+            { path: 'header.Idempotency-Key', message: 'must be 1–255 printable ASCII characters' },
+          ],
+        },
+      );
     }
     const user = c.get('user') as AuthUser;
     const fingerprint = fingerprintOf(c.req.method, c.req.path, await c.req.text());
     const deadline = Date.now() + options.waitTimeoutMs;
     for (let attempt = 0; ; attempt += 1) {
-      if (await claim(options.db, { subject: user.sub, key, fingerprint, ttlMs: options.keyTtlMs, leaseMs })) {
+      if (
+        await claim(options.db, {
+          subject: user.sub,
+          key,
+          fingerprint,
+          ttlMs: options.keyTtlMs,
+          leaseMs,
+        })
+      ) {
         await next();
         await settle(options.db, { subject: user.sub, key }, c.res);
         return;
       }
       const row = await read(options.db, user.sub, key);
       if (row && row.fingerprint !== fingerprint) {
-        throw new DomainError('idempotency_key_reuse', 'This Idempotency-Key was used for a different request');
+        throw new DomainError(
+          'idempotency_key_reuse',
+          'This Idempotency-Key was used for a different request',
+        );
       }
       if (row && row.status_code !== null) {
         return new Response(row.response_body, {
           status: row.status_code,
-          headers: { 'content-type': row.response_content_type ?? 'application/json', 'idempotent-replayed': 'true' },
+          headers: {
+            'content-type': row.response_content_type ?? 'application/json',
+            'idempotent-replayed': 'true',
+          },
         });
       }
       if (row?.lease_expired && (await takeOver(options.db, user.sub, key, leaseMs))) {
@@ -71,9 +91,13 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
         return;
       }
       if (Date.now() > deadline) {
-        throw new DomainError('idempotency_in_progress', 'The first request with this key has not finished; retry later', {
-          retryAfterSeconds: 1,
-        });
+        throw new DomainError(
+          'idempotency_in_progress',
+          'The first request with this key has not finished; retry later',
+          {
+            retryAfterSeconds: 1,
+          },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 250)));
     }
@@ -144,12 +168,17 @@ async function takeOver(db: Db, subject: string, key: string, leaseMs: number): 
   return rows.length === 1;
 }
 
-async function settle(db: Db, input: { subject: string; key: string }, res: Response): Promise<void> {
+async function settle(
+  db: Db,
+  input: { subject: string; key: string },
+  res: Response,
+): Promise<void> {
   if (TRANSIENT_STATUSES.has(res.status)) {
-    await execute(db, 'DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND status_code IS NULL', [
-      input.subject,
-      input.key,
-    ]);
+    await execute(
+      db,
+      'DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND status_code IS NULL',
+      [input.subject, input.key],
+    );
     return;
   }
   const body = await res.clone().text();

@@ -29,5 +29,7 @@ export const up: MigrationFn<QueryInterface> = async ({ context }) => {
 
 /** down drops the payments table. */
 export const down: MigrationFn<QueryInterface> = async ({ context }) => {
-  await context.sequelize.query('DROP INDEX IF EXISTS ledger_transfers_pending_idx; DROP TABLE IF EXISTS payments;');
+  await context.sequelize.query(
+    'DROP INDEX IF EXISTS ledger_transfers_pending_idx; DROP TABLE IF EXISTS payments;',
+  );
 };

@@ -1,4 +1,10 @@
-import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import {
+  DataTypes,
+  Model,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
 
 /** Seller is a row of `sellers`: a merchant, bus operator or property owner (SPEC.md §2). */
 export class Seller extends Model<InferAttributes<Seller>, InferCreationAttributes<Seller>> {

@@ -37,7 +37,12 @@ export async function connectStack(
     }),
     ...overrides,
   };
-  const db = createDb({ databaseUrl: config.databaseUrl!, poolMax: config.dbPoolMax, lockTimeoutMs: config.dbLockTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const db = createDb({
+    databaseUrl: config.databaseUrl!,
+    poolMax: config.dbPoolMax,
+    lockTimeoutMs: config.dbLockTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const app = createApp({ config, db, temporal, logger: createLogger({ level: 'silent' }) });
@@ -78,7 +83,12 @@ export interface CallOptions {
 }
 
 /** call sends one request through `app.request()` (no network) and parses the reply. */
-export async function call<T = any>(stack: TestStack, method: string, path: string, options: CallOptions = {}): Promise<ApiResult<T>> {
+export async function call<T = any>(
+  stack: TestStack,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.key) headers['idempotency-key'] = options.key;
@@ -99,7 +109,9 @@ export async function call<T = any>(stack: TestStack, method: string, path: stri
 /** expectOk asserts a 2xx status, showing the problem body when it is not. */
 export function expectStatus<T>(result: ApiResult<T>, status: number): T {
   if (result.status !== status) {
-    throw new Error(`expected HTTP ${status}, got ${result.status}: ${JSON.stringify(result.body)}`);
+    throw new Error(
+      `expected HTTP ${status}, got ${result.status}: ${JSON.stringify(result.body)}`,
+    );
   }
   return result.body;
 }

@@ -52,9 +52,17 @@ function mulberry32(seed: number): () => number {
 }
 
 /** setupBank opens `accountsN` wallets, one per owner, each funded with `initialMinor`. */
-export async function setupBank(stack: TestStack, staff: Actor, options: Pick<BankOptions, 'accountsN' | 'initialMinor'>) {
-  const owners = await Promise.all(Array.from({ length: options.accountsN }, () => actor('customer')));
-  const accountIds = await Promise.all(owners.map((owner) => openWallet(stack, staff, owner, options.initialMinor)));
+export async function setupBank(
+  stack: TestStack,
+  staff: Actor,
+  options: Pick<BankOptions, 'accountsN' | 'initialMinor'>,
+) {
+  const owners = await Promise.all(
+    Array.from({ length: options.accountsN }, () => actor('customer')),
+  );
+  const accountIds = await Promise.all(
+    owners.map((owner) => openWallet(stack, staff, owner, options.initialMinor)),
+  );
   return { owners, accountIds };
 }
 
@@ -66,18 +74,33 @@ export async function runBank(
 ): Promise<BankResult> {
   const random = mulberry32(options.seed);
   const totalMinor = options.accountsN * options.initialMinor;
-  const result: BankResult = { accountIds: bank.accountIds, transfersAcknowledged: [], transfersRefused: 0, retriesAfterNoAnswer: 0, reads: 0, snapshotReads: 0, anomalies: [], durationMs: 0, issuedKeys: [] };
+  const result: BankResult = {
+    accountIds: bank.accountIds,
+    transfersAcknowledged: [],
+    transfersRefused: 0,
+    retriesAfterNoAnswer: 0,
+    reads: 0,
+    snapshotReads: 0,
+    anomalies: [],
+    durationMs: 0,
+    issuedKeys: [],
+  };
   const started = Date.now();
   const deadline = started + options.durationMaxMs;
   let issued = 0;
 
   const transfer = async () => {
     const fromIndex = Math.floor(random() * options.accountsN);
-    const toIndex = (fromIndex + 1 + Math.floor(random() * (options.accountsN - 1))) % options.accountsN;
+    const toIndex =
+      (fromIndex + 1 + Math.floor(random() * (options.accountsN - 1))) % options.accountsN;
     const owner = bank.owners[fromIndex]!;
     const key = randomUUID();
     result.issuedKeys.push({ key, sub: owner.sub });
-    const body = { fromAccountId: bank.accountIds[fromIndex], toAccountId: bank.accountIds[toIndex], amountMinor: 1 + Math.floor(random() * 5) };
+    const body = {
+      fromAccountId: bank.accountIds[fromIndex],
+      toAccountId: bank.accountIds[toIndex],
+      amountMinor: 1 + Math.floor(random() * 5),
+    };
     for (let attempt = 1; attempt <= options.attemptsMax; attempt += 1) {
       const res = await call(stack, 'POST', '/v1/transfers', { token: owner.token, key, body });
       if (res.status === 201) {
@@ -95,16 +118,21 @@ export async function runBank(
       result.retriesAfterNoAnswer += 1;
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
-    result.anomalies.push(`transfer ${key} had no definite answer after ${options.attemptsMax} attempts`);
+    result.anomalies.push(
+      `transfer ${key} had no definite answer after ${options.attemptsMax} attempts`,
+    );
   };
 
   const read = async () => {
     const reader = bank.owners[Math.floor(random() * options.accountsN)]!;
     const index = bank.owners.indexOf(reader);
-    const res = await call(stack, 'GET', `/v1/accounts/${bank.accountIds[index]}`, { token: reader.token });
+    const res = await call(stack, 'GET', `/v1/accounts/${bank.accountIds[index]}`, {
+      token: reader.token,
+    });
     result.reads += 1;
     if (res.status !== 200) result.anomalies.push(`read answered ${res.status}`);
-    else if (res.body.balanceMinor < 0 || res.body.availableMinor < 0) result.anomalies.push(`negative read ${JSON.stringify(res.body)}`);
+    else if (res.body.balanceMinor < 0 || res.body.availableMinor < 0)
+      result.anomalies.push(`negative read ${JSON.stringify(res.body)}`);
     // A snapshot read of all balances in one statement must always see the whole total.
     const rows = await query<{ total: string; negatives: string }>(
       stack.db,
@@ -113,7 +141,9 @@ export async function runBank(
     );
     result.snapshotReads += 1;
     if (toSafeInt(rows[0]!.total) !== totalMinor || Number(rows[0]!.negatives) !== 0) {
-      result.anomalies.push(`snapshot read saw total ${rows[0]!.total}, negatives ${rows[0]!.negatives}`);
+      result.anomalies.push(
+        `snapshot read saw total ${rows[0]!.total}, negatives ${rows[0]!.negatives}`,
+      );
     }
   };
 
@@ -133,14 +163,19 @@ export async function runBank(
  * every acknowledged transfer is posted exactly once, and no transfer that was not
  * acknowledged was posted (a refusal never moved money).
  */
-export async function checkBankOutcome(stack: TestStack, result: BankResult, totalMinor: number): Promise<string[]> {
+export async function checkBankOutcome(
+  stack: TestStack,
+  result: BankResult,
+  totalMinor: number,
+): Promise<string[]> {
   const anomalies: string[] = [];
   const [sum] = await query<{ total: string; negatives: string }>(
     stack.db,
     'SELECT sum(balance_minor) AS total, count(*) FILTER (WHERE balance_minor < 0) AS negatives FROM accounts WHERE id = ANY($1::uuid[])',
     [result.accountIds],
   );
-  if (toSafeInt(sum!.total) !== totalMinor) anomalies.push(`final total ${sum!.total}, expected ${totalMinor}`);
+  if (toSafeInt(sum!.total) !== totalMinor)
+    anomalies.push(`final total ${sum!.total}, expected ${totalMinor}`);
   if (Number(sum!.negatives) !== 0) anomalies.push(`${sum!.negatives} negative balances`);
   const posted = await query<{ id: string; n: string }>(
     stack.db,
@@ -150,15 +185,21 @@ export async function checkBankOutcome(stack: TestStack, result: BankResult, tot
   );
   const postedIds = new Map(posted.map((row) => [row.id, Number(row.n)]));
   for (const { transferId } of result.transfersAcknowledged) {
-    if (postedIds.get(transferId) !== 1) anomalies.push(`acknowledged transfer ${transferId} posted ${postedIds.get(transferId) ?? 0} times`);
+    if (postedIds.get(transferId) !== 1)
+      anomalies.push(
+        `acknowledged transfer ${transferId} posted ${postedIds.get(transferId) ?? 0} times`,
+      );
   }
   const acknowledged = new Set(result.transfersAcknowledged.map((t) => t.transferId));
   const unacknowledgedPosted = [...postedIds.keys()].filter((id) => !acknowledged.has(id));
-  if (unacknowledgedPosted.length > 0) anomalies.push(`${unacknowledgedPosted.length} posted transfers were never acknowledged`);
+  if (unacknowledgedPosted.length > 0)
+    anomalies.push(`${unacknowledgedPosted.length} posted transfers were never acknowledged`);
   return anomalies;
 }
 
 /** transferIdsOf derives the transfer IDs the workload's keys name (for workflow checks). */
 export function transferIdsOf(result: BankResult): string[] {
-  return result.issuedKeys.map(({ key, sub }) => resourceIdFor({ sub, idempotencyKey: key, scope: 'transfer' }));
+  return result.issuedKeys.map(({ key, sub }) =>
+    resourceIdFor({ sub, idempotencyKey: key, scope: 'transfer' }),
+  );
 }

@@ -20,8 +20,18 @@ export async function seedCatalog(
   staff: Actor,
   input: { products: ProductSeed[]; approved?: boolean; currency?: string },
 ): Promise<{ sellerId: string; productIds: string[] }> {
-  const seller = expectStatus(await call(stack, 'POST', '/v1/sellers', { token: staff.token, body: { name: `seller ${randomUUID()}`, kind: 'merchant' } }), 201);
-  if (input.approved !== false) expectStatus(await call(stack, 'POST', `/v1/sellers/${seller.id}/approve`, { token: staff.token }), 200);
+  const seller = expectStatus(
+    await call(stack, 'POST', '/v1/sellers', {
+      token: staff.token,
+      body: { name: `seller ${randomUUID()}`, kind: 'merchant' },
+    }),
+    201,
+  );
+  if (input.approved !== false)
+    expectStatus(
+      await call(stack, 'POST', `/v1/sellers/${seller.id}/approve`, { token: staff.token }),
+      200,
+    );
   const productIds: string[] = [];
   for (const [index, product] of input.products.entries()) {
     const body = {
@@ -33,34 +43,69 @@ export async function seedCatalog(
       stock: product.stock,
       ...(product.category ? { category: product.category } : {}),
     };
-    productIds.push(expectStatus(await call(stack, 'POST', '/v1/products', { token: staff.token, body }), 201).id);
+    productIds.push(
+      expectStatus(await call(stack, 'POST', '/v1/products', { token: staff.token, body }), 201).id,
+    );
   }
   return { sellerId: seller.id, productIds };
 }
 
 /** openWallet opens a wallet for `owner`, deposits `amountMinor` into it, and returns its ID. */
-export async function openWallet(stack: TestStack, staff: Actor, owner: Actor, amountMinor: number, currency = 'EUR'): Promise<string> {
-  const account = expectStatus(await call(stack, 'POST', '/v1/accounts', { token: staff.token, body: { ownerId: owner.sub, kind: 'wallet', currency } }), 201);
+export async function openWallet(
+  stack: TestStack,
+  staff: Actor,
+  owner: Actor,
+  amountMinor: number,
+  currency = 'EUR',
+): Promise<string> {
+  const account = expectStatus(
+    await call(stack, 'POST', '/v1/accounts', {
+      token: staff.token,
+      body: { ownerId: owner.sub, kind: 'wallet', currency },
+    }),
+    201,
+  );
   if (amountMinor > 0) {
-    expectStatus(await call(stack, 'POST', `/v1/accounts/${account.id}/deposits`, { token: staff.token, body: { amountMinor } }), 201);
+    expectStatus(
+      await call(stack, 'POST', `/v1/accounts/${account.id}/deposits`, {
+        token: staff.token,
+        body: { amountMinor },
+      }),
+      201,
+    );
   }
   return account.id;
 }
 
 /** stockOf reads a product's stock straight from SQL. */
-export async function stockOf(stack: TestStack, productId: string): Promise<{ stockOnHand: number; reserved: number }> {
-  const [row] = await query<{ stock_on_hand: number; reserved: number }>(stack.db, 'SELECT stock_on_hand, reserved FROM products WHERE id = $1', [productId]);
+export async function stockOf(
+  stack: TestStack,
+  productId: string,
+): Promise<{ stockOnHand: number; reserved: number }> {
+  const [row] = await query<{ stock_on_hand: number; reserved: number }>(
+    stack.db,
+    'SELECT stock_on_hand, reserved FROM products WHERE id = $1',
+    [productId],
+  );
   return { stockOnHand: row!.stock_on_hand, reserved: row!.reserved };
 }
 
 /** balanceOf reads an account's balance straight from SQL. */
 export async function balanceOf(stack: TestStack, accountId: string): Promise<number> {
-  const [row] = await query<{ balance_minor: string }>(stack.db, 'SELECT balance_minor FROM accounts WHERE id = $1', [accountId]);
+  const [row] = await query<{ balance_minor: string }>(
+    stack.db,
+    'SELECT balance_minor FROM accounts WHERE id = $1',
+    [accountId],
+  );
   return toSafeInt(row!.balance_minor);
 }
 
 /** countRows counts rows of `sql` (a SELECT count(*) AS n …) with bind parameters. */
-export async function countRows(stack: TestStack, sql: string, bind: unknown[] = []): Promise<number> {
+export async function countRows(
+  stack: TestStack,
+  sql: string,
+  bind: unknown[] = [],
+): Promise<number> {
   const [row] = await query<{ n: string }>(stack.db, sql, bind);
   return Number(row!.n);
 }
@@ -84,6 +129,13 @@ export async function expectLedgerConsistent(stack: TestStack): Promise<void> {
 }
 
 /** accountOf reads an account through the API as `who`. */
-export async function accountOf(stack: TestStack, who: Actor, accountId: string): Promise<{ balanceMinor: number; availableMinor: number }> {
-  return expectStatus(await call(stack, 'GET', `/v1/accounts/${accountId}`, { token: who.token }), 200);
+export async function accountOf(
+  stack: TestStack,
+  who: Actor,
+  accountId: string,
+): Promise<{ balanceMinor: number; availableMinor: number }> {
+  return expectStatus(
+    await call(stack, 'GET', `/v1/accounts/${accountId}`, { token: who.token }),
+    200,
+  );
 }

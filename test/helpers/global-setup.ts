@@ -3,7 +3,12 @@ import { startEphemeralStack, type EphemeralStack } from '../../scripts/stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: { databaseUrl: string; temporalAddress: string; taskQueue: string; workflowBundlePath: string };
+    stack: {
+      databaseUrl: string;
+      temporalAddress: string;
+      taskQueue: string;
+      workflowBundlePath: string;
+    };
   }
 }
 

@@ -14,4 +14,3 @@ export async function useStack(overrides: Partial<Config> = {}): Promise<TestSta
   afterAll(close);
   return stack;
 }
-

@@ -28,26 +28,33 @@ export class WorkerProcess {
 
   /** start spawns the worker and resolves once it logs that it runs (at most 60 s). */
   async start(): Promise<void> {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'worker', 'index.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: this.options.databaseUrl,
-        TEMPORAL_ADDRESS: this.options.temporalAddress,
-        TEMPORAL_TASK_QUEUE: this.options.taskQueue,
-        WORKFLOW_BUNDLE_PATH: this.options.workflowBundlePath,
-        WORKER_METRICS_PORT: String(this.options.metricsPort ?? 0),
-        TEMPORAL_SDK_METRICS_PORT: '0',
-        LOG_LEVEL: 'info',
-        DB_POOL_MAX: '20',
-        ...this.options.env,
+    const child = spawn(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'worker', 'index.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: this.options.databaseUrl,
+          TEMPORAL_ADDRESS: this.options.temporalAddress,
+          TEMPORAL_TASK_QUEUE: this.options.taskQueue,
+          WORKFLOW_BUNDLE_PATH: this.options.workflowBundlePath,
+          WORKER_METRICS_PORT: String(this.options.metricsPort ?? 0),
+          TEMPORAL_SDK_METRICS_PORT: '0',
+          LOG_LEVEL: 'info',
+          DB_POOL_MAX: '20',
+          ...this.options.env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     this.child = child;
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s: ${output}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`worker did not start within 60 s: ${output}`)),
+        60_000,
+      );
       child.stdout!.on('data', (chunk: Buffer) => {
         output = (output + chunk.toString()).slice(-4000);
         if (output.includes('worker running')) {

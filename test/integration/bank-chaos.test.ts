@@ -15,7 +15,15 @@ describe('the bank workload while the worker is SIGKILLed and restarted', () => 
     const stack = await useStack({ taskQueue: TASK_QUEUE });
     await worker.start();
     const staff = await actor('staff');
-    const options = { accountsN: 8, clientsN: 32, initialMinor: 10, operationsMax: 500, durationMaxMs: 25_000, attemptsMax: 20, seed: 1120 };
+    const options = {
+      accountsN: 8,
+      clientsN: 32,
+      initialMinor: 10,
+      operationsMax: 500,
+      durationMaxMs: 25_000,
+      attemptsMax: 20,
+      seed: 1120,
+    };
     const bank = await setupBank(stack, staff, options);
 
     const chaos = (async () => {
@@ -26,11 +34,18 @@ describe('the bank workload while the worker is SIGKILLed and restarted', () => 
     })();
     const result = await runBank(stack, bank, options);
     await chaos;
-    const endAnomalies = await checkBankOutcome(stack, result, options.accountsN * options.initialMinor);
+    const endAnomalies = await checkBankOutcome(
+      stack,
+      result,
+      options.accountsN * options.initialMinor,
+    );
 
     const stuck: string[] = [];
     for (const transferId of transferIdsOf(result)) {
-      const description = await stack.temporal.workflow.getHandle(`transfer-${transferId}`).describe().catch(() => undefined);
+      const description = await stack.temporal.workflow
+        .getHandle(`transfer-${transferId}`)
+        .describe()
+        .catch(() => undefined);
       if (description?.status.name === 'RUNNING') stuck.push(transferId);
     }
     const posted = result.transfersAcknowledged.length;

@@ -18,12 +18,22 @@ describe('the Idempotency-Key contract', () => {
     const key = randomUUID();
     const body = { lines: [{ productId: productIds[0], quantity: 2 }] };
 
-    const results = await Promise.all(Array.from({ length: 10 }, () => call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body }),
+      ),
+    );
 
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
-    expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true').length).toBeGreaterThanOrEqual(1);
-    expect(await countRows(stack, 'SELECT count(*) AS n FROM orders WHERE customer_id = $1', [buyer.sub])).toBe(1);
+    expect(
+      results.filter((r) => r.headers.get('idempotent-replayed') === 'true').length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      await countRows(stack, 'SELECT count(*) AS n FROM orders WHERE customer_id = $1', [
+        buyer.sub,
+      ]),
+    ).toBe(1);
     expect(await stockOf(stack, productIds[0]!)).toEqual({ stockOnHand: 50, reserved: 2 });
   });
 
@@ -34,7 +44,11 @@ describe('the Idempotency-Key contract', () => {
     const body = { lines: [{ productId: productIds[0], quantity: 1 }] };
 
     const first = await call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body });
-    const second = await call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body: { lines: [{ quantity: 1, productId: productIds[0] }] } });
+    const second = await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      key,
+      body: { lines: [{ quantity: 1, productId: productIds[0] }] },
+    });
 
     expect(first.status).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
@@ -49,8 +63,16 @@ describe('the Idempotency-Key contract', () => {
     const buyer = await actor('customer');
     const key = randomUUID();
 
-    await call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body: { lines: [{ productId: productIds[0], quantity: 1 }] } });
-    const reuse = await call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body: { lines: [{ productId: productIds[0], quantity: 3 }] } });
+    await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      key,
+      body: { lines: [{ productId: productIds[0], quantity: 1 }] },
+    });
+    const reuse = await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      key,
+      body: { lines: [{ productId: productIds[0], quantity: 3 }] },
+    });
 
     expect(reuse.status).toBe(422);
     expect(reuse.body.code).toBe('idempotency_key_reuse');
@@ -65,7 +87,10 @@ describe('the Idempotency-Key contract', () => {
     const body = { lines: [{ productId: productIds[0], quantity: 2 }] };
 
     const refused = await call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body });
-    await call(stack, 'POST', `/v1/products/${productIds[0]}/restock`, { token: staff.token, body: { quantity: 10 } });
+    await call(stack, 'POST', `/v1/products/${productIds[0]}/restock`, {
+      token: staff.token,
+      body: { quantity: 10 },
+    });
     const replay = await call(stack, 'POST', '/v1/orders', { token: buyer.token, key, body });
 
     expect(refused.status).toBe(409);
@@ -81,7 +106,9 @@ describe('the Idempotency-Key contract', () => {
     const key = randomUUID();
     const body = { lines: [{ productId: productIds[0], quantity: 1 }] };
 
-    const [ra, rb] = await Promise.all([a, b].map((who) => call(stack, 'POST', '/v1/orders', { token: who.token, key, body })));
+    const [ra, rb] = await Promise.all(
+      [a, b].map((who) => call(stack, 'POST', '/v1/orders', { token: who.token, key, body })),
+    );
 
     expect([ra!.status, rb!.status]).toEqual([201, 201]);
     expect(ra!.body.id).not.toBe(rb!.body.id);
@@ -89,7 +116,11 @@ describe('the Idempotency-Key contract', () => {
 
   it('when the key is not printable ASCII or too long, then 422 validation_failed', async () => {
     const buyer = await actor('customer');
-    const tooLong = await call(stack, 'POST', '/v1/cart/items', { token: buyer.token, key: 'k'.repeat(256), body: { productId: randomUUID(), quantity: 1 } });
+    const tooLong = await call(stack, 'POST', '/v1/cart/items', {
+      token: buyer.token,
+      key: 'k'.repeat(256),
+      body: { productId: randomUUID(), quantity: 1 },
+    });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.code).toBe('validation_failed');
   });

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
-import { accountOf, balanceOf, countRows, expectLedgerConsistent, openWallet } from '../helpers/factories';
+import {
+  accountOf,
+  balanceOf,
+  countRows,
+  expectLedgerConsistent,
+  openWallet,
+} from '../helpers/factories';
 
 let stack: TestStack;
 let staff: Actor;
@@ -12,19 +18,35 @@ beforeAll(async () => {
 });
 
 const statusCounts = (results: { status: number }[]) =>
-  results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+  results.reduce<Record<number, number>>(
+    (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+    {},
+  );
 
 describe('the SPEC §5 reference races', () => {
   it('when 10 consumes of 800 race on a 1000 retainer, then exactly one 200, nine 409, balance 200', async () => {
-    const retainer = expectStatus(await call(stack, 'POST', '/v1/retainers', { token: staff.token, body: { clientId: randomUUID(), initialAmountMinor: 1_000, currency: 'EUR' } }), 201);
+    const retainer = expectStatus(
+      await call(stack, 'POST', '/v1/retainers', {
+        token: staff.token,
+        body: { clientId: randomUUID(), initialAmountMinor: 1_000, currency: 'EUR' },
+      }),
+      201,
+    );
     expect(retainer.balanceMinor).toBe(1_000);
 
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => call(stack, 'POST', `/v1/retainers/${retainer.id}/consume`, { token: staff.token, body: { amountMinor: 800, description: `work ${i}` } })),
+      Array.from({ length: 10 }, (_, i) =>
+        call(stack, 'POST', `/v1/retainers/${retainer.id}/consume`, {
+          token: staff.token,
+          body: { amountMinor: 800, description: `work ${i}` },
+        }),
+      ),
     );
 
     expect(statusCounts(results)).toEqual({ 200: 1, 409: 9 });
-    expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'insufficient_funds')).toBe(true);
+    expect(
+      results.filter((r) => r.status === 409).every((r) => r.body.code === 'insufficient_funds'),
+    ).toBe(true);
     expect(results.find((r) => r.status === 200)!.body.balanceMinor).toBe(200);
     expect(await balanceOf(stack, retainer.id)).toBe(200);
     await expectLedgerConsistent(stack);
@@ -34,17 +56,40 @@ describe('the SPEC §5 reference races', () => {
     const [payer, payee] = [await actor('customer'), await actor('customer')];
     const payerWallet = await openWallet(stack, staff, payer, 5_000);
     const payeeWallet = await openWallet(stack, staff, payee, 0);
-    const payment = expectStatus(await call(stack, 'POST', '/v1/payments', { token: staff.token, body: { payerAccountId: payerWallet, payeeAccountId: payeeWallet, amountMinor: 1_200 } }), 201);
+    const payment = expectStatus(
+      await call(stack, 'POST', '/v1/payments', {
+        token: staff.token,
+        body: { payerAccountId: payerWallet, payeeAccountId: payeeWallet, amountMinor: 1_200 },
+      }),
+      201,
+    );
     expect(payment.status).toBe('pending');
 
-    const results = await Promise.all(Array.from({ length: 10 }, () => call(stack, 'POST', `/v1/payments/${payment.id}/complete`, { token: staff.token })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        call(stack, 'POST', `/v1/payments/${payment.id}/complete`, { token: staff.token }),
+      ),
+    );
 
     expect(statusCounts(results)).toEqual({ 200: 1, 409: 9 });
-    expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'already_completed')).toBe(true);
-    expect(results.find((r) => r.status === 200)!.body).toMatchObject({ status: 'completed', transferId: `payment-${payment.id}` });
-    expect(await countRows(stack, `SELECT count(*) AS n FROM ledger_transfers WHERE id = $1`, [`payment-${payment.id}`])).toBe(1);
-    expect([await balanceOf(stack, payerWallet), await balanceOf(stack, payeeWallet)]).toEqual([3_800, 1_200]);
-    const later = await call(stack, 'POST', `/v1/payments/${payment.id}/complete`, { token: staff.token });
+    expect(
+      results.filter((r) => r.status === 409).every((r) => r.body.code === 'already_completed'),
+    ).toBe(true);
+    expect(results.find((r) => r.status === 200)!.body).toMatchObject({
+      status: 'completed',
+      transferId: `payment-${payment.id}`,
+    });
+    expect(
+      await countRows(stack, `SELECT count(*) AS n FROM ledger_transfers WHERE id = $1`, [
+        `payment-${payment.id}`,
+      ]),
+    ).toBe(1);
+    expect([await balanceOf(stack, payerWallet), await balanceOf(stack, payeeWallet)]).toEqual([
+      3_800, 1_200,
+    ]);
+    const later = await call(stack, 'POST', `/v1/payments/${payment.id}/complete`, {
+      token: staff.token,
+    });
     expect(later.status).toBe(409);
     expect(later.body.code).toBe('already_completed');
     await expectLedgerConsistent(stack);
@@ -54,16 +99,31 @@ describe('the SPEC §5 reference races', () => {
     const payer = await actor('customer');
     const payerWallet = await openWallet(stack, staff, payer, 100);
     const payeeWallet = await openWallet(stack, staff, await actor('customer'), 0);
-    const payment = expectStatus(await call(stack, 'POST', '/v1/payments', { token: staff.token, body: { payerAccountId: payerWallet, payeeAccountId: payeeWallet, amountMinor: 500 } }), 201);
+    const payment = expectStatus(
+      await call(stack, 'POST', '/v1/payments', {
+        token: staff.token,
+        body: { payerAccountId: payerWallet, payeeAccountId: payeeWallet, amountMinor: 500 },
+      }),
+      201,
+    );
 
-    const refused = await call(stack, 'POST', `/v1/payments/${payment.id}/complete`, { token: staff.token });
-    await call(stack, 'POST', `/v1/accounts/${payerWallet}/deposits`, { token: staff.token, body: { amountMinor: 400 } });
-    const completed = await call(stack, 'POST', `/v1/payments/${payment.id}/complete`, { token: staff.token });
+    const refused = await call(stack, 'POST', `/v1/payments/${payment.id}/complete`, {
+      token: staff.token,
+    });
+    await call(stack, 'POST', `/v1/accounts/${payerWallet}/deposits`, {
+      token: staff.token,
+      body: { amountMinor: 400 },
+    });
+    const completed = await call(stack, 'POST', `/v1/payments/${payment.id}/complete`, {
+      token: staff.token,
+    });
 
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('insufficient_funds');
     expect(completed.status).toBe(200);
-    expect([await balanceOf(stack, payerWallet), await balanceOf(stack, payeeWallet)]).toEqual([0, 500]);
+    expect([await balanceOf(stack, payerWallet), await balanceOf(stack, payeeWallet)]).toEqual([
+      0, 500,
+    ]);
   });
 
   it('when 10 transfers of 800 race from a 1000 account, then one 201 and balances 200 / 800', async () => {
@@ -72,11 +132,20 @@ describe('the SPEC §5 reference races', () => {
     const to = await openWallet(stack, staff, other, 0);
 
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: from, toAccountId: to, amountMinor: 800 } })),
+      Array.from({ length: 10 }, () =>
+        call(stack, 'POST', '/v1/transfers', {
+          token: owner.token,
+          body: { fromAccountId: from, toAccountId: to, amountMinor: 800 },
+        }),
+      ),
     );
 
     expect(statusCounts(results)).toEqual({ 201: 1, 409: 9 });
-    expect(results.find((r) => r.status === 201)!.body).toMatchObject({ status: 'posted', amountMinor: 800, workflowId: expect.stringMatching(/^transfer-/) });
+    expect(results.find((r) => r.status === 201)!.body).toMatchObject({
+      status: 'posted',
+      amountMinor: 800,
+      workflowId: expect.stringMatching(/^transfer-/),
+    });
     expect([await balanceOf(stack, from), await balanceOf(stack, to)]).toEqual([200, 800]);
     await expectLedgerConsistent(stack);
   });
@@ -89,15 +158,32 @@ describe('the SPEC §5 reference races', () => {
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         i % 2 === 0
-          ? call(stack, 'POST', '/v1/transfers', { token: a.token, body: { fromAccountId: accountA, toAccountId: accountB, amountMinor: 10 + i } })
-          : call(stack, 'POST', '/v1/transfers', { token: b.token, body: { fromAccountId: accountB, toAccountId: accountA, amountMinor: 10 + i } }),
+          ? call(stack, 'POST', '/v1/transfers', {
+              token: a.token,
+              body: { fromAccountId: accountA, toAccountId: accountB, amountMinor: 10 + i },
+            })
+          : call(stack, 'POST', '/v1/transfers', {
+              token: b.token,
+              body: { fromAccountId: accountB, toAccountId: accountA, amountMinor: 10 + i },
+            }),
       ),
     );
 
     expect(statusCounts(results)).toEqual({ 201: 40 });
-    const movedAtoB = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 10 + i : -(10 + i))).reduce((s, x) => s + x, 0);
-    expect([await balanceOf(stack, accountA), await balanceOf(stack, accountB)]).toEqual([10_000 - movedAtoB, 10_000 + movedAtoB]);
-    expect(await countRows(stack, `SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'transfer' AND $1 IN (debit_account_id, credit_account_id)`, [accountA])).toBe(40);
+    const movedAtoB = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0 ? 10 + i : -(10 + i),
+    ).reduce((s, x) => s + x, 0);
+    expect([await balanceOf(stack, accountA), await balanceOf(stack, accountB)]).toEqual([
+      10_000 - movedAtoB,
+      10_000 + movedAtoB,
+    ]);
+    expect(
+      await countRows(
+        stack,
+        `SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'transfer' AND $1 IN (debit_account_id, credit_account_id)`,
+        [accountA],
+      ),
+    ).toBe(40);
     await expectLedgerConsistent(stack);
   });
 });
@@ -109,18 +195,37 @@ describe('transfers', () => {
     const usd = await openWallet(stack, staff, owner, 1_000, 'USD');
     const strangers = await openWallet(stack, staff, stranger, 1_000);
 
-    const mismatch = await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: eur, toAccountId: usd, amountMinor: 1 } });
-    const same = await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: eur, toAccountId: eur, amountMinor: 1 } });
-    const notMine = await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: strangers, toAccountId: eur, amountMinor: 1 } });
-    const tooMuch = await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: eur, toAccountId: strangers, amountMinor: 1_001 } });
-    const fractional = await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: eur, toAccountId: strangers, amountMinor: 1.5 } });
+    const mismatch = await call(stack, 'POST', '/v1/transfers', {
+      token: owner.token,
+      body: { fromAccountId: eur, toAccountId: usd, amountMinor: 1 },
+    });
+    const same = await call(stack, 'POST', '/v1/transfers', {
+      token: owner.token,
+      body: { fromAccountId: eur, toAccountId: eur, amountMinor: 1 },
+    });
+    const notMine = await call(stack, 'POST', '/v1/transfers', {
+      token: owner.token,
+      body: { fromAccountId: strangers, toAccountId: eur, amountMinor: 1 },
+    });
+    const tooMuch = await call(stack, 'POST', '/v1/transfers', {
+      token: owner.token,
+      body: { fromAccountId: eur, toAccountId: strangers, amountMinor: 1_001 },
+    });
+    const fractional = await call(stack, 'POST', '/v1/transfers', {
+      token: owner.token,
+      body: { fromAccountId: eur, toAccountId: strangers, amountMinor: 1.5 },
+    });
 
     expect([mismatch.status, mismatch.body.code]).toEqual([422, 'currency_mismatch']);
     expect([same.status, same.body.code]).toEqual([422, 'same_account']);
     expect([notMine.status, notMine.body.code]).toEqual([403, 'forbidden']);
     expect([tooMuch.status, tooMuch.body.code]).toEqual([409, 'insufficient_funds']);
     expect([fractional.status, fractional.body.code]).toEqual([422, 'validation_failed']);
-    expect([await balanceOf(stack, eur), await balanceOf(stack, usd), await balanceOf(stack, strangers)]).toEqual([1_000, 1_000, 1_000]);
+    expect([
+      await balanceOf(stack, eur),
+      await balanceOf(stack, usd),
+      await balanceOf(stack, strangers),
+    ]).toEqual([1_000, 1_000, 1_000]);
   });
 
   it('when the same Idempotency-Key is sent 5 times at once, then one transfer is posted', async () => {
@@ -129,7 +234,15 @@ describe('transfers', () => {
     const to = await openWallet(stack, staff, await actor('customer'), 0);
     const key = randomUUID();
 
-    const results = await Promise.all(Array.from({ length: 5 }, () => call(stack, 'POST', '/v1/transfers', { token: owner.token, key, body: { fromAccountId: from, toAccountId: to, amountMinor: 300 } })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call(stack, 'POST', '/v1/transfers', {
+          token: owner.token,
+          key,
+          body: { fromAccountId: from, toAccountId: to, amountMinor: 300 },
+        }),
+      ),
+    );
 
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
@@ -141,19 +254,48 @@ describe('transfers', () => {
     const from = await openWallet(stack, staff, owner, 1_000);
     const to = await openWallet(stack, staff, await actor('customer'), 0);
     for (const amountMinor of [1, 2, 3]) {
-      expectStatus(await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: from, toAccountId: to, amountMinor } }), 201);
+      expectStatus(
+        await call(stack, 'POST', '/v1/transfers', {
+          token: owner.token,
+          body: { fromAccountId: from, toAccountId: to, amountMinor },
+        }),
+        201,
+      );
     }
 
-    const page1 = expectStatus(await call(stack, 'GET', `/v1/accounts/${from}/entries?limit=2`, { token: owner.token }), 200);
-    const page2 = expectStatus(await call(stack, 'GET', `/v1/accounts/${from}/entries?limit=2&cursor=${page1.nextCursor}`, { token: owner.token }), 200);
+    const page1 = expectStatus(
+      await call(stack, 'GET', `/v1/accounts/${from}/entries?limit=2`, { token: owner.token }),
+      200,
+    );
+    const page2 = expectStatus(
+      await call(stack, 'GET', `/v1/accounts/${from}/entries?limit=2&cursor=${page1.nextCursor}`, {
+        token: owner.token,
+      }),
+      200,
+    );
 
-    expect([...page1.items, ...page2.items].map((e: { amountMinor: number }) => e.amountMinor)).toEqual([-3, -2, -1, 1_000]);
+    expect(
+      [...page1.items, ...page2.items].map((e: { amountMinor: number }) => e.amountMinor),
+    ).toEqual([-3, -2, -1, 1_000]);
     expect(page2.items.at(-1).balanceAfterMinor).toBe(1_000);
     const transferId = page1.items[0].transferId;
-    expect((await call(stack, 'GET', `/v1/transfers/${transferId}`, { token: owner.token })).status).toBe(200);
-    expect((await call(stack, 'GET', `/v1/transfers/${transferId}`, { token: staff.token })).status).toBe(200);
-    expect((await call(stack, 'GET', `/v1/transfers/${transferId}`, { token: (await actor('customer')).token })).status).toBe(404);
-    expect((await call(stack, 'GET', `/v1/accounts/${from}`, { token: (await actor('customer')).token })).status).toBe(404);
+    expect(
+      (await call(stack, 'GET', `/v1/transfers/${transferId}`, { token: owner.token })).status,
+    ).toBe(200);
+    expect(
+      (await call(stack, 'GET', `/v1/transfers/${transferId}`, { token: staff.token })).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(stack, 'GET', `/v1/transfers/${transferId}`, {
+          token: (await actor('customer')).token,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await call(stack, 'GET', `/v1/accounts/${from}`, { token: (await actor('customer')).token }))
+        .status,
+    ).toBe(404);
   });
 });
 
@@ -163,20 +305,38 @@ describe('holds (two-phase transfers)', () => {
     const from = await openWallet(stack, staff, owner, 1_000);
     const to = await openWallet(stack, staff, await actor('customer'), 0);
 
-    const hold = expectStatus(await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: from, toAccountId: to, amountMinor: 600, hold: { timeout: '2s' } } }), 201);
+    const hold = expectStatus(
+      await call(stack, 'POST', '/v1/transfers', {
+        token: owner.token,
+        body: { fromAccountId: from, toAccountId: to, amountMinor: 600, hold: { timeout: '2s' } },
+      }),
+      201,
+    );
     expect(hold.status).toBe('pending');
-    expect(await accountOf(stack, owner, from)).toMatchObject({ balanceMinor: 1_000, availableMinor: 400 });
-    const blocked = await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: from, toAccountId: to, amountMinor: 500 } });
+    expect(await accountOf(stack, owner, from)).toMatchObject({
+      balanceMinor: 1_000,
+      availableMinor: 400,
+    });
+    const blocked = await call(stack, 'POST', '/v1/transfers', {
+      token: owner.token,
+      body: { fromAccountId: from, toAccountId: to, amountMinor: 500 },
+    });
     expect(blocked.body.code).toBe('insufficient_funds');
 
     let status = 'pending';
     for (let i = 0; i < 50 && status === 'pending'; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      status = expectStatus(await call(stack, 'GET', `/v1/transfers/${hold.id}`, { token: owner.token }), 200).status;
+      status = expectStatus(
+        await call(stack, 'GET', `/v1/transfers/${hold.id}`, { token: owner.token }),
+        200,
+      ).status;
     }
 
     expect(status).toBe('voided');
-    expect(await accountOf(stack, owner, from)).toMatchObject({ balanceMinor: 1_000, availableMinor: 1_000 });
+    expect(await accountOf(stack, owner, from)).toMatchObject({
+      balanceMinor: 1_000,
+      availableMinor: 1_000,
+    });
     const late = await call(stack, 'POST', `/v1/transfers/${hold.id}/post`, { token: owner.token });
     expect([late.status, late.body.code]).toEqual([409, 'already_resolved']);
     await expectLedgerConsistent(stack);
@@ -186,12 +346,27 @@ describe('holds (two-phase transfers)', () => {
     const owner = await actor('customer');
     const from = await openWallet(stack, staff, owner, 1_000);
     const to = await openWallet(stack, staff, await actor('customer'), 0);
-    const hold = expectStatus(await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: from, toAccountId: to, amountMinor: 700, hold: { timeout: '10m' } } }), 201);
+    const hold = expectStatus(
+      await call(stack, 'POST', '/v1/transfers', {
+        token: owner.token,
+        body: { fromAccountId: from, toAccountId: to, amountMinor: 700, hold: { timeout: '10m' } },
+      }),
+      201,
+    );
 
-    const tooMuch = await call(stack, 'POST', `/v1/transfers/${hold.id}/post`, { token: owner.token, body: { amountMinor: 701 } });
+    const tooMuch = await call(stack, 'POST', `/v1/transfers/${hold.id}/post`, {
+      token: owner.token,
+      body: { amountMinor: 701 },
+    });
     const results = await Promise.all([
-      call(stack, 'POST', `/v1/transfers/${hold.id}/post`, { token: owner.token, body: { amountMinor: 450 } }),
-      call(stack, 'POST', `/v1/transfers/${hold.id}/post`, { token: owner.token, body: { amountMinor: 450 } }),
+      call(stack, 'POST', `/v1/transfers/${hold.id}/post`, {
+        token: owner.token,
+        body: { amountMinor: 450 },
+      }),
+      call(stack, 'POST', `/v1/transfers/${hold.id}/post`, {
+        token: owner.token,
+        body: { amountMinor: 450 },
+      }),
       call(stack, 'POST', `/v1/transfers/${hold.id}/void`, { token: owner.token }),
     ]);
 
@@ -214,13 +389,25 @@ describe('holds (two-phase transfers)', () => {
     const owner = await actor('customer');
     const from = await openWallet(stack, staff, owner, 500);
     const to = await openWallet(stack, staff, await actor('customer'), 0);
-    const hold = expectStatus(await call(stack, 'POST', '/v1/transfers', { token: owner.token, body: { fromAccountId: from, toAccountId: to, amountMinor: 500, hold: { timeout: '10m' } } }), 201);
+    const hold = expectStatus(
+      await call(stack, 'POST', '/v1/transfers', {
+        token: owner.token,
+        body: { fromAccountId: from, toAccountId: to, amountMinor: 500, hold: { timeout: '10m' } },
+      }),
+      201,
+    );
 
-    const voided = expectStatus(await call(stack, 'POST', `/v1/transfers/${hold.id}/void`, { token: staff.token }), 200);
+    const voided = expectStatus(
+      await call(stack, 'POST', `/v1/transfers/${hold.id}/void`, { token: staff.token }),
+      200,
+    );
     const post = await call(stack, 'POST', `/v1/transfers/${hold.id}/post`, { token: owner.token });
 
     expect(voided.status).toBe('voided');
     expect(post.status).toBe(409);
-    expect(await accountOf(stack, owner, from)).toMatchObject({ balanceMinor: 500, availableMinor: 500 });
+    expect(await accountOf(stack, owner, from)).toMatchObject({
+      balanceMinor: 500,
+      availableMinor: 500,
+    });
   });
 });

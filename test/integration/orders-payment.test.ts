@@ -11,10 +11,18 @@ beforeAll(async () => {
 });
 
 /** placeOne places one order of `quantity` units of a fresh product priced `priceMinor`. */
-async function placeOne(buyer: Actor, input: { priceMinor: number; quantity: number; stock?: number }) {
-  const { productIds } = await seedCatalog(stack, staff, { products: [{ stock: input.stock ?? 10, priceMinor: input.priceMinor }] });
+async function placeOne(
+  buyer: Actor,
+  input: { priceMinor: number; quantity: number; stock?: number },
+) {
+  const { productIds } = await seedCatalog(stack, staff, {
+    products: [{ stock: input.stock ?? 10, priceMinor: input.priceMinor }],
+  });
   const order = expectStatus(
-    await call(stack, 'POST', '/v1/orders', { token: buyer.token, body: { lines: [{ productId: productIds[0], quantity: input.quantity }] } }),
+    await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      body: { lines: [{ productId: productIds[0], quantity: input.quantity }] },
+    }),
     201,
   );
   return { order, productId: productIds[0]! };
@@ -27,7 +35,12 @@ describe('paying for an order', () => {
     const { order } = await placeOne(buyer, { priceMinor: 700, quantity: 2 });
 
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => call(stack, 'POST', `/v1/orders/${order.id}/pay`, { token: buyer.token, body: { accountId: walletId } })),
+      Array.from({ length: 10 }, () =>
+        call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+          token: buyer.token,
+          body: { accountId: walletId },
+        }),
+      ),
     );
 
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
@@ -35,8 +48,18 @@ describe('paying for an order', () => {
     expect(results[0]!.body.status).toBe('paid');
     expect(results[0]!.body.paidAt).toEqual(expect.any(String));
     expect(await balanceOf(stack, walletId)).toBe(10_000 - 1_400);
-    expect(await countRows(stack, `SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'order_payment' AND debit_account_id = $1`, [walletId])).toBe(1);
-    expect(await countRows(stack, 'SELECT count(*) AS n FROM ledger_transfers WHERE id = $1', [`order-${order.id}-payment`])).toBe(1);
+    expect(
+      await countRows(
+        stack,
+        `SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'order_payment' AND debit_account_id = $1`,
+        [walletId],
+      ),
+    ).toBe(1);
+    expect(
+      await countRows(stack, 'SELECT count(*) AS n FROM ledger_transfers WHERE id = $1', [
+        `order-${order.id}-payment`,
+      ]),
+    ).toBe(1);
   });
 
   it('when the wallet holds too little, then 409 insufficient_funds and nothing moves', async () => {
@@ -44,20 +67,38 @@ describe('paying for an order', () => {
     const walletId = await openWallet(stack, staff, buyer, 500);
     const { order, productId } = await placeOne(buyer, { priceMinor: 300, quantity: 2 });
 
-    const refused = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, { token: buyer.token, body: { accountId: walletId } });
+    const refused = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+      token: buyer.token,
+      body: { accountId: walletId },
+    });
 
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('insufficient_funds');
     expect(refused.body.availableMinor).toBe(500);
     expect(await balanceOf(stack, walletId)).toBe(500);
-    expect(await countRows(stack, `SELECT count(*) AS n FROM ledger_transfers WHERE debit_account_id = $1`, [walletId])).toBe(0);
-    const after = expectStatus(await call(stack, 'GET', `/v1/orders/${order.id}`, { token: buyer.token }), 200);
+    expect(
+      await countRows(
+        stack,
+        `SELECT count(*) AS n FROM ledger_transfers WHERE debit_account_id = $1`,
+        [walletId],
+      ),
+    ).toBe(0);
+    const after = expectStatus(
+      await call(stack, 'GET', `/v1/orders/${order.id}`, { token: buyer.token }),
+      200,
+    );
     expect(after.status).toBe('pending_payment');
     expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 10, reserved: 2 });
 
     // A top-up later lets the same order be paid: the failed payment run does not block a retry.
-    await call(stack, 'POST', `/v1/accounts/${walletId}/deposits`, { token: staff.token, body: { amountMinor: 1_000 } });
-    const paid = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, { token: buyer.token, body: { accountId: walletId } });
+    await call(stack, 'POST', `/v1/accounts/${walletId}/deposits`, {
+      token: staff.token,
+      body: { amountMinor: 1_000 },
+    });
+    const paid = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+      token: buyer.token,
+      body: { accountId: walletId },
+    });
     expect(paid.status).toBe(200);
     expect(await balanceOf(stack, walletId)).toBe(1_500 - 600);
   });
@@ -67,7 +108,10 @@ describe('paying for an order', () => {
     const othersWallet = await openWallet(stack, staff, other, 10_000);
     const { order } = await placeOne(buyer, { priceMinor: 100, quantity: 1 });
 
-    const refused = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, { token: buyer.token, body: { accountId: othersWallet } });
+    const refused = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+      token: buyer.token,
+      body: { accountId: othersWallet },
+    });
 
     expect(refused.status).toBe(403);
     expect(await balanceOf(stack, othersWallet)).toBe(10_000);
@@ -77,20 +121,34 @@ describe('paying for an order', () => {
     const buyer = await actor('customer');
     const walletId = await openWallet(stack, staff, buyer, 5_000);
     const { order, productId } = await placeOne(buyer, { priceMinor: 250, quantity: 4 });
-    expectStatus(await call(stack, 'POST', `/v1/orders/${order.id}/pay`, { token: buyer.token, body: { accountId: walletId } }), 200);
+    expectStatus(
+      await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+        token: buyer.token,
+        body: { accountId: walletId },
+      }),
+      200,
+    );
     expect(await balanceOf(stack, walletId)).toBe(4_000);
 
-    const cancelled = expectStatus(await call(stack, 'POST', `/v1/orders/${order.id}/cancel`, { token: buyer.token }), 200);
+    const cancelled = expectStatus(
+      await call(stack, 'POST', `/v1/orders/${order.id}/cancel`, { token: buyer.token }),
+      200,
+    );
 
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.cancelledAt).toEqual(expect.any(String));
     expect(cancelled.refundTransferId).toBe(`order-${order.id}-refund`);
     expect(await balanceOf(stack, walletId)).toBe(5_000);
     expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 10, reserved: 0 });
-    const again = await call(stack, 'POST', `/v1/orders/${order.id}/cancel`, { token: buyer.token });
+    const again = await call(stack, 'POST', `/v1/orders/${order.id}/cancel`, {
+      token: buyer.token,
+    });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('invalid_transition');
-    const payAfter = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, { token: buyer.token, body: { accountId: walletId } });
+    const payAfter = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+      token: buyer.token,
+      body: { accountId: walletId },
+    });
     expect(payAfter.status).toBe(409);
     expect(await balanceOf(stack, walletId)).toBe(5_000);
   });
@@ -99,25 +157,42 @@ describe('paying for an order', () => {
     const buyer = await actor('customer');
     const walletId = await openWallet(stack, staff, buyer, 5_000);
     const { order, productId } = await placeOne(buyer, { priceMinor: 100, quantity: 3 });
-    const early = await call(stack, 'POST', `/v1/orders/${order.id}/fulfill`, { token: staff.token });
+    const early = await call(stack, 'POST', `/v1/orders/${order.id}/fulfill`, {
+      token: staff.token,
+    });
     expect(early.status).toBe(409);
-    expectStatus(await call(stack, 'POST', `/v1/orders/${order.id}/pay`, { token: buyer.token, body: { accountId: walletId } }), 200);
+    expectStatus(
+      await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+        token: buyer.token,
+        body: { accountId: walletId },
+      }),
+      200,
+    );
 
-    const fulfilled = expectStatus(await call(stack, 'POST', `/v1/orders/${order.id}/fulfill`, { token: staff.token }), 200);
+    const fulfilled = expectStatus(
+      await call(stack, 'POST', `/v1/orders/${order.id}/fulfill`, { token: staff.token }),
+      200,
+    );
 
     expect(fulfilled.status).toBe('fulfilled');
     expect(fulfilled.fulfilledAt).toEqual(expect.any(String));
     expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 7, reserved: 0 });
-    const byCustomer = await call(stack, 'POST', `/v1/orders/${order.id}/fulfill`, { token: buyer.token });
+    const byCustomer = await call(stack, 'POST', `/v1/orders/${order.id}/fulfill`, {
+      token: buyer.token,
+    });
     expect(byCustomer.status).toBe(403);
-    const cancelLate = await call(stack, 'POST', `/v1/orders/${order.id}/cancel`, { token: staff.token });
+    const cancelLate = await call(stack, 'POST', `/v1/orders/${order.id}/cancel`, {
+      token: staff.token,
+    });
     expect(cancelLate.status).toBe(409);
   });
 
   it('when an order is placed with pay, then it comes back paid in one call', async () => {
     const buyer = await actor('customer');
     const walletId = await openWallet(stack, staff, buyer, 1_000);
-    const { productIds } = await seedCatalog(stack, staff, { products: [{ stock: 5, priceMinor: 200 }] });
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [{ stock: 5, priceMinor: 200 }],
+    });
 
     const placed = await call(stack, 'POST', '/v1/orders', {
       token: buyer.token,

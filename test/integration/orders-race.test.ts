@@ -17,7 +17,12 @@ describe('when buyers race for scarce stock', () => {
     const buyers = await Promise.all(Array.from({ length: 20 }, () => actor('customer')));
 
     const results = await Promise.all(
-      buyers.map((buyer) => call(stack, 'POST', '/v1/orders', { token: buyer.token, body: { lines: [{ productId, quantity: 1 }] } })),
+      buyers.map((buyer) =>
+        call(stack, 'POST', '/v1/orders', {
+          token: buyer.token,
+          body: { lines: [{ productId, quantity: 1 }] },
+        }),
+      ),
     );
 
     const statuses = results.map((r) => r.status).sort();
@@ -28,21 +33,37 @@ describe('when buyers race for scarce stock', () => {
       expect(refused.body.lines).toEqual([{ productId, requested: 1, available: 0 }]);
     }
     expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 5, reserved: 5 });
-    expect(await countRows(stack, 'SELECT count(*) AS n FROM order_lines WHERE product_id = $1', [productId])).toBe(5);
-    expect(await countRows(stack, `SELECT count(*) AS n FROM stock_movements WHERE product_id = $1 AND reason = 'reserve'`, [productId])).toBe(5);
+    expect(
+      await countRows(stack, 'SELECT count(*) AS n FROM order_lines WHERE product_id = $1', [
+        productId,
+      ]),
+    ).toBe(5);
+    expect(
+      await countRows(
+        stack,
+        `SELECT count(*) AS n FROM stock_movements WHERE product_id = $1 AND reason = 'reserve'`,
+        [productId],
+      ),
+    ).toBe(5);
   });
 
   it('then 30 buyers of multi-line carts in random line order over 3 products never deadlock or oversell', async () => {
-    const { productIds } = await seedCatalog(stack, staff, { products: [{ stock: 12 }, { stock: 9 }, { stock: 15 }] });
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [{ stock: 12 }, { stock: 9 }, { stock: 15 }],
+    });
     const buyers = await Promise.all(Array.from({ length: 30 }, () => actor('customer')));
     const carts = buyers.map((_, i) => {
       const lines = productIds.map((productId, j) => ({ productId, quantity: 1 + ((i + j) % 2) }));
       // A deterministic shuffle: every buyer lists the lines in a different order.
-      return lines.sort((a, b) => ((a.productId.charCodeAt(i % 30) ^ i) - (b.productId.charCodeAt(i % 30) ^ i)));
+      return lines.sort(
+        (a, b) => (a.productId.charCodeAt(i % 30) ^ i) - (b.productId.charCodeAt(i % 30) ^ i),
+      );
     });
 
     const results = await Promise.all(
-      buyers.map((buyer, i) => call(stack, 'POST', '/v1/orders', { token: buyer.token, body: { lines: carts[i] } })),
+      buyers.map((buyer, i) =>
+        call(stack, 'POST', '/v1/orders', { token: buyer.token, body: { lines: carts[i] } }),
+      ),
     );
 
     expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
@@ -50,13 +71,23 @@ describe('when buyers race for scarce stock', () => {
     expect(placed).toBeGreaterThan(0);
     for (const [index, productId] of productIds.entries()) {
       const { stockOnHand, reserved } = await stockOf(stack, productId);
-      const ordered = await countRows(stack, 'SELECT COALESCE(sum(quantity), 0) AS n FROM order_lines WHERE product_id = $1', [productId]);
+      const ordered = await countRows(
+        stack,
+        'SELECT COALESCE(sum(quantity), 0) AS n FROM order_lines WHERE product_id = $1',
+        [productId],
+      );
       expect(reserved).toBe(ordered);
       expect(reserved).toBeLessThanOrEqual(stockOnHand);
       expect(stockOnHand).toBe([12, 9, 15][index]);
     }
     // All or nothing: every placed order has all three lines.
-    expect(await countRows(stack, `SELECT count(*) AS n FROM order_lines WHERE product_id = ANY($1::uuid[])`, [productIds])).toBe(placed * 3);
+    expect(
+      await countRows(
+        stack,
+        `SELECT count(*) AS n FROM order_lines WHERE product_id = ANY($1::uuid[])`,
+        [productIds],
+      ),
+    ).toBe(placed * 3);
   });
 
   it('then repeated lines for one product are summed before the stock check', async () => {
@@ -66,7 +97,12 @@ describe('when buyers race for scarce stock', () => {
 
     const refused = await call(stack, 'POST', '/v1/orders', {
       token: buyer.token,
-      body: { lines: [{ productId, quantity: 2 }, { productId, quantity: 2 }] },
+      body: {
+        lines: [
+          { productId, quantity: 2 },
+          { productId, quantity: 2 },
+        ],
+      },
     });
 
     expect(refused.status).toBe(409);

@@ -12,7 +12,9 @@ async function loadHistories() {
   const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
   return Promise.all(
     files.map(async (file) => {
-      const { workflowId, history } = JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8'));
+      const { workflowId, history } = JSON.parse(
+        await readFile(path.join(HISTORIES_DIR, file), 'utf8'),
+      );
       return { file, workflowId: workflowId as string, history: historyFromJSON(history) };
     }),
   );
@@ -22,7 +24,18 @@ describe('workflow replay (determinism guard for deploys)', () => {
   it('then every recorded history replays against the current workflow code without a non-determinism error', async () => {
     const histories = await loadHistories();
     expect(histories.map((h) => h.file)).toEqual(
-      expect.arrayContaining(['order-paid-fulfilled.json', 'order-expired.json', 'order-cancelled-after-pay.json', 'order-rejected.json', 'order-payment.json', 'transfer-deposit.json', 'transfer-refused.json', 'hold-posted-for-less.json', 'hold-voided-by-timer.json', 'payment-completed.json']),
+      expect.arrayContaining([
+        'order-paid-fulfilled.json',
+        'order-expired.json',
+        'order-cancelled-after-pay.json',
+        'order-rejected.json',
+        'order-payment.json',
+        'transfer-deposit.json',
+        'transfer-refused.json',
+        'hold-posted-for-less.json',
+        'hold-voided-by-timer.json',
+        'payment-completed.json',
+      ]),
     );
 
     const results = [];
@@ -30,7 +43,10 @@ describe('workflow replay (determinism guard for deploys)', () => {
       { workflowBundle: { codePath: inject('stack').workflowBundlePath } },
       histories.map(({ workflowId, history }) => ({ workflowId, history })),
     )) {
-      results.push({ workflowId: result.workflowId, error: result.error ? String(result.error) : undefined });
+      results.push({
+        workflowId: result.workflowId,
+        error: result.error ? String(result.error) : undefined,
+      });
     }
 
     expect(results).toHaveLength(histories.length);

@@ -141,7 +141,10 @@ describe('loadConfig', () => {
   });
 
   it('refuses NODE_ENV=production with the published development secret', () => {
-    const message = messageOf({ NODE_ENV: 'production', JWT_SECRET: 'holdfast-development-secret-change-me' });
+    const message = messageOf({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'holdfast-development-secret-change-me',
+    });
 
     expect(message).toContain('JWT_SECRET');
   });
