@@ -386,7 +386,7 @@ export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<Tran
     if (hold.status === target) return toTransferView(hold);
     if (hold.status !== 'pending') {
       throw new DomainError('already_resolved', `The hold was already ${hold.status}`, {
-        status: hold.status,
+        transferStatus: hold.status,
       });
     }
     const heldMinor = toSafeInt(hold.amount_minor);

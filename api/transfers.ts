@@ -148,7 +148,7 @@ export function transferRoutes(deps: ApiDeps) {
           if (domainErrorFromFailure(err) || !isClosedWorkflowError(err)) throw err;
           const now = (await findTransfer(db, hold.id))!;
           throw new DomainError('already_resolved', `The hold was already ${now.status}`, {
-            status: now.status,
+            transferStatus: now.status,
           });
         }
       },

@@ -37,11 +37,11 @@ export function assertOrderTransition(from: OrderStatus, to: OrderStatus): void 
   if (ORDER_TRANSITIONS[from].includes(to)) return;
   if (from === 'expired' && to === 'paid') {
     throw new DomainError('order_expired', 'The order expired before it was paid', {
-      status: from,
+      orderStatus: from,
     });
   }
   throw new DomainError('invalid_transition', `An order cannot go from ${from} to ${to}`, {
-    status: from,
+    orderStatus: from,
     requested: to,
   });
 }

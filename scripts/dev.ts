@@ -4,6 +4,8 @@ import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
 import { startApi } from '../api/server';
 import { createWorker } from '../worker/create';
+import { installTemporalRuntime } from '../worker/logging';
+import { createLogger } from '../lib/logger';
 import { PROJECT_ROOT } from './ensure-temporal';
 import { startEmbeddedPostgres, startTemporalDevServer, type RunningService } from './stack';
 
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     process.env.TEMPORAL_ADDRESS = temporal.url;
   }
   const config = loadConfig();
+  installTemporalRuntime(createLogger({ level: config.logLevel, name: 'holdfast-worker' }));
   const db = createDb({
     databaseUrl: config.databaseUrl!,
     poolMax: config.dbPoolMax,
@@ -69,15 +72,20 @@ async function main(): Promise<void> {
     stopping = true;
     log('stopping');
     await api.stop();
-    worker.shutdown();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerDone;
     await connection.close();
     await db.sequelize.close();
     for (const service of started.reverse()) await service.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  const stopOrExit = () =>
+    stop().catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  process.once('SIGINT', () => void stopOrExit());
+  process.once('SIGTERM', () => void stopOrExit());
 }
 
 main().catch((err) => {

@@ -1,10 +1,10 @@
 import http from 'node:http';
-import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { createLogger } from '../lib/logger';
 import { metricsRegistry } from '../lib/metrics';
 import { createWorker } from './create';
+import { installTemporalRuntime } from './logging';
 
 /**
  * Worker entry (`npm run start:worker`): runs holdfast's workflows and activities against the
@@ -19,13 +19,7 @@ async function main(): Promise<void> {
   if (!config.databaseUrl)
     throw new Error('Invalid configuration:\n  DATABASE_URL: required by the worker');
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-worker' });
-  if (config.temporalSdkMetricsPort > 0) {
-    Runtime.install({
-      telemetryOptions: {
-        metrics: { prometheus: { bindAddress: `0.0.0.0:${config.temporalSdkMetricsPort}` } },
-      },
-    });
-  }
+  installTemporalRuntime(logger, config.temporalSdkMetricsPort);
   const db = createDb({
     databaseUrl: config.databaseUrl,
     poolMax: config.dbPoolMax,

@@ -71,7 +71,7 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<HoldWorkfl
     return writes.runExclusive(async () => {
       if (hold!.status !== 'pending') {
         throw new DomainError('already_resolved', `The hold was already ${hold!.status}`, {
-          status: hold!.status,
+          transferStatus: hold!.status,
         }).toFailure();
       }
       try {

@@ -26,13 +26,14 @@ export function problemResponse(
   headers: Record<string, string> = {},
 ): Response {
   const status = ERROR_STATUS[code];
+  // Extras come first so they can never overwrite the RFC 9457 members.
   const body = {
+    ...extra,
     type: `urn:holdfast:problem:${code}`,
     title: titleFor(code),
     status,
     code,
     detail,
-    ...extra,
   };
   return new Response(JSON.stringify(body), {
     status,

@@ -144,7 +144,12 @@ describe('paying for an order', () => {
       token: buyer.token,
     });
     expect(again.status).toBe(409);
-    expect(again.body.code).toBe('invalid_transition');
+    expect(again.body).toMatchObject({
+      status: 409,
+      code: 'invalid_transition',
+      orderStatus: 'cancelled',
+      requested: 'cancelled',
+    });
     const payAfter = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
       token: buyer.token,
       body: { accountId: walletId },
