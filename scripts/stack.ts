@@ -123,6 +123,10 @@ export async function startTemporalDevServer(input: StartTemporalInput): Promise
     ...(input.dbFilename ? ['--db-filename', input.dbFilename] : []),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // However this process ends (an error, a signal to it alone), never leave the server orphaned.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
