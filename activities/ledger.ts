@@ -178,25 +178,7 @@ export async function postTransferInTx(
   const accounts = await lockAccounts(db, transaction, [input.fromAccountId, input.toAccountId]);
   const existing = await findTransfer(db, input.id, transaction);
   if (existing) return existing;
-  const from = accounts.get(input.fromAccountId)!;
-  const to = accounts.get(input.toAccountId)!;
-  if (from.currency !== to.currency) {
-    throw new DomainError(
-      'currency_mismatch',
-      `Cannot move ${from.currency} into a ${to.currency} account`,
-    );
-  }
-  if (!from.allowNegative && from.availableMinor < input.amountMinor) {
-    throw new DomainError(
-      'insufficient_funds',
-      'The account does not hold enough available money',
-      {
-        accountId: from.id,
-        availableMinor: from.availableMinor,
-        requestedMinor: input.amountMinor,
-      },
-    );
-  }
+  const { from, to } = assertCanDebit(accounts, input);
   const rows = await execute<TransferRow>(
     db,
     `INSERT INTO ledger_transfers
@@ -275,6 +257,38 @@ export async function lockAccounts(
   return byId;
 }
 
+/**
+ * assertCanDebit checks a movement of `amountMinor` from one locked account to another: both
+ * in one currency, and the source's available money (balance − open holds) covers it unless
+ * the source may go negative (SPEC.md §5 `allowNegative`).
+ * @throws DomainError `currency_mismatch` (422), `insufficient_funds` (409, with availableMinor).
+ */
+function assertCanDebit(
+  accounts: Map<string, AccountView>,
+  input: { fromAccountId: string; toAccountId: string; amountMinor: number },
+): { from: AccountView; to: AccountView } {
+  const from = accounts.get(input.fromAccountId)!;
+  const to = accounts.get(input.toAccountId)!;
+  if (from.currency !== to.currency) {
+    throw new DomainError(
+      'currency_mismatch',
+      `Cannot move ${from.currency} into a ${to.currency} account`,
+    );
+  }
+  if (!from.allowNegative && from.availableMinor < input.amountMinor) {
+    throw new DomainError(
+      'insufficient_funds',
+      'The account does not hold enough available money',
+      {
+        accountId: from.id,
+        availableMinor: from.availableMinor,
+        requestedMinor: input.amountMinor,
+      },
+    );
+  }
+  return { from, to };
+}
+
 /** postTransfer runs postTransferInTx in its own transaction named `post_transfer`. */
 export async function postTransfer(db: Db, input: PostTransferInput): Promise<TransferView> {
   return withTransaction(db, 'post_transfer', (transaction) =>
@@ -310,25 +324,7 @@ export async function createHold(db: Db, input: CreateHoldInput): Promise<Transf
     const accounts = await lockAccounts(db, transaction, [input.fromAccountId, input.toAccountId]);
     const existing = await findTransfer(db, input.id, transaction);
     if (existing) return existing;
-    const from = accounts.get(input.fromAccountId)!;
-    const to = accounts.get(input.toAccountId)!;
-    if (from.currency !== to.currency) {
-      throw new DomainError(
-        'currency_mismatch',
-        `Cannot hold ${from.currency} for a ${to.currency} account`,
-      );
-    }
-    if (!from.allowNegative && from.availableMinor < input.amountMinor) {
-      throw new DomainError(
-        'insufficient_funds',
-        'The account does not hold enough available money',
-        {
-          accountId: from.id,
-          availableMinor: from.availableMinor,
-          requestedMinor: input.amountMinor,
-        },
-      );
-    }
+    const { from, to } = assertCanDebit(accounts, input);
     const rows = await execute<TransferRow>(
       db,
       `INSERT INTO ledger_transfers

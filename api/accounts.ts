@@ -2,7 +2,6 @@ import { createRoute } from '@hono/zod-openapi';
 import { createAccount, findAccount } from '../activities/ledger';
 import { listAccounts, listEntries } from '../activities/ledger-read';
 import { DomainError } from '../domain/errors';
-import { resourceIdFor } from '../domain/ids';
 import type { AccountView } from '../domain/ledger';
 import { currencySchema, idParamSchema, pageQuerySchema, uuidSchema } from '../domain/schemas';
 import { z } from 'zod';
@@ -12,12 +11,13 @@ import { transferWorkflow } from '../workflows/transfer';
 import { assertRole, type AuthUser } from './middleware/auth';
 import {
   decodeCursor,
-  encodeCursor,
+  page,
   jsonBody,
   newRouter,
   responses,
   secured,
   type ApiDeps,
+  requestResourceId,
 } from './router';
 import { runWorkflowOnce } from './temporal';
 
@@ -57,11 +57,7 @@ export function accountRoutes(deps: ApiDeps) {
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['staff']);
-      const id = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'account',
-      });
+      const id = requestResourceId(c, 'account');
       return c.json(await createAccount(db, { id, ...c.req.valid('json') }), 201);
     },
   );
@@ -82,12 +78,8 @@ export function accountRoutes(deps: ApiDeps) {
       const { limit, cursor, ...filter } = c.req.valid('query');
       const after = decodeCursor(cursor, ['id'] as const);
       const items = await listAccounts(db, { ...filter, limit, afterId: after?.id });
-      const last = items.at(-1);
       return c.json(
-        {
-          items,
-          nextCursor: items.length === limit && last ? encodeCursor({ id: last.id }) : null,
-        },
+        page(items, limit, (last) => ({ id: last.id })),
         200,
       );
     },
@@ -125,12 +117,8 @@ export function accountRoutes(deps: ApiDeps) {
           errors: [{ path: 'cursor', message: 'not a cursor this API issued' }],
         });
       const items = await listEntries(db, { accountId: account.id, limit, beforeId: after?.id });
-      const last = items.at(-1);
       return c.json(
-        {
-          items,
-          nextCursor: items.length === limit && last ? encodeCursor({ id: String(last.id) }) : null,
-        },
+        page(items, limit, (last) => ({ id: String(last.id) })),
         200,
       );
     },
@@ -151,11 +139,7 @@ export function accountRoutes(deps: ApiDeps) {
       assertRole(user, ['staff']);
       const account = await visibleAccount(user, c.req.valid('param').id);
       const body = c.req.valid('json');
-      const transferId = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'transfer',
-      });
+      const transferId = requestResourceId(c, 'transfer');
       const workflowId = workflowIds.transfer(transferId);
       const transfer = await runWorkflowOnce(temporal, transferWorkflow, {
         workflowId,

@@ -6,18 +6,18 @@ import {
   restockBodySchema,
 } from '../domain/catalog';
 import { DomainError } from '../domain/errors';
-import { resourceIdFor } from '../domain/ids';
 import { idParamSchema } from '../domain/schemas';
 import * as catalog from '../activities/catalog';
 import { assertRole } from './middleware/auth';
 import {
   decodeCursor,
-  encodeCursor,
+  page,
   jsonBody,
   newRouter,
   responses,
   secured,
   type ApiDeps,
+  requestResourceId,
 } from './router';
 
 const tags = ['catalog'];
@@ -44,11 +44,7 @@ export function catalogRoutes(deps: ApiDeps) {
       const user = c.get('user');
       assertRole(user, ['staff']);
       const body = c.req.valid('json');
-      const id = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'seller',
-      });
+      const id = requestResourceId(c, 'seller');
       return c.json(await catalog.createSeller(db, { id, ...body }), 201);
     },
   );
@@ -99,11 +95,7 @@ export function catalogRoutes(deps: ApiDeps) {
           'Only staff or an operator of this seller may add its products',
         );
       }
-      const id = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'product',
-      });
+      const id = requestResourceId(c, 'product');
       return c.json(await catalog.createProduct(db, { id, ...body }), 201);
     },
   );
@@ -122,10 +114,10 @@ export function catalogRoutes(deps: ApiDeps) {
       const { q, category, limit, cursor } = c.req.valid('query');
       const after = decodeCursor(cursor, ['name', 'id'] as const);
       const items = await catalog.searchProducts(db, { q: q || undefined, category, limit, after });
-      const last = items.at(-1);
-      const nextCursor =
-        items.length === limit && last ? encodeCursor({ name: last.name, id: last.id }) : null;
-      return c.json({ items, nextCursor }, 200);
+      return c.json(
+        page(items, limit, (last) => ({ name: last.name, id: last.id })),
+        200,
+      );
     },
   );
 

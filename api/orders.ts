@@ -9,7 +9,6 @@ import { getCart } from '../activities/cart';
 import { findVisibleProductIds } from '../activities/catalog';
 import { findOrder, listOrders } from '../activities/orders';
 import { DomainError, domainErrorFromFailure, isErrorCode } from '../domain/errors';
-import { resourceIdFor } from '../domain/ids';
 import {
   assertOrderTransition,
   cancelOrderUpdate,
@@ -33,12 +32,13 @@ import { CustomerIdKey } from '../workflows/search-attributes';
 import { assertRole, type AuthUser } from './middleware/auth';
 import {
   decodeCursor,
-  encodeCursor,
+  page,
   jsonBody,
   newRouter,
   responses,
   secured,
   type ApiDeps,
+  requestResourceId,
 } from './router';
 import { isClosedWorkflowError } from './temporal';
 
@@ -71,11 +71,7 @@ export function orderRoutes(deps: ApiDeps) {
       const body = c.req.valid('json');
       const lines = body.fromCart ? await cartLines(user.sub) : body.lines!;
       await assertLinesVisible(lines);
-      const orderId = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'order',
-      });
+      const orderId = requestResourceId(c, 'order');
       let order = await placeOrder({
         orderId,
         customerId: user.sub,
@@ -127,12 +123,10 @@ export function orderRoutes(deps: ApiDeps) {
         limit,
         after,
       });
-      const last = items.at(-1);
-      const nextCursor =
-        items.length === limit && last
-          ? encodeCursor({ createdAt: last.createdAt, id: last.id })
-          : null;
-      return c.json({ items, nextCursor }, 200);
+      return c.json(
+        page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
+        200,
+      );
     },
   );
 

@@ -2,14 +2,13 @@ import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createPayment, findPayment } from '../activities/payments';
 import { DomainError } from '../domain/errors';
-import { resourceIdFor } from '../domain/ids';
 import type { PaymentView } from '../domain/ledger';
 import { completePaymentUpdate } from '../domain/ledger-messages';
 import { idParamSchema } from '../domain/schemas';
 import { createPaymentBodySchema } from '../domain/transfer';
 import { paymentWorkflow } from '../workflows/payment';
 import { assertRole } from './middleware/auth';
-import { jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
+import { jsonBody, newRouter, responses, secured, type ApiDeps, requestResourceId } from './router';
 import { isClosedWorkflowError, updateWithStart } from './temporal';
 
 const tags = ['ledger'];
@@ -43,11 +42,7 @@ export function paymentRoutes(deps: ApiDeps) {
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['staff']);
-      const id = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'payment',
-      });
+      const id = requestResourceId(c, 'payment');
       return c.json(
         await createPayment(db, { id, ...c.req.valid('json'), createdBy: user.sub }),
         201,

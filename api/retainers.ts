@@ -7,7 +7,7 @@ import { consumeRetainerBodySchema, createRetainerBodySchema } from '../domain/t
 import { workflowIds } from '../domain/workflow-ids';
 import { transferWorkflow } from '../workflows/transfer';
 import { assertRole } from './middleware/auth';
-import { jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
+import { jsonBody, newRouter, responses, secured, type ApiDeps, requestResourceId } from './router';
 import { runWorkflowOnce } from './temporal';
 
 const tags = ['ledger'];
@@ -35,11 +35,7 @@ export function retainerRoutes(deps: ApiDeps) {
       const user = c.get('user');
       assertRole(user, ['staff']);
       const body = c.req.valid('json');
-      const id = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'retainer',
-      });
+      const id = requestResourceId(c, 'retainer');
       await createAccount(db, {
         id,
         ownerId: body.clientId,
@@ -86,11 +82,7 @@ export function retainerRoutes(deps: ApiDeps) {
       if (!retainer || retainer.kind !== 'retainer')
         throw new DomainError('not_found', 'No such retainer');
       const body = c.req.valid('json');
-      const transferId = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'transfer',
-      });
+      const transferId = requestResourceId(c, 'transfer');
       const transfer = await runWorkflowOnce(temporal, transferWorkflow, {
         workflowId: workflowIds.transfer(transferId),
         taskQueue: config.taskQueue,

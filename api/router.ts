@@ -1,4 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { resourceIdFor } from '../domain/ids';
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Config } from '../config';
@@ -77,4 +79,31 @@ export function decodeCursor<K extends string>(
   throw validationError({
     issues: [{ path: ['cursor'], message: 'not a cursor this API issued' }],
   } as unknown as z.ZodError);
+}
+
+/**
+ * page wraps one page of a list endpoint (SPEC.md §1: `{items, nextCursor}`): a full page
+ * gets a cursor made from its last item's position, a short page ends the list.
+ */
+export function page<T>(
+  items: T[],
+  limit: number,
+  positionOf: (last: T) => Record<string, string>,
+) {
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor:
+      items.length === limit && last !== undefined ? encodeCursor(positionOf(last)) : null,
+  };
+}
+
+/**
+ * requestResourceId names the resource a creating request makes: derived from the caller and
+ * its Idempotency-Key when there is one (so a retry names the same resource and workflow),
+ * else random (SPEC.md §1).
+ */
+export function requestResourceId(c: Context, scope: string): string {
+  const user = c.get('user') as AuthUser;
+  return resourceIdFor({ sub: user.sub, idempotencyKey: c.req.header('idempotency-key'), scope });
 }

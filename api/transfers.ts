@@ -2,7 +2,6 @@ import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { findAccount, findTransfer } from '../activities/ledger';
 import { DomainError, domainErrorFromFailure, isErrorCode } from '../domain/errors';
-import { resourceIdFor } from '../domain/ids';
 import type { TransferView } from '../domain/ledger';
 import { createHoldUpdate, postHoldUpdate, voidHoldUpdate } from '../domain/ledger-messages';
 import { postHoldBodySchema, transferBodySchema, transferIdParamSchema } from '../domain/transfer';
@@ -10,7 +9,7 @@ import { workflowIds } from '../domain/workflow-ids';
 import { holdWorkflow } from '../workflows/hold';
 import { transferWorkflow } from '../workflows/transfer';
 import type { AuthUser } from './middleware/auth';
-import { jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
+import { jsonBody, newRouter, responses, secured, type ApiDeps, requestResourceId } from './router';
 import { isClosedWorkflowError, runWorkflowOnce, updateWithStart } from './temporal';
 
 const tags = ['ledger'];
@@ -68,11 +67,7 @@ export function transferRoutes(deps: ApiDeps) {
       if (body.fromAccountId === body.toAccountId)
         throw new DomainError('same_account', 'A transfer needs two different accounts');
       await assertMaySpend(user, body.fromAccountId);
-      const transferId = resourceIdFor({
-        sub: user.sub,
-        idempotencyKey: c.req.header('idempotency-key'),
-        scope: 'transfer',
-      });
+      const transferId = requestResourceId(c, 'transfer');
       const workflowId = workflowIds.transfer(transferId);
       const common = {
         transferId,

