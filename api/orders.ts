@@ -11,6 +11,7 @@ import { findOrder, listOrders } from '../activities/orders';
 import { DomainError, domainErrorFromFailure, isErrorCode } from '../domain/errors';
 import {
   assertOrderTransition,
+  TERMINAL_ORDER_STATUSES,
   cancelOrderUpdate,
   fulfillOrderUpdate,
   payOrderUpdate,
@@ -40,7 +41,6 @@ import {
   type ApiDeps,
   requestResourceId,
 } from './router';
-import { isClosedWorkflowError } from './temporal';
 
 const tags = ['orders'];
 const payBodySchema = z.object({ accountId: uuidSchema }).strict();
@@ -278,8 +278,10 @@ export function orderRoutes(deps: ApiDeps) {
   }
 
   /**
-   * updateOrder sends an Update to `order-<id>`. When the workflow has already closed (the order
-   * is fulfilled, cancelled or expired), the stored status decides the refusal.
+   * updateOrder sends an Update to `order-<id>`. When Temporal refuses it without a domain
+   * answer (the run has closed, or closed while the Update was in flight), the stored order
+   * decides: a closed run means a terminal status, whose transition the state machine refuses
+   * with its SPEC code. Any other failure propagates (503).
    */
   async function updateOrder(
     orderId: string,
@@ -289,8 +291,9 @@ export function orderRoutes(deps: ApiDeps) {
     try {
       return await send(temporal.workflow.getHandle(workflowIds.order(orderId)));
     } catch (err) {
-      if (domainErrorFromFailure(err) || !isClosedWorkflowError(err)) throw err;
+      if (domainErrorFromFailure(err)) throw err;
       const order = (await findOrder(db, orderId))!;
+      if (!TERMINAL_ORDER_STATUSES.includes(order.status)) throw err;
       assertOrderTransition(order.status, target);
       return order;
     }

@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createPayment, findPayment } from '../activities/payments';
-import { DomainError } from '../domain/errors';
+import { DomainError, domainErrorFromFailure } from '../domain/errors';
 import type { PaymentView } from '../domain/ledger';
 import { completePaymentUpdate } from '../domain/ledger-messages';
 import { idParamSchema } from '../domain/schemas';
@@ -9,7 +8,7 @@ import { createPaymentBodySchema } from '../domain/transfer';
 import { paymentWorkflow } from '../workflows/payment';
 import { assertRole } from './middleware/auth';
 import { jsonBody, newRouter, responses, secured, type ApiDeps, requestResourceId } from './router';
-import { isClosedWorkflowError, updateWithStart } from './temporal';
+import { updateWithStart } from './temporal';
 
 const tags = ['ledger'];
 
@@ -93,8 +92,7 @@ export function paymentRoutes(deps: ApiDeps) {
         });
         return c.json(completed, 200);
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !isClosedWorkflowError(err))
-          throw err;
+        if (domainErrorFromFailure(err)) throw err;
         const now = await stagedPayment(payment.id);
         if (now.status !== 'completed') throw err;
         throw new DomainError('already_completed', 'The payment was already completed', {

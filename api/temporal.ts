@@ -75,12 +75,3 @@ export async function updateWithStart<W extends Workflow, Ret, Args extends unkn
     startWorkflowOperation,
   });
 }
-
-/** isClosedWorkflowError tells whether Temporal refused an Update because the run has closed. */
-export function isClosedWorkflowError(err: unknown): boolean {
-  const message =
-    err instanceof Error
-      ? `${err.message} ${String((err as { cause?: Error }).cause?.message ?? '')}`
-      : '';
-  return /already completed|workflow execution already|not found/i.test(message);
-}

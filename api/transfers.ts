@@ -10,7 +10,7 @@ import { holdWorkflow } from '../workflows/hold';
 import { transferWorkflow } from '../workflows/transfer';
 import type { AuthUser } from './middleware/auth';
 import { jsonBody, newRouter, responses, secured, type ApiDeps, requestResourceId } from './router';
-import { isClosedWorkflowError, runWorkflowOnce, updateWithStart } from './temporal';
+import { runWorkflowOnce, updateWithStart } from './temporal';
 
 const tags = ['ledger'];
 
@@ -140,8 +140,9 @@ export function transferRoutes(deps: ApiDeps) {
               : await handle.executeUpdate(voidHoldUpdate, { args: [{ actorId: user.sub }] });
           return c.json(resolved, 200);
         } catch (err) {
-          if (domainErrorFromFailure(err) || !isClosedWorkflowError(err)) throw err;
+          if (domainErrorFromFailure(err)) throw err;
           const now = (await findTransfer(db, hold.id))!;
+          if (now.status === 'pending') throw err;
           throw new DomainError('already_resolved', `The hold was already ${now.status}`, {
             transferStatus: now.status,
           });

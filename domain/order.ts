@@ -29,6 +29,13 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   expired: [],
 };
 
+/** TERMINAL_ORDER_STATUSES end an order's workflow: no transition leaves them. */
+export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = [
+  'fulfilled',
+  'cancelled',
+  'expired',
+];
+
 /**
  * assertOrderTransition throws unless `from → to` is an edge of ORDER_TRANSITIONS.
  * @throws DomainError `order_expired` when paying an expired order, else `invalid_transition` (409).

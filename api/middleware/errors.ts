@@ -1,7 +1,13 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { WorkflowUpdateFailedError, WorkflowFailedError, ServiceError } from '@temporalio/client';
+import { TemporalFailure, WorkflowNotFoundError } from '@temporalio/common';
+import {
+  ServiceError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import {
   DomainError,
   ERROR_STATUS,
@@ -77,7 +83,10 @@ export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   if (
     err instanceof ServiceError ||
     err instanceof WorkflowUpdateFailedError ||
-    err instanceof WorkflowFailedError
+    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    err instanceof WorkflowFailedError ||
+    err instanceof WorkflowNotFoundError ||
+    err instanceof TemporalFailure
   ) {
     logger.error({ err, requestId: c.get('requestId') }, 'temporal call failed');
     return problemResponse(

@@ -118,7 +118,7 @@ describe('assertOrderTransition', () => {
     const domainError = err as DomainError;
     expect(domainError.code).toBe('invalid_transition');
     expect(domainError.status).toBe(409);
-    expect(domainError.extra).toEqual({ status: from, requested: to });
+    expect(domainError.extra).toEqual({ orderStatus: from, requested: to });
   });
 
   it('refuses to pay an expired order with order_expired, not invalid_transition', () => {
@@ -127,7 +127,7 @@ describe('assertOrderTransition', () => {
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe('order_expired');
     expect((err as DomainError).status).toBe(409);
-    expect((err as DomainError).extra).toEqual({ status: 'expired' });
+    expect((err as DomainError).extra).toEqual({ orderStatus: 'expired' });
   });
 
   it('lets no terminal state go anywhere, not even to itself', () => {
