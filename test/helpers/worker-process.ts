@@ -28,9 +28,11 @@ export class WorkerProcess {
 
   /** start spawns the worker and resolves once it logs that it runs (at most 60 s). */
   async start(): Promise<void> {
+    // One process, node with tsx's loader: the `tsx` launcher would run the worker as its own
+    // child, and a SIGKILL to the launcher would leave the real worker running.
     const child = spawn(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'worker', 'index.ts')],
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'worker', 'index.ts')],
       {
         cwd: ROOT,
         env: {
@@ -71,6 +73,11 @@ export class WorkerProcess {
       });
     });
     child.removeAllListeners('exit');
+  }
+
+  /** pid is the worker process's ID while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** kill sends SIGKILL (no graceful shutdown: in-flight activities are lost mid-way). */

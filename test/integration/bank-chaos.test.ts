@@ -6,6 +6,16 @@ import { WorkerProcess } from '../helpers/worker-process';
 
 const TASK_QUEUE = 'holdfast-chaos';
 
+/** isAlive tells whether a process with this PID still exists. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('the bank workload while the worker is SIGKILLed and restarted', () => {
   const provided = inject('stack');
   const worker = new WorkerProcess({ ...provided, taskQueue: TASK_QUEUE });
@@ -26,9 +36,11 @@ describe('the bank workload while the worker is SIGKILLed and restarted', () => 
     };
     const bank = await setupBank(stack, staff, options);
 
+    const killedPids: number[] = [];
     const chaos = (async () => {
       for (let kill = 0; kill < 3; kill += 1) {
         await new Promise((resolve) => setTimeout(resolve, 3_000 + kill * 1_000));
+        killedPids.push(worker.pid!);
         await worker.restart();
       }
     })();
@@ -54,6 +66,8 @@ describe('the bank workload while the worker is SIGKILLed and restarted', () => 
         `${result.reads} reads, ${result.anomalies.length + endAnomalies.length + stuck.length} anomalies, ${(posted / (result.durationMs / 1000)).toFixed(1)} transfers/s over ${result.durationMs} ms`,
     );
     expect(worker.restarts).toBeGreaterThanOrEqual(2);
+    // The killed workers are really gone (signal 0 only probes whether a PID exists).
+    expect(killedPids.filter((pid) => isAlive(pid))).toEqual([]);
     expect(result.anomalies).toEqual([]);
     expect(endAnomalies).toEqual([]);
     expect(stuck).toEqual([]);
