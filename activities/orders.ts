@@ -180,13 +180,15 @@ export interface PlaceOrderActivityInput {
   lines: OrderLineInput[];
   paymentMethod: PaymentMethod;
   paymentTtlMs: number;
+  /** fromCart removes the ordered products from the customer's cart in the same transaction. */
+  fromCart?: boolean;
 }
 
 /**
  * placeOrder reserves stock and inserts the order in one transaction (SPEC.md §4): it returns
  * the existing order when this ID is already placed (a retried activity), locks the products
  * `FOR UPDATE` in ascending id order, checks every line's availability, then reserves, inserts
- * the order, its lines and the stock movements.
+ * the order, its lines and the stock movements, and (`fromCart`) empties the ordered cart lines.
  *
  * @throws DomainError `insufficient_stock` (409, `lines: [{productId, requested, available}]`),
  *   `validation_failed` (422) for unknown or hidden products, `currency_mismatch` (422).
@@ -254,6 +256,14 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
       reason: 'reserve',
       lines: input.lines,
     });
+    if (input.fromCart) {
+      await execute(
+        db,
+        'DELETE FROM cart_items WHERE customer_id = $1 AND product_id = ANY($2::uuid[])',
+        [input.customerId, input.lines.map((l) => l.productId)],
+        transaction,
+      );
+    }
     return (await findOrder(db, input.orderId, transaction))!;
   });
 }

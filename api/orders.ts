@@ -79,6 +79,7 @@ export function orderRoutes(deps: ApiDeps) {
         lines,
         paymentMethod: body.paymentMethod,
         paymentTtlMs: config.orderPaymentTtlMs,
+        fromCart: body.fromCart === true,
       });
       if (body.pay) {
         try {

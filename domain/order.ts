@@ -109,6 +109,8 @@ export interface OrderWorkflowInput {
   paymentMethod: PaymentMethod;
   /** paymentTtlMs is how long the order stays unpaid before its timer expires it (ORDER_PAYMENT_TTL). */
   paymentTtlMs: number;
+  /** fromCart: the lines came from the customer's cart, which placement empties of them. */
+  fromCart?: boolean;
 }
 
 /** PayOrderInput asks to pay an order from a wallet account. */

@@ -106,6 +106,7 @@ class OrderState {
           lines: mergeOrderLines(this.input.lines),
           paymentMethod: this.input.paymentMethod,
           paymentTtlMs: this.input.paymentTtlMs,
+          fromCart: this.input.fromCart ?? false,
         });
         upsertSearchAttributes([
           { key: OrderStatusKey, value: this.order.status },

@@ -190,7 +190,32 @@ describe('carts', () => {
     expect(cart.items).toEqual([{ productId: productIds[0], quantity: 20 }]);
   });
 
-  it('when a cart is set, ordered with fromCart, and set to 0, then the order takes the cart lines and 0 removes a line', async () => {
+  it('when a cart line is set to 0, then it is removed', async () => {
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [{ stock: 10 }, { stock: 10 }],
+    });
+    const buyer = await actor('customer');
+    await call(stack, 'PUT', `/v1/cart/items/${productIds[0]}`, {
+      token: buyer.token,
+      body: { quantity: 3 },
+    });
+    await call(stack, 'PUT', `/v1/cart/items/${productIds[1]}`, {
+      token: buyer.token,
+      body: { quantity: 2 },
+    });
+
+    const cart = expectStatus(
+      await call(stack, 'PUT', `/v1/cart/items/${productIds[1]}`, {
+        token: buyer.token,
+        body: { quantity: 0 },
+      }),
+      200,
+    );
+
+    expect(cart.items).toEqual([{ productId: productIds[0], quantity: 3 }]);
+  });
+
+  it('when a customer orders fromCart, then the order takes the cart lines and the cart is emptied of them', async () => {
     const { productIds } = await seedCatalog(stack, staff, {
       products: [{ stock: 10 }, { stock: 10 }],
     });
@@ -208,13 +233,34 @@ describe('carts', () => {
       await call(stack, 'POST', '/v1/orders', { token: buyer.token, body: { fromCart: true } }),
       201,
     );
-    await call(stack, 'PUT', `/v1/cart/items/${productIds[1]}`, {
-      token: buyer.token,
-      body: { quantity: 0 },
-    });
 
     expect(order.lines.map((l: { quantity: number }) => l.quantity).sort()).toEqual([2, 3]);
-    const cart = expectStatus(await call(stack, 'GET', '/v1/cart', { token: buyer.token }), 200);
-    expect(cart.items).toEqual([{ productId: productIds[0], quantity: 3 }]);
+    expect(
+      expectStatus(await call(stack, 'GET', '/v1/cart', { token: buyer.token }), 200).items,
+    ).toEqual([]);
+    const again = await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      body: { fromCart: true },
+    });
+    expect([again.status, again.body.code]).toEqual([422, 'validation_failed']);
+  });
+
+  it('when a fromCart order is refused for stock, then the cart keeps its lines', async () => {
+    const { productIds } = await seedCatalog(stack, staff, { products: [{ stock: 1 }] });
+    const buyer = await actor('customer');
+    await call(stack, 'PUT', `/v1/cart/items/${productIds[0]}`, {
+      token: buyer.token,
+      body: { quantity: 2 },
+    });
+
+    const refused = await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      body: { fromCart: true },
+    });
+
+    expect(refused.status).toBe(409);
+    expect(
+      expectStatus(await call(stack, 'GET', '/v1/cart', { token: buyer.token }), 200).items,
+    ).toEqual([{ productId: productIds[0], quantity: 2 }]);
   });
 });
