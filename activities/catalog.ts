@@ -1,6 +1,5 @@
 import { DomainError } from '../domain/errors';
 import type {
-  ApprovalStatus,
   ProductSummary,
   ProductView,
   SellerKind,
@@ -8,6 +7,7 @@ import type {
   StockView,
 } from '../domain/catalog';
 import { toSafeInt, type Db } from '../db/connection';
+import type { Seller } from '../db/models';
 import { pgCode } from '../db/transaction';
 import { execute, query } from '../db/transaction';
 
@@ -15,16 +15,6 @@ import { execute, query } from '../db/transaction';
  * Catalog writes are single atomic statements with nothing durable to orchestrate, so the API
  * calls them directly rather than through a workflow; money and stock reservations never are.
  */
-
-interface SellerRow {
-  id: string;
-  name: string;
-  kind: SellerKind;
-  approval_status: ApprovalStatus;
-  approved_at: Date | null;
-  suspended_at: Date | null;
-  created_at: Date;
-}
 
 interface ProductRow {
   id: string;
@@ -39,15 +29,16 @@ interface ProductRow {
   created_at: Date;
 }
 
-function toSellerView(row: SellerRow): SellerView {
+/** toSellerView maps a Seller model to the API shape (plain object, ISO-8601 times). */
+function toSellerView(seller: Seller): SellerView {
   return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    approvalStatus: row.approval_status,
-    approvedAt: row.approved_at?.toISOString() ?? null,
-    suspendedAt: row.suspended_at?.toISOString() ?? null,
-    createdAt: row.created_at.toISOString(),
+    id: seller.id,
+    name: seller.name,
+    kind: seller.kind,
+    approvalStatus: seller.approvalStatus,
+    approvedAt: seller.approvedAt?.toISOString() ?? null,
+    suspendedAt: seller.suspendedAt?.toISOString() ?? null,
+    createdAt: seller.createdAt.toISOString(),
   };
 }
 
@@ -72,18 +63,17 @@ export async function createSeller(
   db: Db,
   input: { id: string; name: string; kind: SellerKind },
 ): Promise<SellerView> {
-  await execute(
-    db,
-    'INSERT INTO sellers (id, name, kind) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
-    [input.id, input.name, input.kind],
-  );
-  return (await findSeller(db, input.id))!;
+  const [seller] = await db.models.Seller.findOrCreate({
+    where: { id: input.id },
+    defaults: input,
+  });
+  return toSellerView(seller);
 }
 
 /** findSeller reads one seller by ID, or undefined. */
 export async function findSeller(db: Db, sellerId: string): Promise<SellerView | undefined> {
-  const rows = await query<SellerRow>(db, 'SELECT * FROM sellers WHERE id = $1', [sellerId]);
-  return rows[0] ? toSellerView(rows[0]) : undefined;
+  const seller = await db.models.Seller.findByPk(sellerId);
+  return seller ? toSellerView(seller) : undefined;
 }
 
 /**
@@ -94,14 +84,14 @@ export async function setSellerApproval(
   db: Db,
   input: { sellerId: string; status: 'approved' | 'suspended' },
 ): Promise<SellerView> {
-  const column = input.status === 'approved' ? 'approved_at' : 'suspended_at';
-  const rows = await execute<SellerRow>(
-    db,
-    `UPDATE sellers SET approval_status = $2, ${column} = now(), updated_at = now() WHERE id = $1 RETURNING *`,
-    [input.sellerId, input.status],
+  const stamp =
+    input.status === 'approved' ? { approvedAt: new Date() } : { suspendedAt: new Date() };
+  const [, sellers] = await db.models.Seller.update(
+    { approvalStatus: input.status, ...stamp },
+    { where: { id: input.sellerId }, returning: true },
   );
-  if (!rows[0]) throw new DomainError('not_found', `Seller ${input.sellerId} does not exist`);
-  return toSellerView(rows[0]);
+  if (!sellers[0]) throw new DomainError('not_found', `Seller ${input.sellerId} does not exist`);
+  return toSellerView(sellers[0]);
 }
 
 /** CreateProductInput is a new product with its initial stock. */
