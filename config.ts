@@ -41,7 +41,7 @@ const envSchema = z.object({
   ORDER_PAYMENT_TTL: durationMs.default(15 * 60_000),
   IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(50),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: int(0, 65535).default(9465),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),

@@ -37,7 +37,7 @@ describe('loadConfig', () => {
       orderPaymentTtlMs: 15 * 60_000,
       idempotencyKeyTtlMs: 24 * 60 * 60_000,
       idempotencyWaitTimeoutMs: 30_000,
-      workerMaxConcurrentActivities: 50,
+      workerMaxConcurrentActivities: 20,
     });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(16);
