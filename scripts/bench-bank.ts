@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkLedger } from '../activities/ledger-check';
-import { checkBankOutcome, runBank, setupBank } from '../test/helpers/bank';
+import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../test/helpers/bank';
 import { actor, connectStack } from '../test/helpers/app';
 import { WorkerProcess } from '../test/helpers/worker-process';
 import { startEphemeralStack } from './stack';
@@ -25,15 +25,7 @@ async function main(): Promise<void> {
   const rates: number[] = [];
   try {
     for (let run = 1; run <= runs; run += 1) {
-      const options = {
-        accountsN: 8,
-        clientsN: 32,
-        initialMinor: 10,
-        operationsMax: 600,
-        durationMaxMs: 30_000,
-        attemptsMax: 20,
-        seed: 1000 + run,
-      };
+      const options = { ...BANK_DEFAULTS, seed: 1000 + run };
       const bank = await setupBank(stack, await actor('staff'), options);
       const chaos = worker ? killRepeatedly(worker, 3) : Promise.resolve();
       const result = await runBank(stack, bank, options);

@@ -39,6 +39,20 @@ export interface BankResult {
   issuedKeys: { key: string; sub: string }[];
 }
 
+/**
+ * BANK_DEFAULTS is the workload of issue 3: 8 accounts of 10 units, 32 clients, at most 600
+ * operations in 30 s; each transfer gets up to 20 attempts when an answer is not definite.
+ */
+export const BANK_DEFAULTS: BankOptions = {
+  accountsN: 8,
+  clientsN: 32,
+  initialMinor: 10,
+  operationsMax: 600,
+  durationMaxMs: 30_000,
+  attemptsMax: 20,
+  seed: 20261120,
+};
+
 /** mulberry32 is a tiny seeded PRNG, so a failing run can be replayed with its seed. */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

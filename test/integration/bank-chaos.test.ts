@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { checkBankOutcome, runBank, setupBank, transferIdsOf } from '../helpers/bank';
+import {
+  BANK_DEFAULTS,
+  checkBankOutcome,
+  runBank,
+  setupBank,
+  transferIdsOf,
+} from '../helpers/bank';
 import { expectLedgerConsistent } from '../helpers/factories';
 import { actor, useStack } from '../helpers/stack';
 import { WorkerProcess } from '../helpers/worker-process';
@@ -25,15 +31,7 @@ describe('the bank workload while the worker is SIGKILLed and restarted', () => 
     const stack = await useStack({ taskQueue: TASK_QUEUE });
     await worker.start();
     const staff = await actor('staff');
-    const options = {
-      accountsN: 8,
-      clientsN: 32,
-      initialMinor: 10,
-      operationsMax: 500,
-      durationMaxMs: 25_000,
-      attemptsMax: 20,
-      seed: 1120,
-    };
+    const options = { ...BANK_DEFAULTS, operationsMax: 500, durationMaxMs: 25_000, seed: 1120 };
     const bank = await setupBank(stack, staff, options);
 
     const killedPids: number[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBankOutcome, runBank, setupBank } from '../helpers/bank';
+import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../helpers/bank';
 import { expectLedgerConsistent } from '../helpers/factories';
 import { actor, useStack } from '../helpers/stack';
 
@@ -7,15 +7,7 @@ describe('a Jepsen-style bank workload', () => {
   it('when 32 clients move money between 8 accounts and read balances, then no read sees a negative or a changed total, and every acknowledged transfer is posted once', async () => {
     const stack = await useStack();
     const staff = await actor('staff');
-    const options = {
-      accountsN: 8,
-      clientsN: 32,
-      initialMinor: 10,
-      operationsMax: 600,
-      durationMaxMs: 30_000,
-      attemptsMax: 10,
-      seed: 20261120,
-    };
+    const options = BANK_DEFAULTS;
     const bank = await setupBank(stack, staff, options);
 
     const result = await runBank(stack, bank, options);

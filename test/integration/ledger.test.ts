@@ -17,6 +17,16 @@ beforeAll(async () => {
   staff = await actor('staff');
 });
 
+/** walletPair opens a funded wallet for a fresh customer and an empty one for another. */
+async function walletPair(
+  fundedMinor: number,
+): Promise<{ owner: Actor; from: string; to: string }> {
+  const owner = await actor('customer');
+  const from = await openWallet(stack, staff, owner, fundedMinor);
+  const to = await openWallet(stack, staff, await actor('customer'), 0);
+  return { owner, from, to };
+}
+
 const statusCounts = (results: { status: number }[]) =>
   results.reduce<Record<number, number>>(
     (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
@@ -229,9 +239,7 @@ describe('transfers', () => {
   });
 
   it('when the same Idempotency-Key is sent 5 times at once, then one transfer is posted', async () => {
-    const owner = await actor('customer');
-    const from = await openWallet(stack, staff, owner, 1_000);
-    const to = await openWallet(stack, staff, await actor('customer'), 0);
+    const { owner, from, to } = await walletPair(1_000);
     const key = randomUUID();
 
     const results = await Promise.all(
@@ -250,9 +258,7 @@ describe('transfers', () => {
   });
 
   it('when parties read a transfer and its entries, then they page with a cursor; strangers get 404', async () => {
-    const owner = await actor('customer');
-    const from = await openWallet(stack, staff, owner, 1_000);
-    const to = await openWallet(stack, staff, await actor('customer'), 0);
+    const { owner, from, to } = await walletPair(1_000);
     for (const amountMinor of [1, 2, 3]) {
       expectStatus(
         await call(stack, 'POST', '/v1/transfers', {
@@ -301,9 +307,7 @@ describe('transfers', () => {
 
 describe('holds (two-phase transfers)', () => {
   it('when a hold times out after 2 s, then availableMinor is restored and the hold is voided once', async () => {
-    const owner = await actor('customer');
-    const from = await openWallet(stack, staff, owner, 1_000);
-    const to = await openWallet(stack, staff, await actor('customer'), 0);
+    const { owner, from, to } = await walletPair(1_000);
 
     const hold = expectStatus(
       await call(stack, 'POST', '/v1/transfers', {
@@ -343,9 +347,7 @@ describe('holds (two-phase transfers)', () => {
   });
 
   it('when a hold is posted for less, then only that moves, and any second resolution gets 409', async () => {
-    const owner = await actor('customer');
-    const from = await openWallet(stack, staff, owner, 1_000);
-    const to = await openWallet(stack, staff, await actor('customer'), 0);
+    const { owner, from, to } = await walletPair(1_000);
     const hold = expectStatus(
       await call(stack, 'POST', '/v1/transfers', {
         token: owner.token,
@@ -386,9 +388,7 @@ describe('holds (two-phase transfers)', () => {
   });
 
   it('when a hold is voided, then the money is available again and a post is refused', async () => {
-    const owner = await actor('customer');
-    const from = await openWallet(stack, staff, owner, 500);
-    const to = await openWallet(stack, staff, await actor('customer'), 0);
+    const { owner, from, to } = await walletPair(500);
     const hold = expectStatus(
       await call(stack, 'POST', '/v1/transfers', {
         token: owner.token,
