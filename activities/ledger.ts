@@ -179,28 +179,47 @@ export async function postTransferInTx(
   const existing = await findTransfer(db, input.id, transaction);
   if (existing) return existing;
   const { from, to } = assertCanDebit(accounts, input);
-  const rows = await execute<TransferRow>(
-    db,
-    `INSERT INTO ledger_transfers
-       (id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, description, initiated_by, posted_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'posted', $7, $8, now())
-     RETURNING ${TRANSFER_COLUMNS}`,
-    [
-      input.id,
-      input.kind,
-      from.id,
-      to.id,
-      input.amountMinor,
-      from.currency,
-      input.description ?? null,
-      input.initiatedBy ?? null,
-    ],
-    transaction,
-  );
+  const transfer = await insertTransfer(db, transaction, { ...input, from, status: 'posted' });
   await applyEntries(db, transaction, input.id, [
     { accountId: from.id, amountMinor: -input.amountMinor },
     { accountId: to.id, amountMinor: input.amountMinor },
   ]);
+  return transfer;
+}
+
+/**
+ * insertTransfer writes one `ledger_transfers` row in the source account's currency: `posted`
+ * (stamped now; the caller writes its entries) or `pending` (a hold with `timeoutAt`).
+ */
+async function insertTransfer(
+  db: Db,
+  transaction: Transaction,
+  input: PostTransferInput & {
+    from: AccountView;
+    status: 'posted' | 'pending';
+    timeoutAt?: string;
+  },
+): Promise<TransferView> {
+  const rows = await execute<TransferRow>(
+    db,
+    `INSERT INTO ledger_transfers (id, kind, debit_account_id, credit_account_id, amount_minor, currency,
+       status, description, initiated_by, timeout_at, posted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $7 = 'posted' THEN now() END)
+     RETURNING ${TRANSFER_COLUMNS}`,
+    [
+      input.id,
+      input.kind,
+      input.from.id,
+      input.toAccountId,
+      input.amountMinor,
+      input.from.currency,
+      input.status,
+      input.description ?? null,
+      input.initiatedBy ?? null,
+      input.timeoutAt ?? null,
+    ],
+    transaction,
+  );
   return toTransferView(rows[0]!);
 }
 
@@ -324,32 +343,15 @@ export async function createHold(db: Db, input: CreateHoldInput): Promise<Transf
     const accounts = await lockAccounts(db, transaction, [input.fromAccountId, input.toAccountId]);
     const existing = await findTransfer(db, input.id, transaction);
     if (existing) return existing;
-    const { from, to } = assertCanDebit(accounts, input);
-    const rows = await execute<TransferRow>(
-      db,
-      `INSERT INTO ledger_transfers
-         (id, kind, debit_account_id, credit_account_id, amount_minor, currency, status, description, initiated_by, timeout_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING ${TRANSFER_COLUMNS}`,
-      [
-        input.id,
-        input.kind,
-        from.id,
-        to.id,
-        input.amountMinor,
-        from.currency,
-        input.description ?? null,
-        input.initiatedBy ?? null,
-        input.timeoutAt,
-      ],
-      transaction,
-    );
+    const { from } = assertCanDebit(accounts, input);
+    const hold = await insertTransfer(db, transaction, { ...input, from, status: 'pending' });
     await execute(
       db,
       'UPDATE accounts SET pending_debits_minor = pending_debits_minor + $2, updated_at = now() WHERE id = $1',
       [from.id, input.amountMinor],
       transaction,
     );
-    return toTransferView(rows[0]!);
+    return hold;
   });
 }
 

@@ -171,6 +171,19 @@ describe('catalog visibility', () => {
   });
 });
 
+/** fillCart sets the buyer's cart lines with PUT, one [productId, quantity] pair each. */
+async function fillCart(buyer: Actor, lines: [string, number][]): Promise<void> {
+  for (const [productId, quantity] of lines) {
+    expectStatus(
+      await call(stack, 'PUT', `/v1/cart/items/${productId}`, {
+        token: buyer.token,
+        body: { quantity },
+      }),
+      200,
+    );
+  }
+}
+
 describe('carts', () => {
   it('when 20 concurrent +1 adds race, then the cart holds 20', async () => {
     const { productIds } = await seedCatalog(stack, staff, { products: [{ stock: 1 }] });
@@ -195,14 +208,10 @@ describe('carts', () => {
       products: [{ stock: 10 }, { stock: 10 }],
     });
     const buyer = await actor('customer');
-    await call(stack, 'PUT', `/v1/cart/items/${productIds[0]}`, {
-      token: buyer.token,
-      body: { quantity: 3 },
-    });
-    await call(stack, 'PUT', `/v1/cart/items/${productIds[1]}`, {
-      token: buyer.token,
-      body: { quantity: 2 },
-    });
+    await fillCart(buyer, [
+      [productIds[0]!, 3],
+      [productIds[1]!, 2],
+    ]);
 
     const cart = expectStatus(
       await call(stack, 'PUT', `/v1/cart/items/${productIds[1]}`, {
@@ -220,14 +229,10 @@ describe('carts', () => {
       products: [{ stock: 10 }, { stock: 10 }],
     });
     const buyer = await actor('customer');
-    await call(stack, 'PUT', `/v1/cart/items/${productIds[0]}`, {
-      token: buyer.token,
-      body: { quantity: 3 },
-    });
-    await call(stack, 'PUT', `/v1/cart/items/${productIds[1]}`, {
-      token: buyer.token,
-      body: { quantity: 2 },
-    });
+    await fillCart(buyer, [
+      [productIds[0]!, 3],
+      [productIds[1]!, 2],
+    ]);
 
     const order = expectStatus(
       await call(stack, 'POST', '/v1/orders', { token: buyer.token, body: { fromCart: true } }),

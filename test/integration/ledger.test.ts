@@ -205,26 +205,17 @@ describe('transfers', () => {
     const usd = await openWallet(stack, staff, owner, 1_000, 'USD');
     const strangers = await openWallet(stack, staff, stranger, 1_000);
 
-    const mismatch = await call(stack, 'POST', '/v1/transfers', {
-      token: owner.token,
-      body: { fromAccountId: eur, toAccountId: usd, amountMinor: 1 },
-    });
-    const same = await call(stack, 'POST', '/v1/transfers', {
-      token: owner.token,
-      body: { fromAccountId: eur, toAccountId: eur, amountMinor: 1 },
-    });
-    const notMine = await call(stack, 'POST', '/v1/transfers', {
-      token: owner.token,
-      body: { fromAccountId: strangers, toAccountId: eur, amountMinor: 1 },
-    });
-    const tooMuch = await call(stack, 'POST', '/v1/transfers', {
-      token: owner.token,
-      body: { fromAccountId: eur, toAccountId: strangers, amountMinor: 1_001 },
-    });
-    const fractional = await call(stack, 'POST', '/v1/transfers', {
-      token: owner.token,
-      body: { fromAccountId: eur, toAccountId: strangers, amountMinor: 1.5 },
-    });
+    const transfer = (fromAccountId: string, toAccountId: string, amountMinor: number) =>
+      call(stack, 'POST', '/v1/transfers', {
+        token: owner.token,
+        body: { fromAccountId, toAccountId, amountMinor },
+      });
+
+    const mismatch = await transfer(eur, usd, 1);
+    const same = await transfer(eur, eur, 1);
+    const notMine = await transfer(strangers, eur, 1);
+    const tooMuch = await transfer(eur, strangers, 1_001);
+    const fractional = await transfer(eur, strangers, 1.5);
 
     expect([mismatch.status, mismatch.body.code]).toEqual([422, 'currency_mismatch']);
     expect([same.status, same.body.code]).toEqual([422, 'same_account']);
