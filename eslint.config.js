@@ -1,6 +1,7 @@
-// ESLint flat config: strict TypeScript everywhere, no floating promises, and the
+// ESLint flat config: strict TypeScript everywhere, no floating promises, the
 // workflow-determinism rules of ARCHITECTURE.md on workflows/ (no Node built-ins, no db/,
-// no runtime imports of activities/, no wall clock or Math.random).
+// no runtime imports of activities/, no Math.random), and the fence that keeps api/ off
+// activities/ (routes reach the database through db/ and workflows through the client kit).
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
@@ -34,6 +35,23 @@ export default tseslint.config(
     // Test helpers and scripts parse loosely typed JSON replies; domain code stays `any`-free.
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/*'],
+              message:
+                'api/ never imports activities/: read through db/, write through a workflow (api/temporal-kit.ts).',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['workflows/**/*.ts'],

@@ -1,11 +1,8 @@
 import { DomainError } from '../domain/errors';
 import type { Db } from '../db/connection';
-import * as orders from './orders';
-import * as transfers from './transfers';
 import * as ledger from './ledger';
-import * as payments from './payments';
-import type { TransferWorkflowInput } from '../domain/transfer';
-import type { OrderView } from '../domain/order';
+import * as orders from './orders';
+import * as staffPayments from './staff-payments';
 
 /** ActivityDeps are what activities need: the database (a real pool, or a test's). */
 export interface ActivityDeps {
@@ -17,12 +14,13 @@ export interface ActivityDeps {
  * ApplicationFailure carrying the SPEC code; every other error stays retryable and is retried
  * by the caller's retry policy (deadlocks, lock timeouts, lost connections).
  */
-function withDomainFailures<A extends unknown[], R>(
-  fn: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  return async function activity(...args: A): Promise<R> {
+function withDomainFailures<I, R>(
+  db: Db,
+  fn: (db: Db, input: I) => Promise<R>,
+): (input: I) => Promise<R> {
+  return async function activity(input: I): Promise<R> {
     try {
-      return await fn(...args);
+      return await fn(db, input);
     } catch (err) {
       if (err instanceof DomainError) throw err.toFailure();
       throw err;
@@ -31,36 +29,22 @@ function withDomainFailures<A extends unknown[], R>(
 }
 
 /**
- * createActivities builds every activity from its dependencies (STYLE.md: createActivities).
- * Each activity is one short transaction in activities/<domain>.ts.
+ * createActivities builds every registered activity from its dependencies (STYLE.md:
+ * createActivities). Each is one short transaction in activities/<domain>.ts; the activity
+ * names are part of recorded workflow histories, so renaming one needs a new history.
  */
 export function createActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    placeOrder: withDomainFailures((input: orders.PlaceOrderActivityInput): Promise<OrderView> =>
-      orders.placeOrder(db, input),
-    ),
-    payOrder: withDomainFailures((input: orders.PayOrderActivityInput): Promise<OrderView> =>
-      orders.payOrder(db, input),
-    ),
-    cancelOrder: withDomainFailures((input: { orderId: string; actorId: string }) =>
-      orders.cancelOrder(db, input),
-    ),
-    fulfillOrder: withDomainFailures((input: { orderId: string; actorId: string }) =>
-      orders.fulfillOrder(db, input),
-    ),
-    expireOrder: withDomainFailures((input: { orderId: string }) => orders.expireOrder(db, input)),
-    executeTransfer: withDomainFailures((input: TransferWorkflowInput) =>
-      transfers.executeTransfer(db, input),
-    ),
-    createHold: withDomainFailures((input: ledger.CreateHoldInput) => ledger.createHold(db, input)),
-    resolveHold: withDomainFailures((input: ledger.ResolveHoldInput) =>
-      ledger.resolveHold(db, input),
-    ),
-    completePayment: withDomainFailures(
-      (input: { paymentId: string; transferId: string; actorId: string }) =>
-        payments.completePayment(db, input),
-    ),
+    placeOrder: withDomainFailures(db, orders.placeOrder),
+    payOrder: withDomainFailures(db, orders.payOrder),
+    cancelOrder: withDomainFailures(db, orders.cancelOrder),
+    fulfillOrder: withDomainFailures(db, orders.fulfillOrder),
+    expireOrder: withDomainFailures(db, orders.expireOrder),
+    executeTransfer: withDomainFailures(db, ledger.executeTransfer),
+    createHold: withDomainFailures(db, ledger.createHold),
+    resolveHold: withDomainFailures(db, ledger.resolveHold),
+    completeStaffPayment: withDomainFailures(db, staffPayments.completeStaffPayment),
   };
 }
 

@@ -3,36 +3,22 @@ import { DomainError } from '../domain/errors';
 import {
   assertOrderTransition,
   type OrderLineInput,
-  type OrderStatus,
   type OrderView,
   type PaymentMethod,
-} from '../domain/order';
+} from '../domain/orders';
 import { ledgerTransferIds } from '../domain/workflow-ids';
 import { toSafeInt, type Db } from '../db/connection';
-import { execute, lockRows, query, withTransaction } from '../db/transaction';
-import { ensureSystemAccount, lockAccounts, postTransferInTx } from './ledger';
+import { ensureSystemAccount } from '../db/ledger';
+import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
+import { findOrder } from '../db/orders';
+import { execute, lockRows, withTransaction } from '../db/transaction';
 
-interface OrderRow {
-  id: string;
-  customer_id: string;
-  status: OrderStatus;
-  payment_method: PaymentMethod;
-  total_minor: string;
-  currency: string;
-  workflow_id: string;
-  payment_account_id: string | null;
-  payment_transfer_id: string | null;
-  refund_transfer_id: string | null;
-  reserved_at: Date;
-  expires_at: Date;
-  paid_at: Date | null;
-  fulfilled_at: Date | null;
-  cancelled_at: Date | null;
-  expired_at: Date | null;
-  created_at: Date;
-  lines: { productId: string; quantity: number; priceMinor: number | string }[];
-}
+/*
+ * The order activities (SPEC.md §4): each is one transaction that locks in the fixed order
+ * orders → products → accounts, ascending id, and is idempotent under activity retries.
+ */
 
+/** LockedProduct is a product row locked for an order, with its seller's approval status. */
 interface LockedProduct {
   id: string;
   price_minor: string;
@@ -40,80 +26,6 @@ interface LockedProduct {
   stock_on_hand: number;
   reserved: number;
   approval_status: string;
-}
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** toOrderView maps an order row (with its lines aggregated as JSON) to the API shape. */
-function toOrderView(row: OrderRow): OrderView {
-  return {
-    id: row.id,
-    customerId: row.customer_id,
-    status: row.status,
-    paymentMethod: row.payment_method,
-    lines: row.lines.map((l) => ({
-      productId: l.productId,
-      quantity: l.quantity,
-      priceMinor: toSafeInt(l.priceMinor),
-    })),
-    totalMinor: toSafeInt(row.total_minor),
-    currency: row.currency.trim(),
-    workflowId: row.workflow_id,
-    paymentAccountId: row.payment_account_id,
-    paymentTransferId: row.payment_transfer_id,
-    refundTransferId: row.refund_transfer_id,
-    reservedAt: row.reserved_at.toISOString(),
-    expiresAt: row.expires_at.toISOString(),
-    paidAt: iso(row.paid_at),
-    fulfilledAt: iso(row.fulfilled_at),
-    cancelledAt: iso(row.cancelled_at),
-    expiredAt: iso(row.expired_at),
-    createdAt: row.created_at.toISOString(),
-  };
-}
-
-/** ORDER_SELECT reads orders with their lines, sorted by product, as one JSON column. */
-export const ORDER_SELECT = `
-  SELECT o.*, COALESCE((
-    SELECT json_agg(json_build_object('productId', l.product_id, 'quantity', l.quantity, 'priceMinor', l.price_minor)
-                    ORDER BY l.product_id)
-    FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS lines
-  FROM orders o`;
-
-/** findOrder reads one order with its lines, or undefined. */
-export async function findOrder(
-  db: Db,
-  orderId: string,
-  transaction?: Transaction,
-): Promise<OrderView | undefined> {
-  const rows = await query<OrderRow>(db, `${ORDER_SELECT} WHERE o.id = $1`, [orderId], transaction);
-  return rows[0] ? toOrderView(rows[0]) : undefined;
-}
-
-/** ListOrdersInput pages through orders newest first, optionally for one customer. */
-export interface ListOrdersInput {
-  customerId?: string;
-  limit: number;
-  /** after is the (createdAt, id) of the last order of the previous page. */
-  after?: { createdAt: string; id: string };
-}
-
-/** listOrders returns up to `limit` orders, newest first, after the cursor position. */
-export async function listOrders(db: Db, input: ListOrdersInput): Promise<OrderView[]> {
-  const where: string[] = [];
-  const bind: unknown[] = [];
-  if (input.customerId) {
-    bind.push(input.customerId);
-    where.push(`o.customer_id = $${bind.length}`);
-  }
-  if (input.after) {
-    bind.push(input.after.createdAt, input.after.id);
-    where.push(`(o.created_at, o.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`);
-  }
-  bind.push(input.limit);
-  const sql = `${ORDER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY o.created_at DESC, o.id DESC LIMIT $${bind.length}`;
-  return (await query<OrderRow>(db, sql, bind)).map(toOrderView);
 }
 
 /** lockOrder locks one order row `FOR UPDATE` (orders come first in the lock order). */
@@ -351,38 +263,35 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
   });
 }
 
+/** OrderActionInput names the order a cancel or fulfil moves and who asks for it. */
+export interface OrderActionInput {
+  orderId: string;
+  actorId: string;
+}
+
 /**
  * cancelOrder releases the order's reservation and, when it was paid, refunds the payment
  * (transfer `order-<id>-refund`, revenue → the paying wallet), in one transaction with locks
  * orders → products → accounts. Cancelling a cancelled order returns it unchanged (a retry).
  * @throws DomainError `invalid_transition` (409) from fulfilled or expired.
  */
-export async function cancelOrder(
-  db: Db,
-  input: { orderId: string; actorId: string },
-): Promise<OrderView> {
+export async function cancelOrder(db: Db, input: OrderActionInput): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);
   if (!probe) throw new DomainError('not_found', `Order ${input.orderId} does not exist`);
   const revenueId = probe.paymentAccountId
     ? await ensureSystemAccount(db, { kind: 'revenue', currency: probe.currency })
     : undefined;
-  return withTransaction(db, 'cancel_order', async (transaction) => {
-    const order = await lockOrder(db, transaction, input.orderId);
-    if (order.status === 'cancelled') return order;
-    assertOrderTransition(order.status, 'cancelled');
-    await lockProducts(
-      db,
-      transaction,
-      order.lines.map((l) => l.productId),
-    );
-    await moveStock(db, transaction, { orderId: order.id, reason: 'release', lines: order.lines });
-    let refundTransferId: string | null = null;
-    if (order.status === 'paid') {
+  return moveOrder(db, {
+    orderId: input.orderId,
+    target: 'cancelled',
+    stock: 'release',
+    isDone: (order) => order.status === 'cancelled',
+    async alsoInTransaction(transaction, order) {
+      if (order.status !== 'paid') return null;
       if (!revenueId || !order.paymentAccountId)
         throw new Error(`paid order ${order.id} has no payment account`);
-      refundTransferId = ledgerTransferIds.orderRefund(order.id);
-      await postTransferInTx(db, transaction, {
-        id: refundTransferId,
+      const refund = await postTransferInTx(db, transaction, {
+        id: ledgerTransferIds.orderRefund(order.id),
         kind: 'order_refund',
         fromAccountId: revenueId,
         toAccountId: order.paymentAccountId,
@@ -390,15 +299,8 @@ export async function cancelOrder(
         description: `refund of order ${order.id}`,
         initiatedBy: input.actorId,
       });
-    }
-    await execute(
-      db,
-      `UPDATE orders SET status = 'cancelled', cancelled_at = now(), refund_transfer_id = $2, updated_at = now()
-       WHERE id = $1`,
-      [order.id, refundTransferId],
-      transaction,
-    );
-    return (await findOrder(db, order.id, transaction))!;
+      return refund.id;
+    },
   });
 }
 
@@ -407,27 +309,12 @@ export async function cancelOrder(
  * quantity, in one transaction (orders → products). A retry returns the fulfilled order.
  * @throws DomainError `invalid_transition` (409) unless the order is paid.
  */
-export async function fulfillOrder(
-  db: Db,
-  input: { orderId: string; actorId: string },
-): Promise<OrderView> {
-  return withTransaction(db, 'fulfill_order', async (transaction) => {
-    const order = await lockOrder(db, transaction, input.orderId);
-    if (order.status === 'fulfilled') return order;
-    assertOrderTransition(order.status, 'fulfilled');
-    await lockProducts(
-      db,
-      transaction,
-      order.lines.map((l) => l.productId),
-    );
-    await moveStock(db, transaction, { orderId: order.id, reason: 'fulfil', lines: order.lines });
-    await execute(
-      db,
-      `UPDATE orders SET status = 'fulfilled', fulfilled_at = now(), updated_at = now() WHERE id = $1`,
-      [order.id],
-      transaction,
-    );
-    return (await findOrder(db, order.id, transaction))!;
+export async function fulfillOrder(db: Db, input: OrderActionInput): Promise<OrderView> {
+  return moveOrder(db, {
+    orderId: input.orderId,
+    target: 'fulfilled',
+    stock: 'fulfil',
+    isDone: (order) => order.status === 'fulfilled',
   });
 }
 
@@ -436,19 +323,59 @@ export async function fulfillOrder(
  * becomes `expired` and its reservation is released; any other order is returned unchanged.
  */
 export async function expireOrder(db: Db, input: { orderId: string }): Promise<OrderView> {
-  return withTransaction(db, 'expire_order', async (transaction) => {
+  return moveOrder(db, {
+    orderId: input.orderId,
+    target: 'expired',
+    stock: 'release',
+    isDone: (order) => order.status !== 'pending_payment',
+  });
+}
+
+/** STAMP_COLUMN is the timestamp each terminal transition sets (SPEC.md §4). */
+const STAMP_COLUMN = {
+  cancelled: 'cancelled_at',
+  fulfilled: 'fulfilled_at',
+  expired: 'expired_at',
+} as const;
+
+/** MoveOrderInput is one transition that moves stock: cancel, fulfil or expire. */
+interface MoveOrderInput {
+  orderId: string;
+  target: keyof typeof STAMP_COLUMN;
+  /** stock: `release` gives the reservation back; `fulfil` ships it (on hand and reserved drop). */
+  stock: 'release' | 'fulfil';
+  /** isDone tells that the order needs no change (a retried activity): it is returned as is. */
+  isDone: (order: OrderView) => boolean;
+  /** alsoInTransaction runs after the stock moved; it returns the refund transfer ID, if any. */
+  alsoInTransaction?: (transaction: Transaction, order: OrderView) => Promise<string | null>;
+}
+
+/**
+ * moveOrder is the one skeleton of cancel, fulfil and expire: lock the order, return it when
+ * done already, check the transition, lock its products, move the stock, run the extra step,
+ * stamp the new status, and re-read the order, all in one transaction named after `target`.
+ * @throws DomainError `invalid_transition` / `order_expired` (409) from assertOrderTransition.
+ */
+async function moveOrder(db: Db, input: MoveOrderInput): Promise<OrderView> {
+  const tx = { cancelled: 'cancel_order', fulfilled: 'fulfill_order', expired: 'expire_order' };
+  return withTransaction(db, tx[input.target], async (transaction) => {
     const order = await lockOrder(db, transaction, input.orderId);
-    if (order.status !== 'pending_payment') return order;
+    if (input.isDone(order)) return order;
+    assertOrderTransition(order.status, input.target);
     await lockProducts(
       db,
       transaction,
       order.lines.map((l) => l.productId),
     );
-    await moveStock(db, transaction, { orderId: order.id, reason: 'release', lines: order.lines });
+    const reason = input.stock;
+    await moveStock(db, transaction, { orderId: order.id, reason, lines: order.lines });
+    const refundTransferId = (await input.alsoInTransaction?.(transaction, order)) ?? null;
     await execute(
       db,
-      `UPDATE orders SET status = 'expired', expired_at = now(), updated_at = now() WHERE id = $1`,
-      [order.id],
+      `UPDATE orders SET status = $2, ${STAMP_COLUMN[input.target]} = now(),
+         refund_transfer_id = COALESCE($3, refund_transfer_id), updated_at = now()
+       WHERE id = $1`,
+      [order.id, input.target, refundTransferId],
       transaction,
     );
     return (await findOrder(db, order.id, transaction))!;

@@ -1,10 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import { cartAddBodySchema, cartSetBodySchema } from '../domain/catalog';
+import { cartAddBodySchema, cartSetBodySchema, productIdParamSchema } from '../domain/carts';
 import { DomainError } from '../domain/errors';
-import * as cart from '../activities/cart';
-import { findVisibleProductIds } from '../activities/catalog';
+import * as carts from '../db/carts';
+import { findVisibleProductIds } from '../db/catalog';
 import { assertRole } from './middleware/auth';
-import { productIdParamSchema } from './catalog';
 import { jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
 
 const tags = ['cart'];
@@ -34,7 +33,7 @@ export function cartRoutes(deps: ApiDeps) {
     async (c) => {
       const user = c.get('user');
       assertRole(user, ['customer']);
-      return c.json(await cart.getCart(db, user.sub), 200);
+      return c.json(await carts.getCart(db, user.sub), 200);
     },
   );
 
@@ -53,7 +52,7 @@ export function cartRoutes(deps: ApiDeps) {
       assertRole(user, ['customer']);
       const body = c.req.valid('json');
       await assertVisible(body.productId, 'productId');
-      return c.json(await cart.addCartItem(db, { customerId: user.sub, ...body }), 200);
+      return c.json(await carts.addCartItem(db, { customerId: user.sub, ...body }), 200);
     },
   );
 
@@ -73,7 +72,10 @@ export function cartRoutes(deps: ApiDeps) {
       const { productId } = c.req.valid('param');
       const { quantity } = c.req.valid('json');
       if (quantity > 0) await assertVisible(productId, 'productId');
-      return c.json(await cart.setCartItem(db, { customerId: user.sub, productId, quantity }), 200);
+      return c.json(
+        await carts.setCartItem(db, { customerId: user.sub, productId, quantity }),
+        200,
+      );
     },
   );
 

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import {
   createProductBodySchema,
   createSellerBodySchema,
@@ -7,7 +7,7 @@ import {
 } from '../domain/catalog';
 import { DomainError } from '../domain/errors';
 import { idParamSchema } from '../domain/schemas';
-import * as catalog from '../activities/catalog';
+import * as catalog from '../db/catalog';
 import { assertRole } from './middleware/auth';
 import {
   decodeCursor,
@@ -163,6 +163,3 @@ export function catalogRoutes(deps: ApiDeps) {
 
   return app;
 }
-
-/** productIdParamSchema is the `:productId` path parameter of cart routes. */
-export const productIdParamSchema = z.object({ productId: z.uuid() });

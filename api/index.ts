@@ -3,16 +3,16 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { httpRequestDuration, inFlightOperations, metricsRegistry } from '../lib/metrics';
-import { accountRoutes } from './accounts';
-import { cartRoutes } from './cart';
+import { accountRoutes } from './ledger/accounts';
+import { retainerRoutes } from './ledger/retainers';
+import { transferRoutes } from './ledger/transfers';
+import { cartRoutes } from './carts';
 import { catalogRoutes } from './catalog';
 import { bearerAuth } from './middleware/auth';
 import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
-import { orderRoutes } from './orders';
-import { paymentRoutes } from './payments';
-import { retainerRoutes } from './retainers';
-import { transferRoutes } from './transfers';
+import { orderRoutes } from './orders/routes';
+import { staffPaymentRoutes } from './staff-payments/routes';
 import { newRouter, type ApiDeps } from './router';
 
 /** BODY_LIMIT_BYTES is the largest request body accepted (SPEC.md §1: 64 KiB → 413). */
@@ -91,7 +91,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', accountRoutes(deps));
   app.route('/v1', transferRoutes(deps));
   app.route('/v1', retainerRoutes(deps));
-  app.route('/v1', paymentRoutes(deps));
+  app.route('/v1', staffPaymentRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

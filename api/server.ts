@@ -16,15 +16,8 @@ export interface RunningApi {
  * @throws Error when DATABASE_URL is missing or Temporal cannot be reached.
  */
 export async function startApi(config: Config): Promise<RunningApi> {
-  if (!config.databaseUrl)
-    throw new Error('Invalid configuration:\n  DATABASE_URL: required by the API');
+  const db = createDb(config, 'the API');
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-api' });
-  const db = createDb({
-    databaseUrl: config.databaseUrl,
-    poolMax: config.dbPoolMax,
-    lockTimeoutMs: config.dbLockTimeoutMs,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const app = createApp({ config, db, temporal, logger });

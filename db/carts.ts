@@ -1,7 +1,7 @@
-import type { CartView } from '../domain/catalog';
+import type { CartView } from '../domain/carts';
 import { DomainError } from '../domain/errors';
-import type { Db } from '../db/connection';
-import { execute, pgCode, query } from '../db/transaction';
+import type { Db } from './connection';
+import { execute, pgCode, query } from './transaction';
 
 /** getCart reads a customer's cart, items ordered by product ID. */
 export async function getCart(db: Db, customerId: string): Promise<CartView> {

@@ -6,10 +6,9 @@ import type {
   SellerView,
   StockView,
 } from '../domain/catalog';
-import { toSafeInt, type Db } from '../db/connection';
-import type { Seller } from '../db/models';
-import { pgCode } from '../db/transaction';
-import { execute, query } from '../db/transaction';
+import { toSafeInt, type Db } from './connection';
+import type { Seller } from './models';
+import { execute, pgCode, query } from './transaction';
 
 /*
  * Catalog writes are single atomic statements with nothing durable to orchestrate, so the API

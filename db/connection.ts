@@ -1,4 +1,5 @@
 import { Sequelize } from 'sequelize';
+import type { Config } from '../config';
 import { initModels, type Models } from './models';
 
 /** Db bundles the Sequelize instance with its models and the transaction timeouts to apply. */
@@ -9,32 +10,36 @@ export interface Db {
   statementTimeoutMs: number;
 }
 
-/** CreateDbInput configures one connection pool. */
-export interface CreateDbInput {
-  databaseUrl: string;
-  /** poolMax bounds the connections this process opens (DB_POOL_MAX). */
-  poolMax: number;
-  lockTimeoutMs: number;
-  statementTimeoutMs: number;
-}
+/**
+ * DbConfig is the part of Config a connection pool is built from: DATABASE_URL, DB_POOL_MAX
+ * (connections this process opens), DB_LOCK_TIMEOUT and DB_STATEMENT_TIMEOUT (in ms).
+ */
+export type DbConfig = Pick<
+  Config,
+  'databaseUrl' | 'dbPoolMax' | 'dbLockTimeoutMs' | 'dbStatementTimeoutMs'
+>;
 
 /**
- * createDb opens a Sequelize pool on PostgreSQL with an explicit pool size and acquire
- * timeout, and defines the models. The caller closes it with `db.sequelize.close()`.
+ * createDb is the one place a pool is built from configuration: a Sequelize pool on
+ * PostgreSQL with an explicit size and acquire timeout, and the models defined. The caller
+ * closes it with `db.sequelize.close()`. `requiredBy` names the process in the error.
+ * @throws Error `Invalid configuration` when DATABASE_URL is unset.
  */
-export function createDb(input: CreateDbInput): Db {
-  const sequelize = new Sequelize(input.databaseUrl, {
+export function createDb(config: DbConfig, requiredBy = 'this command'): Db {
+  if (!config.databaseUrl)
+    throw new Error(`Invalid configuration:\n  DATABASE_URL: required by ${requiredBy}`);
+  const sequelize = new Sequelize(config.databaseUrl, {
     dialect: 'postgres',
     logging: false,
-    pool: { max: input.poolMax, min: 0, acquire: 30_000, idle: 10_000, evict: 5_000 },
+    pool: { max: config.dbPoolMax, min: 0, acquire: 30_000, idle: 10_000, evict: 5_000 },
     dialectOptions: { application_name: 'holdfast' },
   });
   const models = initModels(sequelize);
   return {
     sequelize,
     models,
-    lockTimeoutMs: input.lockTimeoutMs,
-    statementTimeoutMs: input.statementTimeoutMs,
+    lockTimeoutMs: config.dbLockTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
   };
 }
 

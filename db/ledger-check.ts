@@ -1,6 +1,6 @@
 import { Transaction } from 'sequelize';
-import type { Db } from '../db/connection';
-import { query } from '../db/transaction';
+import type { Db } from './connection';
+import { query } from './transaction';
 
 /** LedgerCheck is one verified invariant: its name, whether it holds, and the offending rows. */
 export interface LedgerCheck {

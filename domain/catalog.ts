@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencySchema, quantitySchema, uuidSchema } from './schemas';
+import { currencySchema, uuidSchema } from './schemas';
 
 /** SellerKind is what a seller offers (SPEC.md §2). */
 export type SellerKind = 'merchant' | 'bus_operator' | 'property_owner';
@@ -79,18 +79,3 @@ export const productSearchQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 });
-
-/** cartAddBodySchema is POST /v1/cart/items. */
-export const cartAddBodySchema = z
-  .object({ productId: uuidSchema, quantity: quantitySchema })
-  .strict();
-
-/** cartSetBodySchema is PUT /v1/cart/items/:productId; 0 removes the item. */
-export const cartSetBodySchema = z
-  .object({ quantity: z.number().int().min(0).max(10_000) })
-  .strict();
-
-/** CartView is a customer's cart. */
-export interface CartView {
-  items: { productId: string; quantity: number }[];
-}

@@ -11,8 +11,8 @@ export const workflowIds = {
   customerOrders: (customerId: string) => `customer-${customerId}-orders`,
   /** transfer is one ledger transfer or hold: `transfer-<transferId>`. */
   transfer: (transferId: string) => `transfer-${transferId}`,
-  /** payment is the completion of one staff payment: `payment-<paymentId>`. */
-  payment: (paymentId: string) => `payment-${paymentId}`,
+  /** staffPayment completes one staff payment (SPEC.md §5): `payment-<paymentId>`. */
+  staffPayment: (paymentId: string) => `payment-${paymentId}`,
 } as const;
 
 /**

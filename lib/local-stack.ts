@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { Connection } from '@temporalio/client';
-import { findTemporalCli, PROJECT_ROOT } from './ensure-temporal';
+import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
 
 /**
  * The local stack of ARCHITECTURE.md "The stack, on any machine": an embedded PostgreSQL and a
@@ -294,9 +294,9 @@ export async function startEphemeralStack(input: {
   await writeFile(workflowBundlePath, bundle.code);
   const db = createDb({
     databaseUrl: pg.url,
-    poolMax: 20,
-    lockTimeoutMs: 5_000,
-    statementTimeoutMs: 8_000,
+    dbPoolMax: 20,
+    dbLockTimeoutMs: 5_000,
+    dbStatementTimeoutMs: 8_000,
   });
   await migrate(db.sequelize);
   const { worker, connection } = await createWorker({

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { checkLedger } from '../activities/ledger-check';
+import { checkLedger } from '../db/ledger-check';
 import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../test/helpers/bank';
 import { actor, connectStack } from '../test/helpers/app';
 import { WorkerProcess } from '../test/helpers/worker-process';
-import { startEphemeralStack } from './stack';
+import { startEphemeralStack } from '../lib/local-stack';
 
 /**
  * `npm run bench:bank -- [--runs 3] [--kills]`: runs the Jepsen-style bank workload (8

@@ -4,7 +4,7 @@ import { signToken } from '../api/middleware/auth';
 import { loadConfig } from '../config';
 import type { ProductView } from '../domain/catalog';
 import type { AccountView } from '../domain/ledger';
-import type { OrderLineInput, OrderStatus, OrderView } from '../domain/order';
+import type { OrderLineInput, OrderStatus, OrderView } from '../domain/orders';
 
 /**
  * `npm run demo`: a flash sale against the RUNNING holdfast service, over HTTP only.

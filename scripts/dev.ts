@@ -6,8 +6,12 @@ import { startApi } from '../api/server';
 import { createWorker } from '../worker/create';
 import { installTemporalRuntime } from '../worker/logging';
 import { createLogger } from '../lib/logger';
-import { PROJECT_ROOT } from './ensure-temporal';
-import { startEmbeddedPostgres, startTemporalDevServer, type RunningService } from './stack';
+import { PROJECT_ROOT } from '../lib/temporal-cli';
+import {
+  startEmbeddedPostgres,
+  startTemporalDevServer,
+  type RunningService,
+} from '../lib/local-stack';
 
 /**
  * `npm run dev`: the whole stack from one command (ARCHITECTURE.md "The stack"). PostgreSQL is
@@ -45,12 +49,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   installTemporalRuntime(createLogger({ level: config.logLevel, name: 'holdfast-worker' }));
-  const db = createDb({
-    databaseUrl: config.databaseUrl!,
-    poolMax: config.dbPoolMax,
-    lockTimeoutMs: config.dbLockTimeoutMs,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
+  const db = createDb(config, 'npm run dev');
   const applied = await migrate(db.sequelize);
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
   const { worker, connection } = await createWorker({

@@ -1,4 +1,4 @@
-import { checkLedger } from '../activities/ledger-check';
+import { checkLedger } from '../db/ledger-check';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 
@@ -9,16 +9,11 @@ import { createDb } from '../db/connection';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl)
-    throw new Error(
-      'Invalid configuration:\n  DATABASE_URL: required by ledger:check (npm run dev prints it)',
-    );
-  const db = createDb({
-    databaseUrl: config.databaseUrl,
-    poolMax: 1,
-    lockTimeoutMs: config.dbLockTimeoutMs,
-    statementTimeoutMs: 60_000,
-  });
+  // One connection, and a statement timeout long enough for the checks' full-table scans.
+  const db = createDb(
+    { ...config, dbPoolMax: 1, dbStatementTimeoutMs: 60_000 },
+    'ledger:check (npm run dev prints it)',
+  );
   try {
     const report = await checkLedger(db);
     console.log(

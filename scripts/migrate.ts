@@ -5,14 +5,7 @@ import { migrate } from '../db/migrate';
 /** `npm run migrate`: applies pending migrations to DATABASE_URL and prints their names. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl)
-    throw new Error('Invalid configuration:\n  DATABASE_URL: required to migrate');
-  const db = createDb({
-    databaseUrl: config.databaseUrl,
-    poolMax: 2,
-    lockTimeoutMs: config.dbLockTimeoutMs,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
+  const db = createDb({ ...config, dbPoolMax: 2 }, 'npm run migrate');
   const applied = await migrate(db.sequelize);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is current');
   await db.sequelize.close();

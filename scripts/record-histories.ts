@@ -1,197 +1,199 @@
-import { writeFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { createApp } from '../api/index';
-import { signToken } from '../api/middleware/auth';
-import { loadConfig } from '../config';
-import { createDb } from '../db/connection';
-import { newId, resourceIdFor } from '../domain/ids';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { resourceIdFor } from '../domain/ids';
 import { workflowIds } from '../domain/workflow-ids';
-import { createLogger } from '../lib/logger';
-import { findTemporalCli, PROJECT_ROOT } from './ensure-temporal';
-import { startEphemeralStack } from './stack';
+import { startEphemeralStack } from '../lib/local-stack';
+import { findTemporalCli, PROJECT_ROOT } from '../lib/temporal-cli';
+import { actor, call, connectStack, type Actor, type TestStack } from '../test/helpers/app';
 
 /** HISTORIES_DIR holds one recorded history per workflow type and notable path. */
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');
 
+/** Recording is one history to write: its file name and the workflow run it records. */
+interface Recording {
+  name: string;
+  workflowId: string;
+}
+
 /**
- * `npm run histories:record` runs every workflow through its notable paths on a throwaway
- * stack (order: paid-and-fulfilled, expired, cancelled after pay, rejected; order payment;
- * transfer: deposit, refused; hold: posted for less, voided by its timer; payment completed)
- * and writes each closed run's history to test/replay/histories/<name>.json, named
- * with its real workflowId, for the replay test (ARCHITECTURE.md "Tests").
+ * `npm run histories:record [-- --only order-refused,hold-refused]` runs every workflow through
+ * its notable paths on a throwaway stack and writes each closed run's history to
+ * test/replay/histories/<name>.json with its real workflowId, for the replay test
+ * (ARCHITECTURE.md "Tests"). `--only` writes just the named files, so histories recorded from
+ * older code (order-rejected.json, from before the refusal patch) stay as they were.
  */
 async function main(): Promise<void> {
-  const stack = await startEphemeralStack({ taskQueue: 'holdfast-record', log: console.log });
-  const secret = 'holdfast-record-secret-0123456789';
-  const config = {
-    ...loadConfig({
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      JWT_SECRET: secret,
-    }),
-    orderPaymentTtlMs: 1_500,
-  };
-  const db = createDb({
-    databaseUrl: stack.databaseUrl,
-    poolMax: 5,
-    lockTimeoutMs: 5_000,
-    statementTimeoutMs: 15_000,
-  });
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  const temporal = new Client({ connection });
-  const app = createApp({ config, db, temporal, logger: createLogger({ level: 'silent' }) });
-  const staff = await signToken({ sub: newId(), role: 'staff' }, secret);
-  const buyerSub = newId();
-  const buyer = await signToken({ sub: buyerSub, role: 'customer' }, secret);
-  const http = async (method: string, url: string, token: string, body?: unknown, key?: string) => {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-    };
-    if (key) headers['idempotency-key'] = key;
-    const res = await app.request(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (res.status >= 500)
-      throw new Error(`${method} ${url} → ${res.status} ${JSON.stringify(json)}`);
-    return json as Record<string, any>;
-  };
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
   const cli = await findTemporalCli();
   if (!cli) throw new Error('recording needs the Temporal CLI: run npm run ensure-temporal');
-  const record = async (name: string, workflowId: string) => {
-    await temporal.workflow
-      .getHandle(workflowId)
-      .result()
-      .catch(() => undefined);
-    // The CLI's JSON is the format historyFromJSON reads back (the replay test does).
-    const { stdout } = await promisify(execFile)(
-      cli,
-      [
-        'workflow',
-        'show',
-        '--workflow-id',
-        workflowId,
-        '--output',
-        'json',
-        '--address',
-        stack.temporalAddress,
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    const history = JSON.parse(stdout) as { events: unknown[] };
-    await writeFile(
-      path.join(HISTORIES_DIR, `${name}.json`),
-      JSON.stringify({ workflowId, history }, null, 1),
-    );
-    console.log(`recorded ${name} (${workflowId}, ${history.events.length} events)`);
-  };
-  await mkdir(HISTORIES_DIR, { recursive: true });
+  const ephemeral = await startEphemeralStack({ taskQueue: 'holdfast-record', log: console.log });
+  const { stack, close } = await connectStack(ephemeral, { orderPaymentTtlMs: 1_500 });
+  try {
+    const recordings = [...(await runOrders(stack)), ...(await runLedger(stack))];
+    await mkdir(HISTORIES_DIR, { recursive: true });
+    for (const recording of recordings) {
+      if (only && !only.has(recording.name)) continue;
+      await record(stack, cli, recording);
+    }
+  } finally {
+    await close();
+    await ephemeral.stop();
+  }
+}
 
-  const seller = await http('POST', '/v1/sellers', staff, { name: 'recorder', kind: 'merchant' });
-  await http('POST', `/v1/sellers/${seller.id}/approve`, staff);
-  const product = await http('POST', '/v1/products', staff, {
+/** http sends one request and fails the recording on a 5xx (a 4xx is a path being recorded). */
+async function http(
+  stack: TestStack,
+  who: Actor,
+  method: string,
+  url: string,
+  body?: unknown,
+  key?: string,
+) {
+  const res = await call(stack, method, url, { token: who.token, body, key });
+  if (res.status >= 500) throw new Error(`${method} ${url} → ${res.status} ${res.body}`);
+  return res.body as Record<string, any>;
+}
+
+/** Scene is who acts in a recording and what they act on. */
+interface Scene {
+  staff: Actor;
+  buyer: Actor;
+  productId: string;
+  walletId: string;
+  otherId: string;
+  depositWorkflowId: string;
+}
+
+/** setScene creates an approved seller, one product with stock 10 and two funded wallets. */
+async function setScene(stack: TestStack): Promise<Scene> {
+  const [staff, buyer] = [await actor('staff'), await actor('customer')];
+  const send = (method: string, url: string, body?: unknown) =>
+    http(stack, staff, method, url, body);
+  const seller = await send('POST', '/v1/sellers', { name: 'recorder', kind: 'merchant' });
+  await send('POST', `/v1/sellers/${seller.id}/approve`);
+  const product = await send('POST', '/v1/products', {
     sellerId: seller.id,
-    sku: 'REC-1',
+    sku: `REC-${seller.id.slice(0, 8)}`,
     name: 'recorded',
     priceMinor: 100,
     currency: 'EUR',
     stock: 10,
   });
-  const wallet = await http('POST', '/v1/accounts', staff, {
-    ownerId: buyerSub,
+  const wallet = await send('POST', '/v1/accounts', {
+    ownerId: buyer.sub,
     kind: 'wallet',
     currency: 'EUR',
   });
-  const deposit = await http('POST', `/v1/accounts/${wallet.id}/deposits`, staff, {
-    amountMinor: 10_000,
+  const deposit = await send('POST', `/v1/accounts/${wallet.id}/deposits`, { amountMinor: 10_000 });
+  const owner = (await actor('customer')).sub;
+  const other = await send('POST', '/v1/accounts', {
+    ownerId: owner,
+    kind: 'wallet',
+    currency: 'EUR',
   });
-  const place = (quantity: number) =>
-    http('POST', '/v1/orders', buyer, { lines: [{ productId: product.id, quantity }] });
+  const ids = { productId: product.id, walletId: wallet.id, otherId: other.id };
+  return { staff, buyer, ...ids, depositWorkflowId: deposit.workflowId };
+}
 
+let scene: Scene | undefined;
+
+/** runOrders drives orders through paid-and-fulfilled, expired, cancelled after pay, refused. */
+async function runOrders(stack: TestStack): Promise<Recording[]> {
+  scene ??= await setScene(stack);
+  const { staff, buyer, productId, walletId } = scene;
+  const place = (quantity: number, key?: string) =>
+    http(stack, buyer, 'POST', '/v1/orders', { lines: [{ productId, quantity }] }, key);
   const paid = await place(1);
-  await http('POST', `/v1/orders/${paid.id}/pay`, buyer, { accountId: wallet.id });
-  await http('POST', `/v1/orders/${paid.id}/fulfill`, staff);
+  await http(stack, buyer, 'POST', `/v1/orders/${paid.id}/pay`, { accountId: walletId });
+  await http(stack, staff, 'POST', `/v1/orders/${paid.id}/fulfill`);
   const expired = await place(1);
   const cancelled = await place(2);
-  await http('POST', `/v1/orders/${cancelled.id}/pay`, buyer, { accountId: wallet.id });
-  await http('POST', `/v1/orders/${cancelled.id}/cancel`, buyer);
-  const rejected = await http(
-    'POST',
-    '/v1/orders',
-    buyer,
-    { lines: [{ productId: product.id, quantity: 50 }] },
-    'record-rejected',
-  );
-  if (rejected.code !== 'insufficient_stock')
-    throw new Error(`expected a refusal, got ${JSON.stringify(rejected)}`);
-  const rejectedWorkflowId = workflowIds.order(
-    resourceIdFor({ sub: buyerSub, idempotencyKey: 'record-rejected', scope: 'order' }),
-  );
+  await http(stack, buyer, 'POST', `/v1/orders/${cancelled.id}/pay`, { accountId: walletId });
+  await http(stack, buyer, 'POST', `/v1/orders/${cancelled.id}/cancel`);
+  const refused = await place(50, 'record-refused');
+  if (refused.code !== 'insufficient_stock')
+    throw new Error(`expected a refusal, got ${JSON.stringify(refused)}`);
+  const refusedId = resourceIdFor({
+    sub: buyer.sub,
+    idempotencyKey: 'record-refused',
+    scope: 'order',
+  });
+  return [
+    { name: 'order-paid-fulfilled', workflowId: paid.workflowId },
+    { name: 'order-expired', workflowId: expired.workflowId },
+    { name: 'order-cancelled-after-pay', workflowId: cancelled.workflowId },
+    { name: 'order-refused', workflowId: workflowIds.order(refusedId) },
+    { name: 'order-payment', workflowId: workflowIds.orderPayment(paid.id) },
+  ];
+}
 
-  const other = await http('POST', '/v1/accounts', staff, {
-    ownerId: newId(),
-    kind: 'wallet',
-    currency: 'EUR',
-  });
-  const heldThenPosted = await http('POST', '/v1/transfers', buyer, {
-    fromAccountId: wallet.id,
-    toAccountId: other.id,
-    amountMinor: 500,
-    hold: { timeout: '10m' },
-  });
-  await http('POST', `/v1/transfers/${heldThenPosted.id}/post`, buyer, { amountMinor: 300 });
-  const heldThenExpired = await http('POST', '/v1/transfers', buyer, {
-    fromAccountId: wallet.id,
-    toAccountId: other.id,
-    amountMinor: 200,
-    hold: { timeout: '1s' },
-  });
-  const refusedTransfer = await http(
-    'POST',
-    '/v1/transfers',
-    buyer,
-    { fromAccountId: wallet.id, toAccountId: other.id, amountMinor: 1_000_000 },
-    'record-refused-transfer',
-  );
-  if (refusedTransfer.code !== 'insufficient_funds')
-    throw new Error(`expected a refusal, got ${JSON.stringify(refusedTransfer)}`);
-  const payment = await http('POST', '/v1/payments', staff, {
-    payerAccountId: wallet.id,
-    payeeAccountId: other.id,
+/** runLedger drives transfers, holds and a staff payment through their notable paths. */
+async function runLedger(stack: TestStack): Promise<Recording[]> {
+  scene ??= await setScene(stack);
+  const { staff, buyer, walletId, otherId } = scene;
+  const move = (amountMinor: number, extra: object = {}, key?: string) =>
+    http(
+      stack,
+      buyer,
+      'POST',
+      '/v1/transfers',
+      {
+        fromAccountId: walletId,
+        toAccountId: otherId,
+        amountMinor,
+        ...extra,
+      },
+      key,
+    );
+  const posted = await move(500, { hold: { timeout: '10m' } });
+  await http(stack, buyer, 'POST', `/v1/transfers/${posted.id}/post`, { amountMinor: 300 });
+  const voided = await move(200, { hold: { timeout: '1s' } });
+  const refusedHold = await move(1_000_000, { hold: { timeout: '10m' } }, 'record-refused-hold');
+  const refused = await move(1_000_000, {}, 'record-refused-transfer');
+  for (const answer of [refusedHold, refused]) {
+    if (answer.code !== 'insufficient_funds')
+      throw new Error(`expected a refusal, got ${JSON.stringify(answer)}`);
+  }
+  const payment = await http(stack, staff, 'POST', '/v1/payments', {
+    payerAccountId: walletId,
+    payeeAccountId: otherId,
     amountMinor: 100,
   });
-  await http('POST', `/v1/payments/${payment.id}/complete`, staff);
+  await http(stack, staff, 'POST', `/v1/payments/${payment.id}/complete`);
+  const transferOf = (key: string) =>
+    workflowIds.transfer(resourceIdFor({ sub: buyer.sub, idempotencyKey: key, scope: 'transfer' }));
+  return [
+    { name: 'transfer-deposit', workflowId: scene.depositWorkflowId },
+    { name: 'transfer-refused', workflowId: transferOf('record-refused-transfer') },
+    { name: 'hold-posted-for-less', workflowId: posted.workflowId },
+    { name: 'hold-voided-by-timer', workflowId: voided.workflowId },
+    { name: 'hold-refused', workflowId: transferOf('record-refused-hold') },
+    { name: 'staff-payment-completed', workflowId: payment.workflowId },
+  ];
+}
 
-  await record('order-paid-fulfilled', paid.workflowId);
-  await record('order-expired', expired.workflowId);
-  await record('order-cancelled-after-pay', cancelled.workflowId);
-  await record('order-rejected', rejectedWorkflowId);
-  await record('order-payment', `${paid.workflowId}-payment`);
-  await record('transfer-deposit', deposit.workflowId);
-  await record(
-    'transfer-refused',
-    workflowIds.transfer(
-      resourceIdFor({
-        sub: buyerSub,
-        idempotencyKey: 'record-refused-transfer',
-        scope: 'transfer',
-      }),
-    ),
+/** record waits for the run to close and writes its history as the CLI prints it (JSON). */
+async function record(stack: TestStack, cli: string, recording: Recording): Promise<void> {
+  const { name, workflowId } = recording;
+  const address = stack.config.temporalAddress;
+  await stack.temporal.workflow
+    .getHandle(workflowId)
+    .result()
+    .catch(() => undefined);
+  // The CLI's JSON is the format historyFromJSON reads back (the replay test does).
+  const { stdout } = await promisify(execFile)(
+    cli,
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', address],
+    { maxBuffer: 64 * 1024 * 1024 },
   );
-  await record('hold-posted-for-less', heldThenPosted.workflowId);
-  await record('hold-voided-by-timer', heldThenExpired.workflowId);
-  await record('payment-completed', payment.workflowId);
-
-  await connection.close();
-  await db.sequelize.close();
-  await stack.stop();
+  const history = JSON.parse(stdout) as { events: unknown[] };
+  const file = path.join(HISTORIES_DIR, `${name}.json`);
+  await writeFile(file, JSON.stringify({ workflowId, history }, null, 1));
+  console.log(`recorded ${name} (${workflowId}, ${history.events.length} events)`);
 }
 
 main().catch((err) => {

@@ -16,16 +16,9 @@ import { installTemporalRuntime } from './logging';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl)
-    throw new Error('Invalid configuration:\n  DATABASE_URL: required by the worker');
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-worker' });
   installTemporalRuntime(logger, config.temporalSdkMetricsPort);
-  const db = createDb({
-    databaseUrl: config.databaseUrl,
-    poolMax: config.dbPoolMax,
-    lockTimeoutMs: config.dbLockTimeoutMs,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
+  const db = createDb(config, 'the worker');
   const { worker, connection } = await createWorker({
     db,
     temporalAddress: config.temporalAddress,

@@ -1,8 +1,7 @@
 /**
- * Every workflow holdfast runs, exported for the worker's `workflowsPath` and for clients.
+ * Every workflow holdfast runs, exported for the worker's `workflowsPath` and for clients. One
+ * file per domain: orders.ts, ledger.ts, staff-payments.ts; kit.ts holds what they share.
  */
-export { orderWorkflow } from './order';
-export { orderPaymentWorkflow } from './order-payment';
-export { transferWorkflow } from './transfer';
-export { holdWorkflow } from './hold';
-export { paymentWorkflow } from './payment';
+export { orderWorkflow, orderPaymentWorkflow } from './orders';
+export { transferWorkflow, holdWorkflow } from './ledger';
+export { staffPaymentWorkflow } from './staff-payments';

@@ -1,12 +1,18 @@
-import { ApplicationFailure, condition, type ActivityOptions } from '@temporalio/workflow';
-import { domainErrorFromFailure } from '../domain/errors';
+import { ApplicationFailure, condition, patched, type ActivityOptions } from '@temporalio/workflow';
+import { DomainError, domainErrorFromFailure, type ErrorCode } from '../domain/errors';
+
+/*
+ * The workflow kit: the few idioms every holdfast workflow uses, written once (STYLE.md "one
+ * idiom per concern"): activity options for database activities, ONE refusal shape, a Mutex,
+ * and Entity, the "start with an Update, place once, then serialise writes" pattern of
+ * orders and holds (and of bookings to come).
+ */
 
 /**
  * DB_ACTIVITY_OPTIONS apply to every database activity: a start-to-close timeout above the
- * statement timeout (DB_STATEMENT_TIMEOUT, 8 s), so a crashed worker's activity is retried within
- * seconds, and a
- * bounded exponential retry for infrastructure failures (deadlock, lock timeout, lost
- * connection). Domain failures are non-retryable ApplicationFailures and are never retried.
+ * statement timeout (DB_STATEMENT_TIMEOUT, 8 s), so a crashed worker's activity is retried
+ * within seconds, and a bounded exponential retry for infrastructure failures (deadlock, lock
+ * timeout, lost connection). Refusals are non-retryable and never retried.
  */
 export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10s',
@@ -19,12 +25,45 @@ export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 /**
- * toHandlerFailure turns whatever an activity or child workflow threw into an
- * ApplicationFailure an Update handler may throw: the DomainError it carries, or
- * `unavailable` when infrastructure retries ran out. Throwing anything else from a handler
- * would fail the workflow task instead of the Update.
+ * Refusal is the ONE shape in which every workflow says no: a non-retryable
+ * ApplicationFailure whose `type` is the SPEC error code, whose message is the detail and
+ * whose first detail holds the problem+json extra members (what DomainError.toFailure builds
+ * and domainErrorFromFailure reads back). An Update handler refuses by throwing it (the Update
+ * fails, the workflow goes on); a run that ends refused fails with it, so a closed run's
+ * refusal is read with `handle.result()` like any failure.
  */
-export function toHandlerFailure(err: unknown): ApplicationFailure {
+export type Refusal = ApplicationFailure;
+
+/** refuse builds a Refusal for a check made in workflow code. */
+export function refuse(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  return new DomainError(code, detail, extra).toFailure();
+}
+
+/**
+ * REFUSAL_FAILS_THE_RUN is the patch under which a refused run fails with its Refusal. Order
+ * and hold runs that closed before it completed with a result naming the refusal instead
+ * (test/replay/histories/order-rejected.json).
+ */
+export const REFUSAL_FAILS_THE_RUN = 'refusal-fails-the-run';
+
+/**
+ * endRefused ends a refused run: it fails with the Refusal. While replaying a run recorded
+ * before REFUSAL_FAILS_THE_RUN it returns that run's old result shape,
+ * `{status: 'rejected', rejection: {code, detail, extra}}`, so the replay stays deterministic.
+ */
+export function endRefused<T>(refusal: Refusal): T {
+  if (patched(REFUSAL_FAILS_THE_RUN)) throw refusal;
+  const extra = (refusal.details?.[0] ?? {}) as Record<string, unknown>;
+  const rejection = { code: refusal.type ?? 'unavailable', detail: refusal.message, extra };
+  return { status: 'rejected', rejection } as T;
+}
+
+/**
+ * toRefusal turns whatever an activity, a child workflow or a check threw into a Refusal: the
+ * domain refusal it carries, or `unavailable` (503) when infrastructure retries ran out.
+ * Throwing anything else from a handler would fail the workflow task instead of the Update.
+ */
+export function toRefusal(err: unknown): Refusal {
   const domain = domainErrorFromFailure(err);
   if (domain) return domain.toFailure();
   const message = err instanceof Error ? err.message : String(err);
@@ -32,8 +71,8 @@ export function toHandlerFailure(err: unknown): ApplicationFailure {
 }
 
 /**
- * Mutex serialises the handlers of one workflow that change the same row (pay, cancel, fulfil,
- * expire), so at most one of their activities runs at a time, in arrival order.
+ * Mutex serialises the handlers of one workflow that change the same row (pay, cancel,
+ * fulfil, expire), so at most one of their activities runs at a time, in arrival order.
  */
 export class Mutex {
   private held = false;
@@ -50,25 +89,91 @@ export class Mutex {
       this.held = false;
     }
   }
+}
 
-  /** isHeld tells whether a handler is inside runExclusive now. */
-  get isHeld(): boolean {
-    return this.held;
+/** EntityHooks observe an Entity: after placement, a refusal, and each change of its value. */
+export interface EntityHooks<T> {
+  /** onPlaced runs once the placement succeeded (upsert search attributes here). */
+  onPlaced?: (value: T) => void;
+  /** onRefused runs once the placement was refused. */
+  onRefused?: (refusal: Refusal) => void;
+  /** onChanged runs after a write replaced the value with a new one. */
+  onChanged?: (value: T) => void;
+}
+
+/**
+ * Entity is the state of a workflow that is started by an Update-with-Start, places its
+ * business fact once, and then changes it one write at a time (orders, holds, bookings).
+ * `place` runs at most once: the start Update and the workflow body await the same attempt.
+ * Writes run under one Mutex, after placement, and whatever they throw leaves as a Refusal.
+ */
+export class Entity<T> {
+  private value: T | undefined;
+  private refusalOf: Refusal | undefined;
+  private placing: Promise<void> | undefined;
+  private readonly writes = new Mutex();
+
+  constructor(
+    private readonly place: () => Promise<T>,
+    private readonly hooks: EntityHooks<T> = {},
+  ) {}
+
+  /** settle runs the placement once (later callers await the same attempt); never throws. */
+  settle(): Promise<void> {
+    this.placing ??= (async () => {
+      try {
+        this.value = await this.place();
+        this.hooks.onPlaced?.(this.value);
+      } catch (err) {
+        this.refusalOf = toRefusal(err);
+        this.hooks.onRefused?.(this.refusalOf);
+      }
+    })();
+    return this.placing;
   }
-}
 
-/** Rejection is a refusal recorded in a workflow result: SPEC code, detail and extra members. */
-export interface Rejection {
-  code: string;
-  detail: string;
-  extra: Record<string, unknown>;
-}
+  /** placed awaits the placement and returns the current value. @throws its Refusal. */
+  async placed(): Promise<T> {
+    await this.settle();
+    if (this.refusalOf) throw this.refusalOf;
+    return this.value!;
+  }
 
-/** toRejection records an ApplicationFailure as a plain result value. */
-export function toRejection(failure: ApplicationFailure): Rejection {
-  return {
-    code: failure.type ?? 'unavailable',
-    detail: failure.message,
-    extra: (failure.details?.[0] ?? {}) as Record<string, unknown>,
-  };
+  /** refusal is the placement's Refusal, once settled as refused. */
+  get refusal(): Refusal | undefined {
+    return this.refusalOf;
+  }
+
+  /** placedValue is the current value once placed, else undefined (for Queries). */
+  get placedValue(): T | undefined {
+    return this.value;
+  }
+
+  /** current is the value after placement. Asserts that placement succeeded. */
+  get current(): T {
+    if (this.value === undefined) throw new Error('Entity read before it was placed');
+    return this.value;
+  }
+
+  /**
+   * write waits for placement (throwing its Refusal), then, under the mutex, runs `change`
+   * with the current value; a new value it returns replaces the current one (onChanged runs),
+   * returning the same value changes nothing. @throws Refusal for whatever `change` threw.
+   */
+  async write(change: (current: T) => Promise<T>): Promise<T> {
+    await this.placed();
+    return this.writes.runExclusive(async () => {
+      let next: T;
+      try {
+        next = await change(this.value!);
+      } catch (err) {
+        throw toRefusal(err);
+      }
+      if (next !== this.value) {
+        this.value = next;
+        this.hooks.onChanged?.(next);
+      }
+      return next;
+    });
+  }
 }

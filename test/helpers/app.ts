@@ -37,12 +37,7 @@ export async function connectStack(
     }),
     ...overrides,
   };
-  const db = createDb({
-    databaseUrl: config.databaseUrl!,
-    poolMax: config.dbPoolMax,
-    lockTimeoutMs: config.dbLockTimeoutMs,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
+  const db = createDb(config);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const app = createApp({ config, db, temporal, logger: createLogger({ level: 'silent' }) });

@@ -122,7 +122,7 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number):
 
 /** expectLedgerConsistent runs the ledger check and fails with its violations when any. */
 export async function expectLedgerConsistent(stack: TestStack): Promise<void> {
-  const { checkLedger } = await import('../../activities/ledger-check');
+  const { checkLedger } = await import('../../db/ledger-check');
   const report = await checkLedger(stack.db);
   const failed = report.checks.filter((c) => !c.ok);
   if (failed.length > 0) throw new Error(`ledger check failed: ${JSON.stringify(failed, null, 1)}`);

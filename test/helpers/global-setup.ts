@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startEphemeralStack, type EphemeralStack } from '../../scripts/stack';
+import { startEphemeralStack, type EphemeralStack } from '../../lib/local-stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {

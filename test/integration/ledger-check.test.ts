@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../config';
 import { createDb } from '../../db/connection';
 import { migrate } from '../../db/migrate';
 
@@ -39,12 +40,7 @@ describe('npm run ledger:check', () => {
     await admin.end();
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
-    const db = createDb({
-      databaseUrl: url.toString(),
-      poolMax: 2,
-      lockTimeoutMs: 5_000,
-      statementTimeoutMs: 8_000,
-    });
+    const db = createDb(loadConfig({ DATABASE_URL: url.toString(), DB_POOL_MAX: '2' }));
     await migrate(db.sequelize);
     const [external, wallet, other] = [randomUUID(), randomUUID(), randomUUID()];
     await db.sequelize.query(

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../scripts/stack';
+import { freePort } from '../../lib/local-stack';
 import { balanceOf, expectLedgerConsistent, openWallet } from '../helpers/factories';
 import { actor, call, useStack } from '../helpers/stack';
 import { WorkerProcess } from '../helpers/worker-process';

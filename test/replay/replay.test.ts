@@ -29,12 +29,14 @@ describe('workflow replay (determinism guard for deploys)', () => {
         'order-expired.json',
         'order-cancelled-after-pay.json',
         'order-rejected.json',
+        'order-refused.json',
         'order-payment.json',
         'transfer-deposit.json',
         'transfer-refused.json',
         'hold-posted-for-less.json',
         'hold-voided-by-timer.json',
-        'payment-completed.json',
+        'hold-refused.json',
+        'staff-payment-completed.json',
       ]),
     );
 

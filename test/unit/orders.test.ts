@@ -7,7 +7,7 @@ import {
   ORDER_STATUSES,
   ORDER_TRANSITIONS,
   type OrderStatus,
-} from '../../domain/order';
+} from '../../domain/orders';
 
 const P1 = '00000000-0000-4000-8000-000000000001';
 const P2 = '00000000-0000-4000-8000-000000000002';

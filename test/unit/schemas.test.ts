@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  idempotencyKeySchema,
-  ORDER_LINES_MAX,
-  placeOrderBodySchema,
-  QUANTITY_MAX,
-} from '../../domain/schemas';
+import { ORDER_LINES_MAX, placeOrderBodySchema } from '../../domain/orders';
+import { idempotencyKeySchema, QUANTITY_MAX } from '../../domain/schemas';
 
 const PRODUCT = '00000000-0000-4000-8000-000000000001';
 const ACCOUNT = '00000000-0000-4000-8000-0000000000aa';

@@ -1,0 +1,215 @@
+import { createAccount, findAccount, findTransfer } from '../../db/ledger';
+import { DomainError } from '../../domain/errors';
+import { resourceIdFor } from '../../domain/ids';
+import {
+  createHoldUpdate,
+  postHoldUpdate,
+  voidHoldUpdate,
+  type AccountView,
+  type TransferView,
+  type TransferWorkflowInput,
+} from '../../domain/ledger';
+import { workflowIds } from '../../domain/workflow-ids';
+import { holdWorkflow, transferWorkflow } from '../../workflows/ledger';
+import type { AuthUser } from '../middleware/auth';
+import type { ApiDeps } from '../router';
+import { runOnce, startWithUpdate, updateOrConflict } from '../temporal-kit';
+
+/*
+ * The ledger service (SPEC.md §5): what the account, transfer and retainer routes call. Every
+ * movement of money runs as `transfer-<id>` (a posted transfer, or a hold); reads go straight
+ * to PostgreSQL.
+ */
+
+/** TransferResult is a transfer or hold with the workflow that moved it. */
+export type TransferResult = TransferView & { workflowId: string };
+
+/** withWorkflowId adds the `transfer-<id>` workflow ID that responses carry (SPEC.md §1). */
+export function withWorkflowId(transfer: TransferView): TransferResult {
+  return { ...transfer, workflowId: workflowIds.transfer(transfer.id) };
+}
+
+/**
+ * visibleAccount reads an account its owner or staff may see.
+ * @throws DomainError `not_found` (404) for anyone else, as for a missing account.
+ */
+export async function visibleAccount(deps: ApiDeps, user: AuthUser, accountId: string) {
+  const account = await findAccount(deps.db, accountId);
+  if (!account || (user.role !== 'staff' && account.ownerId !== user.sub))
+    throw new DomainError('not_found', 'No such account');
+  return account;
+}
+
+/**
+ * assertMaySpend lets staff move money out of any account and customers only out of their
+ * own. @throws DomainError `forbidden` (403).
+ */
+export async function assertMaySpend(deps: ApiDeps, user: AuthUser, accountId: string) {
+  if (user.role === 'staff') return;
+  const account = await findAccount(deps.db, accountId);
+  if (user.role === 'customer' && account?.ownerId === user.sub) return;
+  throw new DomainError('forbidden', 'Money can only leave an account its owner or staff moves', {
+    accountId,
+  });
+}
+
+/**
+ * visibleTransfer reads a transfer its parties (owners of either account) or staff may see.
+ * @throws DomainError `not_found` (404) for anyone else, as for a missing transfer.
+ */
+export async function visibleTransfer(deps: ApiDeps, user: AuthUser, transferId: string) {
+  const transfer = await findTransfer(deps.db, transferId);
+  if (transfer && user.role === 'staff') return transfer;
+  if (transfer) {
+    const accounts = await Promise.all(
+      [transfer.fromAccountId, transfer.toAccountId].map((id) => findAccount(deps.db, id)),
+    );
+    if (accounts.some((account) => account?.ownerId === user.sub)) return transfer;
+  }
+  throw new DomainError('not_found', 'No such transfer');
+}
+
+/**
+ * moveMoney runs one posted transfer as `transfer-<transferId>` (reuse policy
+ * REJECT_DUPLICATE), so a duplicate request reads the first run's answer.
+ * @throws DomainError `insufficient_funds` (409), `currency_mismatch`, `same_account` (422),
+ *   `not_found` (404).
+ */
+export async function moveMoney(
+  deps: ApiDeps,
+  input: TransferWorkflowInput,
+): Promise<TransferView> {
+  return runOnce(deps.temporal, transferWorkflow, {
+    workflowId: workflowIds.transfer(input.transferId),
+    taskQueue: deps.config.taskQueue,
+    args: [input],
+  });
+}
+
+/** HoldInput is a two-phase transfer to place: the transfer plus its timeout in ms. */
+export type HoldInput = Omit<TransferWorkflowInput, 'kind' | 'fromAccountId' | 'toAccountId'> & {
+  fromAccountId: string;
+  toAccountId: string;
+  timeoutMs: number;
+};
+
+/**
+ * placeHold places a hold with the `createHold` Update (Update-with-Start); a duplicate of a
+ * closed run reads the stored hold, or the run's Refusal.
+ * @throws DomainError `insufficient_funds` (409), `currency_mismatch`, `same_account` (422).
+ */
+export async function placeHold(deps: ApiDeps, input: HoldInput): Promise<TransferView> {
+  return startWithUpdate(deps.temporal, {
+    workflow: holdWorkflow,
+    workflowId: workflowIds.transfer(input.transferId),
+    taskQueue: deps.config.taskQueue,
+    args: [input],
+    update: createHoldUpdate,
+    updateArgs: [],
+    reusePolicy: 'REJECT_DUPLICATE',
+    readStored: () => findTransfer(deps.db, input.transferId),
+  });
+}
+
+/** ResolveHoldInput posts (optionally for less) or voids a hold, as its source's owner or staff. */
+export interface ResolveHoldInput {
+  user: AuthUser;
+  transferId: string;
+  action: 'post' | 'void';
+  amountMinor?: number;
+}
+
+/**
+ * resolveHold posts or voids a pending hold once through its workflow's Update.
+ * @throws DomainError `not_found` (404), `forbidden` (403), `invalid_transition` (409) for a
+ *   plain transfer, `already_resolved` (409), `validation_failed` (422) for posting more.
+ */
+export async function resolveHold(deps: ApiDeps, input: ResolveHoldInput): Promise<TransferView> {
+  const { user, action, amountMinor } = input;
+  const hold = await visibleTransfer(deps, user, input.transferId);
+  await assertMaySpend(deps, user, hold.fromAccountId);
+  if (hold.kind !== 'hold')
+    throw new DomainError('invalid_transition', 'Only holds are posted or voided');
+  const handle = deps.temporal.workflow.getHandle(workflowIds.transfer(hold.id));
+  return updateOrConflict(
+    () =>
+      action === 'post'
+        ? handle.executeUpdate(postHoldUpdate, { args: [{ amountMinor, actorId: user.sub }] })
+        : handle.executeUpdate(voidHoldUpdate, { args: [{ actorId: user.sub }] }),
+    async () => {
+      const now = (await findTransfer(deps.db, hold.id))!;
+      if (now.status === 'pending') return undefined;
+      return new DomainError('already_resolved', `The hold was already ${now.status}`, {
+        transferStatus: now.status,
+      });
+    },
+  );
+}
+
+/** OpenRetainerInput opens a retainer for a client, funded from outside. */
+export interface OpenRetainerInput {
+  user: AuthUser;
+  retainerId: string;
+  clientId: string;
+  initialAmountMinor: number;
+  currency: string;
+}
+
+/**
+ * openRetainer opens an account of kind `retainer` and funds it with a deposit whose transfer
+ * ID derives from the retainer's, so a retry funds it once.
+ */
+export async function openRetainer(deps: ApiDeps, input: OpenRetainerInput) {
+  const { retainerId } = input;
+  await createAccount(deps.db, {
+    id: retainerId,
+    ownerId: input.clientId,
+    kind: 'retainer',
+    currency: input.currency,
+  });
+  const transferId = resourceIdFor({
+    sub: retainerId,
+    idempotencyKey: 'initial-funding',
+    scope: 'retainer-funding',
+  });
+  await moveMoney(deps, {
+    transferId,
+    kind: 'deposit',
+    toAccountId: retainerId,
+    amountMinor: input.initialAmountMinor,
+    description: 'retainer funding',
+    initiatedBy: input.user.sub,
+  });
+  return (await findAccount(deps.db, retainerId))!;
+}
+
+/** ConsumeRetainerInput consumes part of a retainer into revenue. */
+export interface ConsumeRetainerInput {
+  user: AuthUser;
+  retainerId: string;
+  transferId: string;
+  amountMinor: number;
+  description: string;
+}
+
+/**
+ * consumeRetainer moves `amountMinor` from a retainer to revenue as its own `transfer-<id>`;
+ * the row lock and the no-negative CHECK make consuming past zero impossible.
+ * @throws DomainError `not_found` (404), `insufficient_funds` (409).
+ */
+export async function consumeRetainer(deps: ApiDeps, input: ConsumeRetainerInput) {
+  const retainer = await findAccount(deps.db, input.retainerId);
+  if (!retainer || retainer.kind !== 'retainer')
+    throw new DomainError('not_found', 'No such retainer');
+  const transfer = await moveMoney(deps, {
+    transferId: input.transferId,
+    kind: 'retainer_consumption',
+    fromAccountId: retainer.id,
+    amountMinor: input.amountMinor,
+    description: input.description,
+    initiatedBy: input.user.sub,
+  });
+  const after: AccountView = (await findAccount(deps.db, retainer.id))!;
+  const { balanceMinor, availableMinor } = after;
+  return { id: retainer.id, balanceMinor, availableMinor, transfer };
+}

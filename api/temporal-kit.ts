@@ -1,0 +1,159 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+} from '@temporalio/client';
+import {
+  TypedSearchAttributes,
+  type SearchAttributePair,
+  type UpdateDefinition,
+  type Workflow,
+} from '@temporalio/common';
+import { DomainError, domainErrorFromFailure, isErrorCode } from '../domain/errors';
+
+/*
+ * The client kit: the four Temporal calls every route repeats, written once (ARCHITECTURE.md
+ * "api/"). Every workflow refuses in one shape (workflows/kit.ts `Refusal`); the kit turns it
+ * back into the DomainError the problem+json renderer shows, so services never touch Temporal
+ * failure classes.
+ */
+
+/** RunOnceInput names the workflow run a request stands for. */
+export interface RunOnceInput<W extends Workflow> {
+  workflowId: string;
+  taskQueue: string;
+  args: Parameters<W>;
+}
+
+/**
+ * runOnce starts `workflowId` with reuse policy REJECT_DUPLICATE and returns its result. When
+ * a run with that ID exists (running or closed) it attaches to it, so duplicates share one
+ * outcome and never run the business fact twice (ARCHITECTURE.md "Rules").
+ * @throws DomainError the run's Refusal (its SPEC code); other failures propagate (503).
+ */
+export async function runOnce<W extends Workflow>(
+  client: Client,
+  workflow: W,
+  input: RunOnceInput<W>,
+): Promise<Awaited<ReturnType<W>>> {
+  try {
+    try {
+      return (await client.workflow.execute(workflow, {
+        workflowId: input.workflowId,
+        taskQueue: input.taskQueue,
+        args: input.args,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      } as Parameters<Client['workflow']['execute']>[1])) as Awaited<ReturnType<W>>;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return (await client.workflow.getHandle<W>(input.workflowId).result()) as Awaited<
+        ReturnType<W>
+      >;
+    }
+  } catch (err) {
+    throw domainErrorFromFailure(err) ?? err;
+  }
+}
+
+/** StartWithUpdateInput names the workflow to start (or attach to) and the Update to send. */
+export interface StartWithUpdateInput<W extends Workflow, Ret, Args extends unknown[]> {
+  workflow: W;
+  workflowId: string;
+  taskQueue: string;
+  args: Parameters<W>;
+  update: UpdateDefinition<Ret, Args>;
+  updateArgs: Args;
+  /** reusePolicy: REJECT_DUPLICATE for business facts; ALLOW_DUPLICATE_FAILED_ONLY where a failed run may be retried. */
+  reusePolicy: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY';
+  /** searchAttributes are set at start (CustomerId …), so the Web UI finds the run at once. */
+  searchAttributes?: SearchAttributePair[];
+  /**
+   * readStored reads the row the workflow writes (the order, the hold). When the reuse policy
+   * refuses a new run after a closed one, the stored row answers, else the run's Refusal.
+   * Without it, that WorkflowExecutionAlreadyStartedError propagates (see updateOrConflict).
+   */
+  readStored?: () => Promise<Ret | undefined>;
+}
+
+/**
+ * startWithUpdate sends `update` with Update-with-Start (conflict policy USE_EXISTING): a new
+ * run starts when none is running, a duplicate attaches to the running one, and after a
+ * closed run the answer comes from answerFromClosedRun.
+ * @throws DomainError the Update's or the closed run's Refusal; other failures propagate.
+ */
+export async function startWithUpdate<W extends Workflow, Ret, Args extends unknown[]>(
+  client: Client,
+  input: StartWithUpdateInput<W, Ret, Args>,
+): Promise<Ret> {
+  const startWorkflowOperation = new WithStartWorkflowOperation(input.workflow, {
+    workflowId: input.workflowId,
+    taskQueue: input.taskQueue,
+    args: input.args,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: input.reusePolicy,
+    ...(input.searchAttributes
+      ? { typedSearchAttributes: new TypedSearchAttributes(input.searchAttributes) }
+      : {}),
+  } as unknown as ConstructorParameters<typeof WithStartWorkflowOperation<W>>[1]);
+  try {
+    return await client.workflow.executeUpdateWithStart(input.update, {
+      args: input.updateArgs,
+      startWorkflowOperation,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError && input.readStored)
+      return answerFromClosedRun(client, input.workflowId, input.readStored);
+    throw domainErrorFromFailure(err) ?? err;
+  }
+}
+
+/**
+ * answerFromClosedRun answers a request whose workflow run has closed: the stored row when the
+ * run wrote one, else the run's Refusal. Runs closed before the refusal shape was unified
+ * completed with `{rejection: {code, detail, extra}}`; that result is read too.
+ * @throws DomainError the closed run's Refusal; Error when a run closed without either.
+ */
+export async function answerFromClosedRun<Ret>(
+  client: Client,
+  workflowId: string,
+  readStored: () => Promise<Ret | undefined>,
+): Promise<Ret> {
+  const stored = await readStored();
+  if (stored !== undefined) return stored;
+  let result: unknown;
+  try {
+    result = await client.workflow.getHandle(workflowId).result();
+  } catch (err) {
+    throw domainErrorFromFailure(err) ?? err;
+  }
+  const legacy = (result as { rejection?: { code: string; detail: string; extra: object } })
+    ?.rejection;
+  if (legacy) {
+    const code = isErrorCode(legacy.code) ? legacy.code : 'unavailable';
+    throw new DomainError(code, legacy.detail, { ...legacy.extra });
+  }
+  throw new Error(`workflow ${workflowId} closed without a stored row or a refusal`);
+}
+
+/**
+ * updateOrConflict sends an Update through `send`. A Refusal comes back as its DomainError.
+ * When Temporal refuses the Update without one (the run closed, or closed while the Update was
+ * in flight), `conflictOfStored` reads the current row and names the 409 it stands for
+ * (`invalid_transition`, `already_resolved`, `already_completed` …); without one, the
+ * original failure propagates (503).
+ * @throws DomainError the Refusal or the conflict.
+ */
+export async function updateOrConflict<Ret>(
+  send: () => Promise<Ret>,
+  conflictOfStored: () => Promise<DomainError | undefined>,
+): Promise<Ret> {
+  try {
+    return await send();
+  } catch (err) {
+    const refusal = domainErrorFromFailure(err);
+    if (refusal) throw refusal;
+    const conflict = await conflictOfStored();
+    throw conflict ?? err;
+  }
+}

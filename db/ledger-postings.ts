@@ -1,0 +1,197 @@
+import type { Transaction } from 'sequelize';
+import { DomainError } from '../domain/errors';
+import type { AccountView, TransferView } from '../domain/ledger';
+import type { Db } from './connection';
+import {
+  ACCOUNT_COLUMNS,
+  findTransfer,
+  toAccountView,
+  toTransferView,
+  TRANSFER_COLUMNS,
+  type AccountRow,
+  type TransferRow,
+} from './ledger';
+import { execute, lockRows, withTransaction } from './transaction';
+
+/*
+ * Ledger postings (SPEC.md §5): double-entry moves of money inside a caller's transaction,
+ * locking accounts FOR UPDATE in ascending id order. Shared by the ledger, order and
+ * staff-payment activities, so every movement of money is written one way.
+ */
+
+/** PostTransferInput describes one posted movement of money between two accounts. */
+export interface PostTransferInput {
+  /** id is the transfer's unique text ID: a workflow ID, so a retry finds the first post. */
+  id: string;
+  kind: string;
+  fromAccountId: string;
+  toAccountId: string;
+  amountMinor: number;
+  description?: string | null;
+  initiatedBy?: string | null;
+}
+
+/**
+ * postTransferInTx posts a transfer inside the caller's transaction: it locks both accounts
+ * `FOR UPDATE` in ascending id order, returns the existing transfer when one with this ID is
+ * already there (idempotent), else checks currency and funds, inserts the transfer row and
+ * its two entries, and updates both balances.
+ *
+ * @throws DomainError `same_account`, `currency_mismatch` (422), `not_found` (404),
+ *   `insufficient_funds` (409, with `availableMinor`).
+ */
+export async function postTransferInTx(
+  db: Db,
+  transaction: Transaction,
+  input: PostTransferInput,
+): Promise<TransferView> {
+  assertPositiveAmount(input.amountMinor);
+  if (input.fromAccountId === input.toAccountId) {
+    throw new DomainError('same_account', 'A transfer needs two different accounts');
+  }
+  const accounts = await lockAccounts(db, transaction, [input.fromAccountId, input.toAccountId]);
+  const existing = await findTransfer(db, input.id, transaction);
+  if (existing) return existing;
+  const { from, to } = assertCanDebit(accounts, input);
+  const transfer = await insertTransfer(db, transaction, { ...input, from, status: 'posted' });
+  await applyEntries(db, transaction, input.id, [
+    { accountId: from.id, amountMinor: -input.amountMinor },
+    { accountId: to.id, amountMinor: input.amountMinor },
+  ]);
+  return transfer;
+}
+
+/**
+ * insertTransfer writes one `ledger_transfers` row in the source account's currency: `posted`
+ * (stamped now; the caller writes its entries) or `pending` (a hold with `timeoutAt`).
+ */
+export async function insertTransfer(
+  db: Db,
+  transaction: Transaction,
+  input: PostTransferInput & {
+    from: AccountView;
+    status: 'posted' | 'pending';
+    timeoutAt?: string;
+  },
+): Promise<TransferView> {
+  const rows = await execute<TransferRow>(
+    db,
+    `INSERT INTO ledger_transfers (id, kind, debit_account_id, credit_account_id, amount_minor, currency,
+       status, description, initiated_by, timeout_at, posted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $7 = 'posted' THEN now() END)
+     RETURNING ${TRANSFER_COLUMNS}`,
+    [
+      input.id,
+      input.kind,
+      input.from.id,
+      input.toAccountId,
+      input.amountMinor,
+      input.from.currency,
+      input.status,
+      input.description ?? null,
+      input.initiatedBy ?? null,
+      input.timeoutAt ?? null,
+    ],
+    transaction,
+  );
+  return toTransferView(rows[0]!);
+}
+
+/**
+ * applyEntries moves balances and writes one ledger entry per account, with the balance after
+ * it. The entries of one transfer sum to zero (asserted). Accounts must already be locked.
+ */
+export async function applyEntries(
+  db: Db,
+  transaction: Transaction,
+  transferId: string,
+  entries: { accountId: string; amountMinor: number }[],
+): Promise<void> {
+  const sum = entries.reduce((total, entry) => total + entry.amountMinor, 0);
+  if (sum !== 0) throw new Error(`entries of ${transferId} sum to ${sum}, not 0`);
+  const sorted = [...entries].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
+  await execute(
+    db,
+    `WITH moved AS (
+       UPDATE accounts a SET balance_minor = a.balance_minor + e.amount, updated_at = now()
+       FROM unnest($2::uuid[], $3::bigint[]) AS e(account_id, amount)
+       WHERE a.id = e.account_id
+       RETURNING a.id, a.balance_minor, e.amount
+     )
+     INSERT INTO ledger_entries (transfer_id, account_id, amount_minor, balance_after_minor)
+     SELECT $1, id, amount, balance_minor FROM moved`,
+    [transferId, sorted.map((e) => e.accountId), sorted.map((e) => e.amountMinor)],
+    transaction,
+  );
+}
+
+/**
+ * lockAccounts locks the given accounts `FOR UPDATE` in ascending id order and returns them by
+ * ID. @throws DomainError `not_found` naming the first missing account.
+ */
+export async function lockAccounts(
+  db: Db,
+  transaction: Transaction,
+  accountIds: string[],
+): Promise<Map<string, AccountView>> {
+  const ids = [...new Set(accountIds)].sort();
+  const rows = await lockRows<AccountRow>(
+    db,
+    transaction,
+    'accounts',
+    `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [ids],
+  );
+  const byId = new Map(rows.map((row) => [row.id, toAccountView(row)]));
+  for (const id of ids) {
+    if (!byId.has(id))
+      throw new DomainError('not_found', `Account ${id} does not exist`, { accountId: id });
+  }
+  return byId;
+}
+
+/**
+ * assertCanDebit checks a movement of `amountMinor` from one locked account to another: both
+ * in one currency, and the source's available money (balance − open holds) covers it unless
+ * the source may go negative (SPEC.md §5 `allowNegative`).
+ * @throws DomainError `currency_mismatch` (422), `insufficient_funds` (409, with availableMinor).
+ */
+export function assertCanDebit(
+  accounts: Map<string, AccountView>,
+  input: { fromAccountId: string; toAccountId: string; amountMinor: number },
+): { from: AccountView; to: AccountView } {
+  const from = accounts.get(input.fromAccountId)!;
+  const to = accounts.get(input.toAccountId)!;
+  if (from.currency !== to.currency) {
+    throw new DomainError(
+      'currency_mismatch',
+      `Cannot move ${from.currency} into a ${to.currency} account`,
+    );
+  }
+  if (!from.allowNegative && from.availableMinor < input.amountMinor) {
+    throw new DomainError(
+      'insufficient_funds',
+      'The account does not hold enough available money',
+      {
+        accountId: from.id,
+        availableMinor: from.availableMinor,
+        requestedMinor: input.amountMinor,
+      },
+    );
+  }
+  return { from, to };
+}
+
+/** postTransfer runs postTransferInTx in its own transaction named `post_transfer`. */
+export async function postTransfer(db: Db, input: PostTransferInput): Promise<TransferView> {
+  return withTransaction(db, 'post_transfer', (transaction) =>
+    postTransferInTx(db, transaction, input),
+  );
+}
+
+/** assertPositiveAmount crashes on a non-positive or non-integer amount: a programmer error. */
+export function assertPositiveAmount(amountMinor: number): void {
+  if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) {
+    throw new Error(`amountMinor must be a positive safe integer, got ${amountMinor}`);
+  }
+}

@@ -1,0 +1,75 @@
+import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  createHoldUpdate,
+  postHoldUpdate,
+  voidHoldUpdate,
+  type HoldWorkflowInput,
+  type TransferView,
+  type TransferWorkflowInput,
+} from '../domain/ledger';
+import { DB_ACTIVITY_OPTIONS, endRefused, Entity, refuse, toRefusal } from './kit';
+
+const { executeTransfer, createHold, resolveHold } =
+  proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+
+/**
+ * transferWorkflow (`transfer-<transferId>`) posts one ledger transfer (SPEC.md §5). Started
+ * with reuse policy REJECT_DUPLICATE, so a duplicate request reads this run's result, or its
+ * Refusal (`insufficient_funds` …), instead of moving money again.
+ */
+export async function transferWorkflow(input: TransferWorkflowInput): Promise<TransferView> {
+  try {
+    return await executeTransfer(input);
+  } catch (err) {
+    throw toRefusal(err);
+  }
+}
+
+/**
+ * holdWorkflow (`transfer-<transferId>`) is a two-phase transfer, as in a card authorisation
+ * (SPEC.md §5 "Holds"): the `createHold` Update places it with Update-with-Start, then it is
+ * posted (possibly for less) or voided by an Update, or voided by its timer after
+ * `timeoutMs`. It resolves at most once: a second resolution gets 409 `already_resolved`. A
+ * refused hold fails the run with its Refusal.
+ */
+export async function holdWorkflow(input: HoldWorkflowInput): Promise<TransferView> {
+  const hold = new Entity(() =>
+    createHold({
+      id: input.transferId,
+      kind: 'hold',
+      fromAccountId: input.fromAccountId,
+      toAccountId: input.toAccountId,
+      amountMinor: input.amountMinor,
+      description: input.description,
+      initiatedBy: input.initiatedBy,
+      timeoutAt: new Date(Date.now() + input.timeoutMs).toISOString(),
+    }),
+  );
+  const resolve = (action: 'post' | 'void', amountMinor?: number) =>
+    hold.write(async (current) => {
+      if (current.status !== 'pending') {
+        throw refuse('already_resolved', `The hold was already ${current.status}`, {
+          transferStatus: current.status,
+        });
+      }
+      return resolveHold({ transferId: input.transferId, action, amountMinor });
+    });
+  setHandler(createHoldUpdate, () => hold.placed());
+  setHandler(postHoldUpdate, ({ amountMinor }) => resolve('post', amountMinor));
+  setHandler(voidHoldUpdate, () => resolve('void'));
+
+  await hold.settle();
+  if (!hold.refusal) {
+    const resolved = await condition(() => hold.current.status !== 'pending', input.timeoutMs);
+    if (!resolved) {
+      await hold.write(async (current) =>
+        current.status === 'pending'
+          ? resolveHold({ transferId: input.transferId, action: 'void' })
+          : current,
+      );
+    }
+  }
+  await condition(allHandlersFinished);
+  return hold.refusal ? endRefused(hold.refusal) : hold.current;
+}
