@@ -10,79 +10,13 @@ import { ledgerTransferIds } from '../domain/workflow-ids';
 import { toSafeInt, type Db } from '../db/connection';
 import { ensureSystemAccount } from '../db/ledger';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
-import { findOrder } from '../db/orders';
-import { execute, lockRows, withTransaction } from '../db/transaction';
+import { findOrder, lockOrder, lockProducts, moveStock, type LockedProduct } from '../db/orders';
+import { execute, withTransaction } from '../db/transaction';
 
 /*
  * The order activities (SPEC.md §4): each is one transaction that locks in the fixed order
  * orders → products → accounts, ascending id, and is idempotent under activity retries.
  */
-
-/** LockedProduct is a product row locked for an order, with its seller's approval status. */
-interface LockedProduct {
-  id: string;
-  price_minor: string;
-  currency: string;
-  stock_on_hand: number;
-  reserved: number;
-  approval_status: string;
-}
-
-/** lockOrder locks one order row `FOR UPDATE` (orders come first in the lock order). */
-async function lockOrder(db: Db, transaction: Transaction, orderId: string): Promise<OrderView> {
-  const locked = await lockRows<{ id: string }>(
-    db,
-    transaction,
-    'orders',
-    'SELECT id FROM orders WHERE id = $1 FOR UPDATE',
-    [orderId],
-  );
-  if (locked.length === 0) throw new DomainError('not_found', `Order ${orderId} does not exist`);
-  return (await findOrder(db, orderId, transaction))!;
-}
-
-/**
- * lockProducts locks the given products `FOR UPDATE` in ascending id order, with their
- * seller's approval status. Callers pass IDs sorted ascending (mergeOrderLines does).
- */
-async function lockProducts(
-  db: Db,
-  transaction: Transaction,
-  productIds: string[],
-): Promise<Map<string, LockedProduct>> {
-  const rows = await lockRows<LockedProduct>(
-    db,
-    transaction,
-    'products',
-    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status
-     FROM products p JOIN sellers s ON s.id = p.seller_id
-     WHERE p.id = ANY($1::uuid[]) ORDER BY p.id FOR UPDATE OF p`,
-    [productIds],
-  );
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
-/** moveStock applies per-product deltas to on-hand and reserved and writes stock_movements. */
-async function moveStock(
-  db: Db,
-  transaction: Transaction,
-  input: { orderId: string; reason: 'reserve' | 'release' | 'fulfil'; lines: OrderLineInput[] },
-): Promise<void> {
-  const onHand = input.lines.map((l) => (input.reason === 'fulfil' ? -l.quantity : 0));
-  const reserved = input.lines.map((l) => (input.reason === 'reserve' ? l.quantity : -l.quantity));
-  await execute(
-    db,
-    `WITH d AS (SELECT * FROM unnest($2::uuid[], $3::int[], $4::int[]) AS d(product_id, on_hand, reserved)),
-     moved AS (
-       UPDATE products p SET stock_on_hand = p.stock_on_hand + d.on_hand, reserved = p.reserved + d.reserved,
-         updated_at = now()
-       FROM d WHERE p.id = d.product_id RETURNING p.id)
-     INSERT INTO stock_movements (product_id, order_id, reason, on_hand_delta, reserved_delta)
-     SELECT d.product_id, $1, $5, d.on_hand, d.reserved FROM d JOIN moved ON moved.id = d.product_id`,
-    [input.orderId, input.lines.map((l) => l.productId), onHand, reserved, input.reason],
-    transaction,
-  );
-}
 
 /** PlaceOrderActivityInput is what placeOrder reserves: lines merged and sorted by productId. */
 export interface PlaceOrderActivityInput {
@@ -115,54 +49,8 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
       input.lines.map((l) => l.productId),
     );
     assertOrderableLines(input.lines, products);
-    const short = input.lines
-      .map((l) => {
-        const p = products.get(l.productId)!;
-        return {
-          productId: l.productId,
-          requested: l.quantity,
-          available: p.stock_on_hand - p.reserved,
-        };
-      })
-      .filter((l) => l.available < l.requested);
-    if (short.length > 0) {
-      throw new DomainError('insufficient_stock', 'Not enough stock for every line', {
-        lines: short,
-      });
-    }
-    const priced = input.lines.map((l) => ({
-      ...l,
-      priceMinor: toSafeInt(products.get(l.productId)!.price_minor),
-    }));
-    const totalMinor = priced.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0);
-    const currency = products.get(input.lines[0]!.productId)!.currency;
-    await execute(
-      db,
-      `INSERT INTO orders (id, customer_id, status, payment_method, total_minor, currency, workflow_id, reserved_at, expires_at)
-       VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, now(), now() + ($7 || ' milliseconds')::interval)`,
-      [
-        input.orderId,
-        input.customerId,
-        input.paymentMethod,
-        totalMinor,
-        currency,
-        input.workflowId,
-        String(input.paymentTtlMs),
-      ],
-      transaction,
-    );
-    await execute(
-      db,
-      `INSERT INTO order_lines (order_id, product_id, quantity, price_minor)
-       SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::bigint[])`,
-      [
-        input.orderId,
-        priced.map((l) => l.productId),
-        priced.map((l) => l.quantity),
-        priced.map((l) => l.priceMinor),
-      ],
-      transaction,
-    );
+    assertInStock(input.lines, products);
+    await insertOrder(db, transaction, input, products);
     await moveStock(db, transaction, {
       orderId: input.orderId,
       reason: 'reserve',
@@ -178,6 +66,74 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
     }
     return (await findOrder(db, input.orderId, transaction))!;
   });
+}
+
+/**
+ * assertInStock checks every line against its locked product's available stock.
+ * @throws DomainError `insufficient_stock` (409) with `lines: [{productId, requested, available}]`
+ *   naming every short line (SPEC.md §4).
+ */
+function assertInStock(lines: OrderLineInput[], products: Map<string, LockedProduct>): void {
+  const short = lines
+    .map((l) => {
+      const p = products.get(l.productId)!;
+      return {
+        productId: l.productId,
+        requested: l.quantity,
+        available: p.stock_on_hand - p.reserved,
+      };
+    })
+    .filter((l) => l.available < l.requested);
+  if (short.length > 0) {
+    throw new DomainError('insufficient_stock', 'Not enough stock for every line', {
+      lines: short,
+    });
+  }
+}
+
+/**
+ * insertOrder writes the order (`pending_payment`, expiring after `paymentTtlMs`) and its lines
+ * at the locked products' current prices; the total is in the products' one currency.
+ */
+async function insertOrder(
+  db: Db,
+  transaction: Transaction,
+  input: PlaceOrderActivityInput,
+  products: Map<string, LockedProduct>,
+): Promise<void> {
+  const priced = input.lines.map((l) => ({
+    ...l,
+    priceMinor: toSafeInt(products.get(l.productId)!.price_minor),
+  }));
+  const totalMinor = priced.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0);
+  const currency = products.get(input.lines[0]!.productId)!.currency;
+  await execute(
+    db,
+    `INSERT INTO orders (id, customer_id, status, payment_method, total_minor, currency, workflow_id, reserved_at, expires_at)
+     VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, now(), now() + ($7 || ' milliseconds')::interval)`,
+    [
+      input.orderId,
+      input.customerId,
+      input.paymentMethod,
+      totalMinor,
+      currency,
+      input.workflowId,
+      String(input.paymentTtlMs),
+    ],
+    transaction,
+  );
+  await execute(
+    db,
+    `INSERT INTO order_lines (order_id, product_id, quantity, price_minor)
+     SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::bigint[])`,
+    [
+      input.orderId,
+      priced.map((l) => l.productId),
+      priced.map((l) => l.quantity),
+      priced.map((l) => l.priceMinor),
+    ],
+    transaction,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import * as catalog from '../db/catalog';
 import {
   createProductBodySchema,
   createSellerBodySchema,
@@ -7,159 +8,143 @@ import {
 } from '../domain/catalog';
 import { DomainError } from '../domain/errors';
 import { idParamSchema } from '../domain/schemas';
-import * as catalog from '../db/catalog';
-import { assertRole } from './middleware/auth';
+import { assertRole, type AuthUser } from './middleware/auth';
 import {
   decodeCursor,
-  page,
   jsonBody,
   newRouter,
+  page,
+  requestResourceId,
   responses,
   secured,
   type ApiDeps,
-  requestResourceId,
 } from './router';
 
 const tags = ['catalog'];
 
+const createSellerRoute = createRoute({
+  method: 'post',
+  path: '/sellers',
+  tags,
+  security: secured,
+  summary: 'Create a pending seller (staff)',
+  request: { body: jsonBody(createSellerBodySchema) },
+  responses: responses(201),
+});
+
+/** approvalRoute documents `POST /sellers/{id}/approve` and `/suspend` (staff). */
+function approvalRoute(action: 'approve' | 'suspend') {
+  return createRoute({
+    method: 'post',
+    path: `/sellers/{id}/${action}`,
+    tags,
+    security: secured,
+    summary: `Mark a seller ${action === 'approve' ? 'approved' : 'suspended'} (staff)`,
+    request: { params: idParamSchema },
+    responses: responses(200),
+  });
+}
+
+const createProductRoute = createRoute({
+  method: 'post',
+  path: '/products',
+  tags,
+  security: secured,
+  summary: 'Create a product (staff, or operator of that seller)',
+  request: { body: jsonBody(createProductBodySchema) },
+  responses: responses(201),
+});
+
+const searchRoute = createRoute({
+  method: 'get',
+  path: '/products',
+  tags,
+  security: secured,
+  summary: 'Search visible products',
+  request: { query: productSearchQuerySchema },
+  responses: responses(200),
+});
+
+const getProductRoute = createRoute({
+  method: 'get',
+  path: '/products/{id}',
+  tags,
+  security: secured,
+  summary: 'Get a product (404 when its seller is not approved)',
+  request: { params: idParamSchema },
+  responses: responses(200),
+});
+
+const restockRoute = createRoute({
+  method: 'post',
+  path: '/products/{id}/restock',
+  tags,
+  security: secured,
+  summary: 'Add stock on hand (staff)',
+  request: { params: idParamSchema, body: jsonBody(restockBodySchema) },
+  responses: responses(200),
+});
+
+/**
+ * assertMayAddProducts lets staff, or an operator of that seller, add a seller's products.
+ * @throws DomainError `forbidden` (403).
+ */
+function assertMayAddProducts(user: AuthUser, sellerId: string): void {
+  if (user.role === 'staff' || (user.role === 'operator' && user.sellerId === sellerId)) return;
+  throw new DomainError(
+    'forbidden',
+    'Only staff or an operator of this seller may add its products',
+  );
+}
+
 /**
  * catalogRoutes serves SPEC.md §2: sellers with approval, products, search and get (which hide
- * non-approved sellers' products in SQL) and restock.
+ * non-approved sellers' products in SQL) and restock. Each write is one atomic statement in
+ * db/catalog.ts, with nothing durable to orchestrate, so no workflow is involved.
  */
 export function catalogRoutes(deps: ApiDeps) {
   const { db } = deps;
   const app = newRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/sellers',
-      tags,
-      security: secured,
-      summary: 'Create a pending seller (staff)',
-      request: { body: jsonBody(createSellerBodySchema) },
-      responses: responses(201),
-    }),
-    async (c) => {
-      const user = c.get('user');
-      assertRole(user, ['staff']);
-      const body = c.req.valid('json');
-      const id = requestResourceId(c, 'seller');
-      return c.json(await catalog.createSeller(db, { id, ...body }), 201);
-    },
-  );
-
+  app.openapi(createSellerRoute, async (c) => {
+    assertRole(c.get('user'), ['staff']);
+    const id = requestResourceId(c, 'seller');
+    return c.json(await catalog.createSeller(db, { id, ...c.req.valid('json') }), 201);
+  });
   for (const [action, status] of [
     ['approve', 'approved'],
     ['suspend', 'suspended'],
   ] as const) {
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: `/sellers/{id}/${action}`,
-        tags,
-        security: secured,
-        summary: `Mark a seller ${status} (staff)`,
-        request: { params: idParamSchema },
-        responses: responses(200),
-      }),
-      async (c) => {
-        assertRole(c.get('user'), ['staff']);
-        return c.json(
-          await catalog.setSellerApproval(db, { sellerId: c.req.valid('param').id, status }),
-          200,
-        );
-      },
-    );
-  }
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/products',
-      tags,
-      security: secured,
-      summary: 'Create a product (staff, or operator of that seller)',
-      request: { body: jsonBody(createProductBodySchema) },
-      responses: responses(201),
-    }),
-    async (c) => {
-      const user = c.get('user');
-      const body = c.req.valid('json');
-      if (!(
-        user.role === 'staff' ||
-        (user.role === 'operator' && user.sellerId === body.sellerId)
-      )) {
-        throw new DomainError(
-          'forbidden',
-          'Only staff or an operator of this seller may add its products',
-        );
-      }
-      const id = requestResourceId(c, 'product');
-      return c.json(await catalog.createProduct(db, { id, ...body }), 201);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/products',
-      tags,
-      security: secured,
-      summary: 'Search visible products',
-      request: { query: productSearchQuerySchema },
-      responses: responses(200),
-    }),
-    async (c) => {
-      const { q, category, limit, cursor } = c.req.valid('query');
-      const after = decodeCursor(cursor, ['name', 'id'] as const);
-      const items = await catalog.searchProducts(db, { q: q || undefined, category, limit, after });
-      return c.json(
-        page(items, limit, (last) => ({ name: last.name, id: last.id })),
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/products/{id}',
-      tags,
-      security: secured,
-      summary: 'Get a product (404 when its seller is not approved)',
-      request: { params: idParamSchema },
-      responses: responses(200),
-    }),
-    async (c) => {
-      const user = c.get('user');
-      const product = await catalog.findProduct(db, c.req.valid('param').id, {
-        visibleOnly: user.role === 'customer',
-      });
-      if (!product) throw new DomainError('not_found', 'No such product');
-      return c.json(product, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/products/{id}/restock',
-      tags,
-      security: secured,
-      summary: 'Add stock on hand (staff)',
-      request: { params: idParamSchema, body: jsonBody(restockBodySchema) },
-      responses: responses(200),
-    }),
-    async (c) => {
+    app.openapi(approvalRoute(action), async (c) => {
       assertRole(c.get('user'), ['staff']);
-      const stock = await catalog.restock(db, {
-        productId: c.req.valid('param').id,
-        quantity: c.req.valid('json').quantity,
-      });
-      return c.json(stock, 200);
-    },
-  );
-
+      const sellerId = c.req.valid('param').id;
+      return c.json(await catalog.setSellerApproval(db, { sellerId, status }), 200);
+    });
+  }
+  app.openapi(createProductRoute, async (c) => {
+    const body = c.req.valid('json');
+    assertMayAddProducts(c.get('user'), body.sellerId);
+    const id = requestResourceId(c, 'product');
+    return c.json(await catalog.createProduct(db, { id, ...body }), 201);
+  });
+  app.openapi(searchRoute, async (c) => {
+    const { q, category, limit, cursor } = c.req.valid('query');
+    const after = decodeCursor(cursor, ['name', 'id'] as const);
+    const items = await catalog.searchProducts(db, { q: q || undefined, category, limit, after });
+    return c.json(
+      page(items, limit, (last) => ({ name: last.name, id: last.id })),
+      200,
+    );
+  });
+  app.openapi(getProductRoute, async (c) => {
+    const visibleOnly = c.get('user').role === 'customer';
+    const product = await catalog.findProduct(db, c.req.valid('param').id, { visibleOnly });
+    if (!product) throw new DomainError('not_found', 'No such product');
+    return c.json(product, 200);
+  });
+  app.openapi(restockRoute, async (c) => {
+    assertRole(c.get('user'), ['staff']);
+    const input = { productId: c.req.valid('param').id, quantity: c.req.valid('json').quantity };
+    return c.json(await catalog.restock(db, input), 200);
+  });
   return app;
 }

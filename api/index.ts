@@ -2,7 +2,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { httpRequestDuration, inFlightOperations, metricsRegistry } from '../lib/metrics';
+import { metricsRegistry } from '../lib/metrics';
 import { accountRoutes } from './ledger/accounts';
 import { retainerRoutes } from './ledger/retainers';
 import { transferRoutes } from './ledger/transfers';
@@ -11,6 +11,7 @@ import { catalogRoutes } from './catalog';
 import { bearerAuth } from './middleware/auth';
 import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
+import { observeRequests } from './middleware/observe';
 import { orderRoutes } from './orders/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
 import { newRouter, type ApiDeps } from './router';
@@ -26,39 +27,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 export function createApp(deps: ApiDeps) {
   const app = newRouter();
   app.use('*', requestId({ headerName: 'x-request-id' }));
-  app.use('*', async function observe(c, next) {
-    inFlightOperations.inc();
-    const stopTimer = httpRequestDuration.startTimer();
-    try {
-      await next();
-    } finally {
-      inFlightOperations.dec();
-      const durationS = stopTimer({
-        route: c.req.routePath,
-        method: c.req.method,
-        status: String(c.res.status),
-      });
-      const user = c.get('user');
-      deps.logger.info(
-        {
-          requestId: c.get('requestId'),
-          method: c.req.method,
-          route: c.req.routePath,
-          status: c.res.status,
-          durationMs: Math.round(durationS * 1000),
-          ...(user
-            ? {
-                userId: user.sub,
-                role: user.role,
-                ...(user.role === 'customer' ? { customerId: user.sub } : {}),
-              }
-            : {}),
-          ...(c.res.headers.get('idempotent-replayed') ? { replayed: true } : {}),
-        },
-        'request',
-      );
-    }
-  });
+  app.use('*', observeRequests({ logger: deps.logger }));
   app.onError((err, c) => toProblem(err, c, deps.logger));
   app.notFound(() => problemResponse('not_found', 'No such route'));
 

@@ -1,11 +1,13 @@
 import type { Transaction } from 'sequelize';
-import type { OrderStatus, OrderView, PaymentMethod } from '../domain/orders';
+import { DomainError } from '../domain/errors';
+import type { OrderLineInput, OrderStatus, OrderView, PaymentMethod } from '../domain/orders';
 import { toSafeInt, type Db } from './connection';
-import { query } from './transaction';
+import { execute, lockRows, query } from './transaction';
 
 /*
- * Order reads shared by the API (GET /v1/orders…) and the order activities, which re-read the
- * order inside their transaction after a change.
+ * Order queries: the reads shared by the API (GET /v1/orders…) and the order activities, and
+ * the row locks and stock moves those activities' transactions are built from (lock order:
+ * orders → products → accounts, ascending id).
  */
 
 /** OrderRow is an `orders` row with its lines aggregated as JSON (ORDER_SELECT). */
@@ -102,4 +104,74 @@ export async function listOrders(db: Db, input: ListOrdersInput): Promise<OrderV
   const sql = `${ORDER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY o.created_at DESC, o.id DESC LIMIT $${bind.length}`;
   return (await query<OrderRow>(db, sql, bind)).map(toOrderView);
+}
+
+/** LockedProduct is a product row locked for an order, with its seller's approval status. */
+export interface LockedProduct {
+  id: string;
+  price_minor: string;
+  currency: string;
+  stock_on_hand: number;
+  reserved: number;
+  approval_status: string;
+}
+
+/** lockOrder locks one order row `FOR UPDATE` (orders come first in the lock order). */
+export async function lockOrder(
+  db: Db,
+  transaction: Transaction,
+  orderId: string,
+): Promise<OrderView> {
+  const locked = await lockRows<{ id: string }>(
+    db,
+    transaction,
+    'orders',
+    'SELECT id FROM orders WHERE id = $1 FOR UPDATE',
+    [orderId],
+  );
+  if (locked.length === 0) throw new DomainError('not_found', `Order ${orderId} does not exist`);
+  return (await findOrder(db, orderId, transaction))!;
+}
+
+/**
+ * lockProducts locks the given products `FOR UPDATE` in ascending id order, with their
+ * seller's approval status. Callers pass IDs sorted ascending (mergeOrderLines does).
+ */
+export async function lockProducts(
+  db: Db,
+  transaction: Transaction,
+  productIds: string[],
+): Promise<Map<string, LockedProduct>> {
+  const rows = await lockRows<LockedProduct>(
+    db,
+    transaction,
+    'products',
+    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status
+     FROM products p JOIN sellers s ON s.id = p.seller_id
+     WHERE p.id = ANY($1::uuid[]) ORDER BY p.id FOR UPDATE OF p`,
+    [productIds],
+  );
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** moveStock applies per-product deltas to on-hand and reserved and writes stock_movements. */
+export async function moveStock(
+  db: Db,
+  transaction: Transaction,
+  input: { orderId: string; reason: 'reserve' | 'release' | 'fulfil'; lines: OrderLineInput[] },
+): Promise<void> {
+  const onHand = input.lines.map((l) => (input.reason === 'fulfil' ? -l.quantity : 0));
+  const reserved = input.lines.map((l) => (input.reason === 'reserve' ? l.quantity : -l.quantity));
+  await execute(
+    db,
+    `WITH d AS (SELECT * FROM unnest($2::uuid[], $3::int[], $4::int[]) AS d(product_id, on_hand, reserved)),
+     moved AS (
+       UPDATE products p SET stock_on_hand = p.stock_on_hand + d.on_hand, reserved = p.reserved + d.reserved,
+         updated_at = now()
+       FROM d WHERE p.id = d.product_id RETURNING p.id)
+     INSERT INTO stock_movements (product_id, order_id, reason, on_hand_delta, reserved_delta)
+     SELECT d.product_id, $1, $5, d.on_hand, d.reserved FROM d JOIN moved ON moved.id = d.product_id`,
+    [input.orderId, input.lines.map((l) => l.productId), onHand, reserved, input.reason],
+    transaction,
+  );
 }

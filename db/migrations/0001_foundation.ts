@@ -1,14 +1,8 @@
 import type { MigrationFn } from 'umzug';
 import type { QueryInterface } from 'sequelize';
 
-/**
- * 0001_foundation creates the catalog, carts, orders, ledger and idempotency tables. Every
- * invariant of SPEC.md §2–§5 that a row can hold is a constraint here, the last line of
- * defence behind the code (ARCHITECTURE.md "Rules"): stock CHECKs, positive amounts,
- * non-negative wallets, unique transfer IDs, foreign keys everywhere.
- */
-export const up: MigrationFn<QueryInterface> = async ({ context }) => {
-  await context.sequelize.query(`
+/** FOUNDATION_SQL is the schema 0001_foundation creates, as one DDL script. */
+const FOUNDATION_SQL = `
     CREATE TABLE sellers (
       id uuid PRIMARY KEY,
       name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
@@ -158,7 +152,16 @@ export const up: MigrationFn<QueryInterface> = async ({ context }) => {
       PRIMARY KEY (subject, key)
     );
     CREATE INDEX idempotency_keys_expires_idx ON idempotency_keys (expires_at);
-  `);
+`;
+
+/**
+ * 0001_foundation creates the catalog, carts, orders, ledger and idempotency tables. Every
+ * invariant of SPEC.md §2–§5 that a row can hold is a constraint here, the last line of
+ * defence behind the code (ARCHITECTURE.md "Rules"): stock CHECKs, positive amounts,
+ * non-negative wallets, unique transfer IDs, foreign keys everywhere.
+ */
+export const up: MigrationFn<QueryInterface> = async ({ context }) => {
+  await context.sequelize.query(FOUNDATION_SQL);
 };
 
 /** down drops what up created, in reverse dependency order. */
