@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkLedger } from '../db/ledger-check';
-import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../test/helpers/bank';
+import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../test/helpers/ledger-bank';
 import { actor, connectStack } from '../test/helpers/app';
 import { WorkerProcess } from '../test/helpers/worker-process';
 import { startEphemeralStack } from '../lib/local-stack';
