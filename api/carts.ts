@@ -1,12 +1,11 @@
-import { createRoute } from '@hono/zod-openapi';
 import { cartAddBodySchema, cartSetBodySchema, productIdParamSchema } from '../domain/carts';
 import { DomainError } from '../domain/errors';
 import * as carts from '../db/carts';
 import { findVisibleProductIds } from '../db/catalog';
 import { assertRole } from './middleware/auth';
-import { jsonBody, newRouter, responses, secured, type ApiDeps } from './router';
+import { type ApiDeps, jsonBody, newRouter, routeFor } from './router';
 
-const tags = ['cart'];
+const route = routeFor('cart');
 
 /** cartRoutes serves SPEC.md §3: a customer's cart with atomic adds (no lost updates). */
 export function cartRoutes(deps: ApiDeps) {
@@ -22,13 +21,9 @@ export function cartRoutes(deps: ApiDeps) {
   }
 
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/cart',
-      tags,
-      security: secured,
+    route('get', '/cart', {
       summary: 'Read my cart (customer)',
-      responses: responses(200),
+      status: 200,
     }),
     async (c) => {
       const user = c.get('user');
@@ -38,14 +33,10 @@ export function cartRoutes(deps: ApiDeps) {
   );
 
   app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/cart/items',
-      tags,
-      security: secured,
+    route('post', '/cart/items', {
       summary: 'Add units to a cart line atomically (customer)',
       request: { body: jsonBody(cartAddBodySchema) },
-      responses: responses(200),
+      status: 200,
     }),
     async (c) => {
       const user = c.get('user');
@@ -57,14 +48,10 @@ export function cartRoutes(deps: ApiDeps) {
   );
 
   app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/cart/items/{productId}',
-      tags,
-      security: secured,
+    route('put', '/cart/items/{productId}', {
       summary: 'Set a cart line; 0 removes it (customer)',
       request: { params: productIdParamSchema, body: jsonBody(cartSetBodySchema) },
-      responses: responses(200),
+      status: 200,
     }),
     async (c) => {
       const user = c.get('user');

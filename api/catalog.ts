@@ -1,4 +1,3 @@
-import { createRoute } from '@hono/zod-openapi';
 import * as catalog from '../db/catalog';
 import {
   createProductBodySchema,
@@ -10,79 +9,54 @@ import { DomainError } from '../domain/errors';
 import { idParamSchema } from '../domain/schemas';
 import { assertRole, type AuthUser } from './middleware/auth';
 import {
+  type ApiDeps,
   decodeCursor,
   jsonBody,
   newRouter,
   page,
   requestResourceId,
-  responses,
-  secured,
-  type ApiDeps,
+  routeFor,
 } from './router';
 
-const tags = ['catalog'];
+const route = routeFor('catalog');
 
-const createSellerRoute = createRoute({
-  method: 'post',
-  path: '/sellers',
-  tags,
-  security: secured,
+const createSellerRoute = route('post', '/sellers', {
   summary: 'Create a pending seller (staff)',
   request: { body: jsonBody(createSellerBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
 /** approvalRoute documents `POST /sellers/{id}/approve` and `/suspend` (staff). */
 function approvalRoute(action: 'approve' | 'suspend') {
-  return createRoute({
-    method: 'post',
-    path: `/sellers/{id}/${action}`,
-    tags,
-    security: secured,
+  return route('post', `/sellers/{id}/${action}`, {
     summary: `Mark a seller ${action === 'approve' ? 'approved' : 'suspended'} (staff)`,
     request: { params: idParamSchema },
-    responses: responses(200),
+    status: 200,
   });
 }
 
-const createProductRoute = createRoute({
-  method: 'post',
-  path: '/products',
-  tags,
-  security: secured,
+const createProductRoute = route('post', '/products', {
   summary: 'Create a product (staff, or operator of that seller)',
   request: { body: jsonBody(createProductBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
-const searchRoute = createRoute({
-  method: 'get',
-  path: '/products',
-  tags,
-  security: secured,
+const searchRoute = route('get', '/products', {
   summary: 'Search visible products',
   request: { query: productSearchQuerySchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const getProductRoute = createRoute({
-  method: 'get',
-  path: '/products/{id}',
-  tags,
-  security: secured,
+const getProductRoute = route('get', '/products/{id}', {
   summary: 'Get a product (404 when its seller is not approved)',
   request: { params: idParamSchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const restockRoute = createRoute({
-  method: 'post',
-  path: '/products/{id}/restock',
-  tags,
-  security: secured,
+const restockRoute = route('post', '/products/{id}/restock', {
   summary: 'Add stock on hand (staff)',
   request: { params: idParamSchema, body: jsonBody(restockBodySchema) },
-  responses: responses(200),
+  status: 200,
 });
 
 /**

@@ -1,4 +1,3 @@
-import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { createAccount, listAccounts, listEntries } from '../../db/ledger';
 import { DomainError } from '../../domain/errors';
@@ -6,72 +5,51 @@ import { createAccountBodySchema, depositBodySchema } from '../../domain/ledger'
 import { currencySchema, idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {
+  type ApiDeps,
   decodeCursor,
   jsonBody,
   newRouter,
   page,
   requestResourceId,
-  responses,
-  secured,
-  type ApiDeps,
+  routeFor,
 } from '../router';
 import { moveMoney, visibleAccount, withWorkflowId } from './service';
 
-const tags = ['ledger'];
+const route = routeFor('ledger');
 const listAccountsQuerySchema = pageQuerySchema.extend({
   ownerId: uuidSchema.optional(),
   kind: z.enum(['wallet', 'retainer', 'bank', 'revenue', 'external']).optional(),
   currency: currencySchema.optional(),
 });
 
-const openRoute = createRoute({
-  method: 'post',
-  path: '/accounts',
-  tags,
-  security: secured,
+const openRoute = route('post', '/accounts', {
   summary: 'Open an account (staff)',
   request: { body: jsonBody(createAccountBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/accounts',
-  tags,
-  security: secured,
+const listRoute = route('get', '/accounts', {
   summary: 'List accounts by owner, kind or currency (staff); system accounts have ownerId null',
   request: { query: listAccountsQuerySchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const getRoute = createRoute({
-  method: 'get',
-  path: '/accounts/{id}',
-  tags,
-  security: secured,
+const getRoute = route('get', '/accounts/{id}', {
   summary: 'Read an account with balanceMinor and availableMinor (owner, staff)',
   request: { params: idParamSchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const entriesRoute = createRoute({
-  method: 'get',
-  path: '/accounts/{id}/entries',
-  tags,
-  security: secured,
+const entriesRoute = route('get', '/accounts/{id}/entries', {
   summary: 'List an account’s ledger entries, newest first (owner, staff)',
   request: { params: idParamSchema, query: pageQuerySchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const depositRoute = createRoute({
-  method: 'post',
-  path: '/accounts/{id}/deposits',
-  tags,
-  security: secured,
+const depositRoute = route('post', '/accounts/{id}/deposits', {
   summary: 'Deposit money from outside (staff); a transfer from the external account',
   request: { params: idParamSchema, body: jsonBody(depositBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
 /** entryCursorError refuses a cursor whose entry id is not a number (422). */

@@ -1,37 +1,21 @@
-import { createRoute } from '@hono/zod-openapi';
 import { consumeRetainerBodySchema, createRetainerBodySchema } from '../../domain/ledger';
 import { idParamSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
-import {
-  jsonBody,
-  newRouter,
-  requestResourceId,
-  responses,
-  secured,
-  type ApiDeps,
-} from '../router';
+import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';
 import { consumeRetainer, openRetainer } from './service';
 
-const tags = ['ledger'];
+const route = routeFor('ledger');
 
-const openRoute = createRoute({
-  method: 'post',
-  path: '/retainers',
-  tags,
-  security: secured,
+const openRoute = route('post', '/retainers', {
   summary: 'Open a retainer for a client, funded with initialAmountMinor (staff)',
   request: { body: jsonBody(createRetainerBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
-const consumeRoute = createRoute({
-  method: 'post',
-  path: '/retainers/{id}/consume',
-  tags,
-  security: secured,
+const consumeRoute = route('post', '/retainers/{id}/consume', {
   summary: 'Consume part of a retainer (staff); 409 insufficient_funds past zero',
   request: { params: idParamSchema, body: jsonBody(consumeRetainerBodySchema) },
-  responses: responses(200),
+  status: 200,
 });
 
 /**

@@ -1,14 +1,6 @@
-import { createRoute } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors';
 import { postHoldBodySchema, transferBodySchema, transferIdParamSchema } from '../../domain/ledger';
-import {
-  jsonBody,
-  newRouter,
-  requestResourceId,
-  responses,
-  secured,
-  type ApiDeps,
-} from '../router';
+import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';
 import {
   assertMaySpend,
   moveMoney,
@@ -18,36 +10,24 @@ import {
   withWorkflowId,
 } from './service';
 
-const tags = ['ledger'];
+const route = routeFor('ledger');
 
-const transferRoute = createRoute({
-  method: 'post',
-  path: '/transfers',
-  tags,
-  security: secured,
+const transferRoute = route('post', '/transfers', {
   summary:
     'Move money between two accounts (owner of the source, staff); with hold, a pending two-phase transfer',
   request: { body: jsonBody(transferBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
-const getRoute = createRoute({
-  method: 'get',
-  path: '/transfers/{id}',
-  tags,
-  security: secured,
+const getRoute = route('get', '/transfers/{id}', {
   summary: 'Read a transfer (its parties, staff)',
   request: { params: transferIdParamSchema },
-  responses: responses(200),
+  status: 200,
 });
 
 /** resolveRoute documents `POST /transfers/{id}/post` and `/void` (an optional JSON body). */
 function resolveRoute(action: 'post' | 'void') {
-  return createRoute({
-    method: 'post',
-    path: `/transfers/{id}/${action}`,
-    tags,
-    security: secured,
+  return route('post', `/transfers/{id}/${action}`, {
     summary:
       action === 'post'
         ? 'Post a pending hold, possibly for less (source owner, staff)'
@@ -56,7 +36,7 @@ function resolveRoute(action: 'post' | 'void') {
       params: transferIdParamSchema,
       body: { required: false, content: { 'application/json': { schema: postHoldBodySchema } } },
     },
-    responses: responses(200),
+    status: 200,
   });
 }
 

@@ -1,74 +1,53 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { listOrders } from '../../db/orders';
 import { placeOrderBodySchema } from '../../domain/orders';
 import { idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {
+  type ApiDeps,
   decodeCursor,
   jsonBody,
   newRouter,
   page,
   requestResourceId,
-  responses,
-  secured,
-  type ApiDeps,
+  routeFor,
 } from '../router';
 import { cancelOrder, fulfillOrder, payOrder, placeOrder, visibleOrder } from './service';
 
-const tags = ['orders'];
+const route = routeFor('orders');
 const payBodySchema = z.object({ accountId: uuidSchema }).strict();
 const listQuerySchema = pageQuerySchema.extend({ customerId: uuidSchema.optional() });
 
-const placeRoute = createRoute({
-  method: 'post',
-  path: '/orders',
-  tags,
-  security: secured,
+const placeRoute = route('post', '/orders', {
   summary: 'Place an order (customer); 409 insufficient_stock',
   request: { body: jsonBody(placeOrderBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/orders',
-  tags,
-  security: secured,
+const listRoute = route('get', '/orders', {
   summary: 'List orders, newest first (own for customers; any for staff)',
   request: { query: listQuerySchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const getRoute = createRoute({
-  method: 'get',
-  path: '/orders/{id}',
-  tags,
-  security: secured,
+const getRoute = route('get', '/orders/{id}', {
   summary: 'Get an order (owner, staff)',
   request: { params: idParamSchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const payRoute = createRoute({
-  method: 'post',
-  path: '/orders/{id}/pay',
-  tags,
-  security: secured,
+const payRoute = route('post', '/orders/{id}/pay', {
   summary: 'Pay an order from a wallet (owner); debits once',
   request: { params: idParamSchema, body: jsonBody(payBodySchema) },
-  responses: responses(200),
+  status: 200,
 });
 
 /** actionRoute documents `POST /orders/{id}/<action>`, an action without a body. */
 function actionRoute(action: 'cancel' | 'fulfill', summary: string) {
-  return createRoute({
-    method: 'post',
-    path: `/orders/{id}/${action}`,
-    tags,
-    security: secured,
+  return route('post', `/orders/{id}/${action}`, {
     summary,
     request: { params: idParamSchema },
-    responses: responses(200),
+    status: 200,
   });
 }
 

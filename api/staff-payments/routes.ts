@@ -1,49 +1,29 @@
-import { createRoute } from '@hono/zod-openapi';
 import { createStaffPayment } from '../../db/staff-payments';
 import { idParamSchema } from '../../domain/schemas';
 import { createStaffPaymentBodySchema } from '../../domain/staff-payments';
 import { assertRole } from '../middleware/auth';
-import {
-  jsonBody,
-  newRouter,
-  requestResourceId,
-  responses,
-  secured,
-  type ApiDeps,
-} from '../router';
+import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';
 import { completeStaffPayment, stagedPayment } from './service';
 
-const tags = ['ledger'];
+const route = routeFor('ledger');
 
-const createPaymentRoute = createRoute({
-  method: 'post',
-  path: '/payments',
-  tags,
-  security: secured,
+const createPaymentRoute = route('post', '/payments', {
   summary: 'Create a pending staff payment (staff); nothing moves yet',
   request: { body: jsonBody(createStaffPaymentBodySchema) },
-  responses: responses(201),
+  status: 201,
 });
 
-const getRoute = createRoute({
-  method: 'get',
-  path: '/payments/{id}',
-  tags,
-  security: secured,
+const getRoute = route('get', '/payments/{id}', {
   summary: 'Read a staff payment (staff)',
   request: { params: idParamSchema },
-  responses: responses(200),
+  status: 200,
 });
 
-const completeRoute = createRoute({
-  method: 'post',
-  path: '/payments/{id}/complete',
-  tags,
-  security: secured,
+const completeRoute = route('post', '/payments/{id}/complete', {
   summary:
     'Complete a staff payment once, posting its transfer (staff); others get 409 already_completed',
   request: { params: idParamSchema },
-  responses: responses(200),
+  status: 200,
 });
 
 /**
