@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { toSafeInt } from '../../db/connection';
 import { query } from '../../db/transaction';
-import { call, expectStatus, type Actor, type TestStack } from './app';
+import { stackCaller, type Actor, type TestStack } from './app';
+import { createProduct, createSeller, openFundedWallet, readAccount } from './resources';
 
 /** ProductSeed is one product to create: stock and unit price in minor units. */
 export interface ProductSeed {
@@ -20,34 +21,25 @@ export async function seedCatalog(
   staff: Actor,
   input: { products: ProductSeed[]; approved?: boolean; currency?: string },
 ): Promise<{ sellerId: string; productIds: string[] }> {
-  const seller = expectStatus(
-    await call(stack, 'POST', '/v1/sellers', {
-      token: staff.token,
-      body: { name: `seller ${randomUUID()}`, kind: 'merchant' },
-    }),
-    201,
-  );
-  if (input.approved !== false)
-    expectStatus(
-      await call(stack, 'POST', `/v1/sellers/${seller.id}/approve`, { token: staff.token }),
-      200,
-    );
+  const seed = { api: stackCaller(stack), staff };
+  const sellerId = await createSeller(seed, {
+    name: `seller ${randomUUID()}`,
+    approved: input.approved !== false,
+  });
   const productIds: string[] = [];
   for (const [index, product] of input.products.entries()) {
-    const body = {
-      sellerId: seller.id,
+    const created = await createProduct(seed, {
+      sellerId,
       sku: `SKU-${index}-${randomUUID().slice(0, 8)}`,
       name: product.name ?? `product ${index} ${randomUUID().slice(0, 8)}`,
       priceMinor: product.priceMinor ?? 100,
       currency: input.currency ?? 'EUR',
       stock: product.stock,
       ...(product.category ? { category: product.category } : {}),
-    };
-    productIds.push(
-      expectStatus(await call(stack, 'POST', '/v1/products', { token: staff.token, body }), 201).id,
-    );
+    });
+    productIds.push(created.id);
   }
-  return { sellerId: seller.id, productIds };
+  return { sellerId, productIds };
 }
 
 /** openWallet opens a wallet for `owner`, deposits `amountMinor` into it, and returns its ID. */
@@ -58,23 +50,10 @@ export async function openWallet(
   amountMinor: number,
   currency = 'EUR',
 ): Promise<string> {
-  const account = expectStatus(
-    await call(stack, 'POST', '/v1/accounts', {
-      token: staff.token,
-      body: { ownerId: owner.sub, kind: 'wallet', currency },
-    }),
-    201,
+  return openFundedWallet(
+    { api: stackCaller(stack), staff },
+    { ownerId: owner.sub, amountMinor, currency },
   );
-  if (amountMinor > 0) {
-    expectStatus(
-      await call(stack, 'POST', `/v1/accounts/${account.id}/deposits`, {
-        token: staff.token,
-        body: { amountMinor },
-      }),
-      201,
-    );
-  }
-  return account.id;
 }
 
 /** stockOf reads a product's stock straight from SQL. */
@@ -134,8 +113,5 @@ export async function accountOf(
   who: Actor,
   accountId: string,
 ): Promise<{ balanceMinor: number; availableMinor: number }> {
-  return expectStatus(
-    await call(stack, 'GET', `/v1/accounts/${accountId}`, { token: who.token }),
-    200,
-  );
+  return readAccount(stackCaller(stack), who, accountId);
 }
