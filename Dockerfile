@@ -1,4 +1,5 @@
-# holdfast API and worker image (docker-compose.yml runs it as `migrate`, `api` and `worker`).
+# holdfast API and worker image (docker-compose.yml runs it as `migrate`, `temporal-setup`, `api`
+# and `worker`).
 # TypeScript runs from source through tsx, so there is no build step: the image is the
 # production dependencies plus the source.
 FROM node:20.20.2-bookworm-slim

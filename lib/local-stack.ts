@@ -5,6 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
 
 /**
@@ -12,13 +14,19 @@ import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
  * Temporal dev server, started by `npm run dev` and by the test setup on free ports.
  */
 
-/** SEARCH_ATTRIBUTES are registered on the dev server (SPEC.md §9). */
-export const SEARCH_ATTRIBUTES = {
-  CustomerId: 'Keyword',
-  OrderStatus: 'Keyword',
-  BookingStatus: 'Keyword',
-  AmountMinor: 'Int',
-} as const;
+/**
+ * CLI_SEARCH_ATTRIBUTE_TYPES spells each search attribute type the way `temporal server start-dev
+ * --search-attribute Name=Type` takes it; the attributes themselves are domain/search-attributes.ts.
+ */
+const CLI_SEARCH_ATTRIBUTE_TYPES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
 
 /** freePort asks the kernel for a free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -172,9 +180,9 @@ export async function startTemporalDevServer(input: StartTemporalInput): Promise
     'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value',
     'frontend.enableExecuteMultiOperation=true',
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+    ...SEARCH_ATTRIBUTES.flatMap(({ name, type }) => [
       '--search-attribute',
-      `${name}=${type}`,
+      `${name}=${CLI_SEARCH_ATTRIBUTE_TYPES[type]}`,
     ]),
     ...(input.uiPort ? ['--ui-port', String(input.uiPort)] : ['--headless']),
     ...(input.dbFilename ? ['--db-filename', input.dbFilename] : []),
@@ -238,10 +246,7 @@ async function startSdkDevServer(input: StartTemporalInput): Promise<RunningServ
       ui: input.uiPort !== undefined,
       uiPort: input.uiPort,
       dbFilename: input.dbFilename,
-      searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => ({
-        name,
-        type: type === 'Int' ? 'INT' : 'KEYWORD',
-      })) as never,
+      searchAttributes: [...SEARCH_ATTRIBUTES],
       extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
     },
   });
