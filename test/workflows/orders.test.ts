@@ -1,0 +1,390 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import type { PlaceOrderActivityInput } from '../../activities/orders';
+import { DomainError } from '../../domain/errors';
+import {
+  cancelOrderUpdate,
+  payOrderUpdate,
+  placeOrderUpdate,
+  type OrderLineInput,
+  type OrderView,
+  type PayOrderInput,
+} from '../../domain/orders';
+import { AmountMinorKey, OrderStatusKey } from '../../domain/search-attributes';
+import { workflowIds } from '../../domain/workflow-ids';
+import { orderWorkflow } from '../../workflows/orders';
+import {
+  ActivityLog,
+  Gates,
+  rejectionOf,
+  searchAttributeOf,
+  updateWithStart,
+  useWorkflowWorker,
+  waitForTimerHandled,
+} from '../helpers/workflow-worker';
+
+/*
+ * orderWorkflow and its child orderPaymentWorkflow with mocked activities: a Map stands in for
+ * the orders table, so each mock returns the order as the real activity would have left it.
+ */
+
+const PRICE_MINOR = 1_250;
+const LONG_TTL_MS = 10 * 60_000;
+
+const log = new ActivityLog();
+const gates = new Gates();
+const ordersById = new Map<string, OrderView>();
+const firstFailures = new Map<string, Error>();
+
+const env = useWorkflowWorker({
+  taskQueuePrefix: 'wf-orders',
+  beforeStop: () => gates.openAll(),
+  activities: log.record({
+    async placeOrder(input) {
+      await gates.pass('placeOrder', input.orderId);
+      throwIfFailing('placeOrder', input.orderId);
+      const placed = placedOrder(input);
+      ordersById.set(input.orderId, placed);
+      return placed;
+    },
+    async payOrder(input) {
+      await gates.pass('payOrder', input.orderId);
+      throwIfFailing('payOrder', input.orderId);
+      const paid = { paymentAccountId: input.accountId, paymentTransferId: input.transferId };
+      return moveOrder(input.orderId, { status: 'paid', paidAt: now(), ...paid });
+    },
+    async cancelOrder(input) {
+      await gates.pass('cancelOrder', input.orderId);
+      return moveOrder(input.orderId, { status: 'cancelled', cancelledAt: now() });
+    },
+    async expireOrder(input) {
+      await gates.pass('expireOrder', input.orderId);
+      return moveOrder(input.orderId, { status: 'expired', expiredAt: now() });
+    },
+  }),
+});
+
+/** failFirstCall makes the next call of `name` about `orderId` throw `error`. */
+function failFirstCall(name: 'placeOrder' | 'payOrder', orderId: string, error: Error): void {
+  firstFailures.set(`${name}:${orderId}`, error);
+}
+
+/** throwIfFailing throws a failure set by failFirstCall once: a DomainError as its Refusal. */
+function throwIfFailing(name: 'placeOrder' | 'payOrder', orderId: string): void {
+  const error = firstFailures.get(`${name}:${orderId}`);
+  if (!error) return;
+  firstFailures.delete(`${name}:${orderId}`);
+  throw error instanceof DomainError ? error.toFailure() : error;
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** placedOrder is the canned `pending_payment` order the placeOrder activity returns. */
+function placedOrder(input: PlaceOrderActivityInput): OrderView {
+  const lines = input.lines.map((line) => ({ ...line, priceMinor: PRICE_MINOR }));
+  return {
+    id: input.orderId,
+    customerId: input.customerId,
+    status: 'pending_payment',
+    paymentMethod: input.paymentMethod,
+    lines,
+    totalMinor: lines.reduce((sum, line) => sum + line.quantity * line.priceMinor, 0),
+    currency: 'EUR',
+    workflowId: input.workflowId,
+    paymentAccountId: null,
+    paymentTransferId: null,
+    refundTransferId: null,
+    reservedAt: now(),
+    expiresAt: new Date(Date.now() + input.paymentTtlMs).toISOString(),
+    paidAt: null,
+    fulfilledAt: null,
+    cancelledAt: null,
+    expiredAt: null,
+    createdAt: now(),
+  };
+}
+
+/** moveOrder stores and returns the placed order with `change` applied. */
+function moveOrder(orderId: string, change: Partial<OrderView>): OrderView {
+  const stored = ordersById.get(orderId);
+  if (!stored) throw new Error(`mock: order ${orderId} was never placed`);
+  const moved = { ...stored, ...change };
+  ordersById.set(orderId, moved);
+  return moved;
+}
+
+/** placeOrder starts `order-<orderId>` with its `place` Update, as POST /v1/orders does. */
+function placeOrder(orderId: string, input: { lines: OrderLineInput[]; paymentTtlMs: number }) {
+  const customerId = `customer-of-${orderId}`;
+  return updateWithStart(env, {
+    workflow: orderWorkflow,
+    workflowId: workflowIds.order(orderId),
+    args: [{ orderId, customerId, actorId: customerId, paymentMethod: 'wallet', ...input }],
+    update: placeOrderUpdate,
+    updateArgs: [],
+  });
+}
+
+/** placedOrderId places a one-line order and returns its ID and its workflow's handle. */
+async function placedOrderId(paymentTtlMs = LONG_TTL_MS) {
+  const orderId = randomUUID();
+  await placeOrder(orderId, { lines: [{ productId: randomUUID(), quantity: 1 }], paymentTtlMs });
+  return { orderId, handle: env.client.workflow.getHandle(workflowIds.order(orderId)) };
+}
+
+/** payArgs are the `pay` Update's arguments: the buyer's wallet for this order. */
+function payArgs(orderId: string): [PayOrderInput] {
+  return [{ accountId: `wallet-${orderId}`, actorId: 'buyer' }];
+}
+
+describe('orderWorkflow: placement', () => {
+  it('when three place Updates race the workflow body, then placeOrder runs once with merged, sorted lines', async () => {
+    const orderId = randomUUID();
+    const [low, high] = [randomUUID(), randomUUID()].sort();
+    const lines = [
+      { productId: high!, quantity: 2 },
+      { productId: low!, quantity: 1 },
+      { productId: high!, quantity: 3 },
+    ];
+
+    const placed = await Promise.all(
+      [1, 2, 3].map(() => placeOrder(orderId, { lines, paymentTtlMs: LONG_TTL_MS })),
+    );
+
+    const inputs = log.inputsOf('placeOrder', orderId);
+    expect(inputs).toHaveLength(1);
+    expect(inputs[0]).toMatchObject({
+      orderId,
+      workflowId: `order-${orderId}`,
+      paymentTtlMs: LONG_TTL_MS,
+      fromCart: false,
+      lines: [
+        { productId: low, quantity: 1 },
+        { productId: high, quantity: 5 },
+      ],
+    });
+    expect(new Set(placed.map((order) => JSON.stringify(order))).size).toBe(1);
+    expect(placed[0]).toMatchObject({ status: 'pending_payment', totalMinor: 6 * PRICE_MINOR });
+    const handle = env.client.workflow.getHandle(workflowIds.order(orderId));
+    expect(await searchAttributeOf(handle, OrderStatusKey)).toBe('pending_payment');
+    expect(await searchAttributeOf(handle, AmountMinorKey)).toBe(6 * PRICE_MINOR);
+  });
+
+  it('when placeOrder refuses with insufficient_stock, then the place Update and the run fail with that code', async () => {
+    const orderId = randomUUID();
+    const shortLines = [{ productId: randomUUID(), requested: 7, available: 2 }];
+    const refusal = new DomainError('insufficient_stock', 'Not enough stock', {
+      lines: shortLines,
+    });
+    failFirstCall('placeOrder', orderId, refusal);
+
+    const update = await rejectionOf(
+      placeOrder(orderId, {
+        lines: [{ productId: shortLines[0]!.productId, quantity: 7 }],
+        paymentTtlMs: LONG_TTL_MS,
+      }),
+    );
+    const handle = env.client.workflow.getHandle(workflowIds.order(orderId));
+    const run = await rejectionOf(handle.result());
+
+    expect(update.error).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((update.error as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
+    expect((update.error as WorkflowUpdateFailedError).cause).toMatchObject({
+      type: 'insufficient_stock',
+      nonRetryable: true,
+    });
+    expect(update.refusal).toMatchObject({ code: 'insufficient_stock', status: 409 });
+    expect(update.refusal?.extra).toEqual({ lines: shortLines });
+    expect(run.refusal).toMatchObject({ code: 'insufficient_stock' });
+    expect(run.refusal?.extra).toEqual({ lines: shortLines });
+    expect(log.inputsOf('placeOrder', orderId)).toHaveLength(1);
+    expect(await searchAttributeOf(handle, OrderStatusKey)).toBe('rejected');
+  });
+
+  it('when placeOrder fails once with a lost connection, then the workflow retries it and the order is placed', async () => {
+    const orderId = randomUUID();
+    failFirstCall('placeOrder', orderId, new Error('Connection terminated unexpectedly'));
+
+    const placed = await placeOrder(orderId, {
+      lines: [{ productId: randomUUID(), quantity: 2 }],
+      paymentTtlMs: LONG_TTL_MS,
+    });
+
+    expect(placed).toMatchObject({ id: orderId, status: 'pending_payment' });
+    expect(log.inputsOf('placeOrder', orderId)).toHaveLength(2);
+  });
+});
+
+describe('orderWorkflow: payment', () => {
+  it('when 5 pay Updates arrive together, then the payment child runs payOrder once and all 5 get the paid order', async () => {
+    const { orderId, handle } = await placedOrderId();
+    gates.close('payOrder', orderId);
+
+    const pending = await Promise.all(
+      [1, 2, 3, 4, 5].map(() =>
+        handle.startUpdate(payOrderUpdate, {
+          args: payArgs(orderId),
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        }),
+      ),
+    );
+    gates.open('payOrder', orderId);
+    const paid = await Promise.all(pending.map((update) => update.result()));
+
+    expect(log.inputsOf('payOrder', orderId)).toEqual([
+      {
+        orderId,
+        accountId: `wallet-${orderId}`,
+        actorId: 'buyer',
+        transferId: `order-${orderId}-payment`,
+      },
+    ]);
+    for (const order of paid) {
+      expect(order).toMatchObject({ id: orderId, status: 'paid' });
+      expect(order.paymentTransferId).toBe(`order-${orderId}-payment`);
+    }
+    const child = await env.client.workflow.getHandle(workflowIds.orderPayment(orderId)).describe();
+    expect(child.status.name).toBe('COMPLETED');
+    expect(await searchAttributeOf(handle, OrderStatusKey)).toBe('paid');
+  });
+
+  it('when payOrder refuses with insufficient_funds, then pay fails with that code and a later pay runs a new child', async () => {
+    const { orderId, handle } = await placedOrderId();
+    failFirstCall('payOrder', orderId, new DomainError('insufficient_funds', 'Not enough money'));
+
+    const refused = await rejectionOf(
+      handle.executeUpdate(payOrderUpdate, { args: payArgs(orderId) }),
+    );
+    const statusAfterRefusal = await searchAttributeOf(handle, OrderStatusKey);
+    const paid = await handle.executeUpdate(payOrderUpdate, { args: payArgs(orderId) });
+
+    expect(refused.refusal).toMatchObject({ code: 'insufficient_funds', status: 409 });
+    expect(statusAfterRefusal).toBe('pending_payment');
+    expect(paid.status).toBe('paid');
+    const transferIds = log.inputsOf('payOrder', orderId).map((input) => input.transferId);
+    expect(transferIds).toEqual([`order-${orderId}-payment`, `order-${orderId}-payment`]);
+  });
+
+  it('when pay arrives while cancel is in flight, then pay is refused with invalid_transition and payOrder never runs', async () => {
+    const { orderId, handle } = await placedOrderId();
+    gates.close('cancelOrder', orderId);
+
+    const cancel = await handle.startUpdate(cancelOrderUpdate, {
+      args: [{ actorId: 'buyer' }],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    const pay = await handle.startUpdate(payOrderUpdate, {
+      args: payArgs(orderId),
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    gates.open('cancelOrder', orderId);
+    const cancelled = await cancel.result();
+    const refusedPay = await rejectionOf(pay.result());
+
+    expect(cancelled.status).toBe('cancelled');
+    expect(refusedPay.error).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(refusedPay.refusal).toMatchObject({ code: 'invalid_transition', status: 409 });
+    expect(refusedPay.refusal?.extra).toEqual({ orderStatus: 'cancelled', requested: 'paid' });
+    expect(log.inputsOf('cancelOrder', orderId)).toEqual([{ orderId, actorId: 'buyer' }]);
+    expect(log.inputsOf('payOrder', orderId)).toEqual([]);
+    expect(await handle.result()).toEqual({ status: 'cancelled' });
+  });
+
+  it('when pay arrives after the cancelled run closed, then Temporal refuses it without a Refusal and payOrder never runs', async () => {
+    const { orderId, handle } = await placedOrderId();
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ actorId: 'buyer' }] });
+    expect(await handle.result()).toEqual({ status: 'cancelled' });
+
+    const late = await rejectionOf(
+      handle.executeUpdate(payOrderUpdate, { args: payArgs(orderId) }),
+    );
+
+    // No workflow code ran, so no SPEC code: the API's updateOrConflict names the 409.
+    expect(late.refusal).toBeUndefined();
+    expect(String(late.error)).toMatch(/completed/i);
+    expect(log.inputsOf('payOrder', orderId)).toEqual([]);
+  });
+});
+
+describe('orderWorkflow: expiry', () => {
+  it('when nobody pays within paymentTtlMs, then expireOrder runs once and the run completes expired', async () => {
+    const startedAt = Date.now();
+    const { orderId, handle } = await placedOrderId(1_000);
+
+    const result = await handle.result();
+
+    expect(result).toEqual({ status: 'expired' });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+    expect(log.inputsOf('expireOrder', orderId)).toEqual([{ orderId }]);
+    expect(log.inputsOf('cancelOrder', orderId)).toEqual([]);
+    expect(await searchAttributeOf(handle, OrderStatusKey)).toBe('expired');
+  });
+
+  it('when the expiry timer fires while cancel is in flight, then only cancelOrder runs and the run ends cancelled', async () => {
+    const { orderId, handle } = await placedOrderId(1_000);
+    gates.close('cancelOrder', orderId);
+
+    const cancel = await handle.startUpdate(cancelOrderUpdate, {
+      args: [{ actorId: 'buyer' }],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await waitForTimerHandled(handle, 10_000);
+    gates.open('cancelOrder', orderId);
+
+    expect((await cancel.result()).status).toBe('cancelled');
+    expect(await handle.result()).toEqual({ status: 'cancelled' });
+    expect(log.inputsOf('cancelOrder', orderId)).toHaveLength(1);
+    expect(log.inputsOf('expireOrder', orderId)).toEqual([]);
+  });
+
+  it('when cancel arrives while expireOrder is in flight, then cancel is refused and the run ends expired', async () => {
+    const { orderId, handle } = await placedOrderId(1_000);
+    gates.close('expireOrder', orderId);
+    await log.waitForCall('expireOrder', orderId, 10_000);
+
+    const cancel = await handle.startUpdate(cancelOrderUpdate, {
+      args: [{ actorId: 'buyer' }],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    gates.open('expireOrder', orderId);
+    const refusedCancel = await rejectionOf(cancel.result());
+
+    expect(refusedCancel.refusal).toMatchObject({ code: 'invalid_transition', status: 409 });
+    expect(refusedCancel.refusal?.extra).toEqual({
+      orderStatus: 'expired',
+      requested: 'cancelled',
+    });
+    expect(await handle.result()).toEqual({ status: 'expired' });
+    expect(log.inputsOf('expireOrder', orderId)).toHaveLength(1);
+    expect(log.inputsOf('cancelOrder', orderId)).toEqual([]);
+  });
+
+  it('when cancels race the expiry timer of 6 orders, then each order runs exactly one of cancelOrder/expireOrder', async () => {
+    const placed = await Promise.all([0, 1, 2, 3, 4, 5].map(() => placedOrderId(1_000)));
+
+    const outcomes = await Promise.all(
+      placed.map(async ({ handle }, index) => {
+        await new Promise((resolve) => setTimeout(resolve, 850 + index * 60));
+        const cancel = handle.executeUpdate(cancelOrderUpdate, { args: [{ actorId: 'buyer' }] });
+        const [cancelled, result] = await Promise.allSettled([cancel, handle.result()]);
+        return { cancelled: cancelled.status === 'fulfilled', result };
+      }),
+    );
+
+    for (const [index, { orderId }] of placed.entries()) {
+      const cancels = log.inputsOf('cancelOrder', orderId).length;
+      const expiries = log.inputsOf('expireOrder', orderId).length;
+      const { cancelled, result } = outcomes[index]!;
+      expect(cancels + expiries).toBe(1);
+      expect(cancelled).toBe(cancels === 1);
+      expect(result).toEqual({
+        status: 'fulfilled',
+        value: { status: cancels === 1 ? 'cancelled' : 'expired' },
+      });
+    }
+  });
+});
