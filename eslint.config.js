@@ -32,6 +32,20 @@ export default tseslint.config(
     },
   },
   {
+    // Size limits (ARCHITECTURE.md "Layout", TIGER_STYLE): no source file over 400 lines, no
+    // function over 70 lines of code (blank and comment lines not counted). Tests and recorded
+    // histories are exempt: a test reads best as one story.
+    files: ['**/*.ts', '**/*.js'],
+    ignores: ['test/**'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': [
+        'error',
+        { max: 70, skipBlankLines: true, skipComments: true, IIFEs: true },
+      ],
+    },
+  },
+  {
     // Test helpers and scripts parse loosely typed JSON replies; domain code stays `any`-free.
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
@@ -47,6 +61,23 @@ export default tseslint.config(
               group: ['**/activities', '**/activities/*'],
               message:
                 'api/ never imports activities/: read through db/, write through a workflow (api/temporal-kit.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tools import the helpers tests share (test/helpers/), never the other way round.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/scripts', '**/scripts/*'],
+              message: 'test/ never imports scripts/: shared code lives in test/helpers/ or lib/.',
             },
           ],
         },
