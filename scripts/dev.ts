@@ -3,7 +3,7 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
 import { startApi } from '../api/server';
-import { createWorker } from '../worker/create';
+import { createWorker, workerInputFromConfig } from '../worker/create';
 import { installTemporalRuntime } from '../worker/logging';
 import { createLogger } from '../lib/logger';
 import { PROJECT_ROOT } from '../lib/temporal-cli';
@@ -52,13 +52,7 @@ async function main(): Promise<void> {
   const db = createDb(config, 'npm run dev');
   const applied = await migrate(db.sequelize);
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
-  const { worker, connection } = await createWorker({
-    db,
-    temporalAddress: config.temporalAddress,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    maxConcurrentActivities: config.workerMaxConcurrentActivities,
-  });
+  const { worker, connection } = await createWorker(workerInputFromConfig(config, db));
   const workerDone = worker.run();
   const api = await startApi(config);
   log(

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { Config } from '../config';
 import type { Db } from '../db/connection';
 
 /** WORKFLOWS_PATH is the module the worker bundles: workflows/index.ts. */
@@ -40,4 +41,22 @@ export async function createWorker(
     shutdownGraceTime: '10s',
   });
   return { worker, connection };
+}
+
+/**
+ * workerInputFromConfig is the one mapping from configuration to a worker: TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, WORKER_MAX_CONCURRENT_ACTIVITIES and, when set,
+ * WORKFLOW_BUNDLE_PATH (a bundle built ahead, so start-up skips bundling).
+ */
+export function workerInputFromConfig(config: Config, db: Db): CreateWorkerInput {
+  return {
+    db,
+    temporalAddress: config.temporalAddress,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    maxConcurrentActivities: config.workerMaxConcurrentActivities,
+    ...(config.workflowBundlePath
+      ? { workflowBundle: { codePath: config.workflowBundlePath } }
+      : {}),
+  };
 }

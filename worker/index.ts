@@ -3,7 +3,7 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { createLogger } from '../lib/logger';
 import { metricsRegistry } from '../lib/metrics';
-import { createWorker } from './create';
+import { createWorker, workerInputFromConfig } from './create';
 import { installTemporalRuntime } from './logging';
 
 /**
@@ -19,16 +19,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-worker' });
   installTemporalRuntime(logger, config.temporalSdkMetricsPort);
   const db = createDb(config, 'the worker');
-  const { worker, connection } = await createWorker({
-    db,
-    temporalAddress: config.temporalAddress,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    maxConcurrentActivities: config.workerMaxConcurrentActivities,
-    ...(config.workflowBundlePath
-      ? { workflowBundle: { codePath: config.workflowBundlePath } }
-      : {}),
-  });
+  const { worker, connection } = await createWorker(workerInputFromConfig(config, db));
   const metrics = config.workerMetricsPort > 0 ? serveMetrics(config.workerMetricsPort) : undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => worker.shutdown());
