@@ -13,7 +13,7 @@ import {
   requestResourceId,
   routeFor,
 } from '../router';
-import { moveMoney, visibleAccount, withWorkflowId } from './service';
+import { deposit, visibleAccount } from './service';
 
 const route = routeFor('ledger');
 const listAccountsQuerySchema = pageQuerySchema.extend({
@@ -94,14 +94,10 @@ export function accountRoutes(deps: ApiDeps) {
     );
   });
   app.openapi(depositRoute, async (c) => {
-    const user = c.get('user');
-    assertRole(user, ['staff']);
-    const account = await visibleAccount(deps, user, c.req.valid('param').id);
-    const { amountMinor, description } = c.req.valid('json');
+    assertRole(c.get('user'), ['staff']);
     const transferId = requestResourceId(c, 'transfer');
-    const input = { transferId, kind: 'deposit' as const, toAccountId: account.id, amountMinor };
-    const transfer = await moveMoney(deps, { ...input, description, initiatedBy: user.sub });
-    return c.json(withWorkflowId(transfer), 201);
+    const input = { accountId: c.req.valid('param').id, transferId, ...c.req.valid('json') };
+    return c.json(await deposit(deps, { user: c.get('user'), ...input }), 201);
   });
   return app;
 }

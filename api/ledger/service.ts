@@ -86,6 +86,65 @@ export async function moveMoney(
   });
 }
 
+/** TransferRequest is a validated `POST /v1/transfers`: who asks, the body and the derived ID. */
+export interface TransferRequest {
+  user: AuthUser;
+  transferId: string;
+  body: {
+    fromAccountId: string;
+    toAccountId: string;
+    amountMinor: number;
+    description?: string;
+    /** hold makes it two-phase: pending until posted or voided, or voided after timeoutMs. */
+    hold?: { timeout: number };
+  };
+}
+
+/**
+ * transfer moves money between two accounts, as the source's owner or staff: a posted
+ * transfer, or with `hold` a pending two-phase one (SPEC.md §5).
+ * @throws DomainError `same_account` (422), `forbidden` (403), `insufficient_funds` (409),
+ *   `currency_mismatch` (422), `not_found` (404).
+ */
+export async function transfer(deps: ApiDeps, input: TransferRequest): Promise<TransferResult> {
+  const { user, transferId } = input;
+  const { hold, ...body } = input.body;
+  if (body.fromAccountId === body.toAccountId)
+    throw new DomainError('same_account', 'A transfer needs two different accounts');
+  await assertMaySpend(deps, user, body.fromAccountId);
+  const common = { ...body, transferId, initiatedBy: user.sub };
+  const moved = hold
+    ? await placeHold(deps, { ...common, timeoutMs: hold.timeout })
+    : await moveMoney(deps, { ...common, kind: 'transfer' });
+  return withWorkflowId(moved);
+}
+
+/** DepositRequest is a validated staff deposit into an account, with its derived transfer ID. */
+export interface DepositRequest {
+  user: AuthUser;
+  accountId: string;
+  transferId: string;
+  amountMinor: number;
+  description?: string;
+}
+
+/**
+ * deposit moves money from outside (the `external` account of the currency) into an account.
+ * @throws DomainError `not_found` (404).
+ */
+export async function deposit(deps: ApiDeps, input: DepositRequest): Promise<TransferResult> {
+  const account = await visibleAccount(deps, input.user, input.accountId);
+  const moved = await moveMoney(deps, {
+    transferId: input.transferId,
+    kind: 'deposit',
+    toAccountId: account.id,
+    amountMinor: input.amountMinor,
+    description: input.description,
+    initiatedBy: input.user.sub,
+  });
+  return withWorkflowId(moved);
+}
+
 /** HoldInput is a two-phase transfer to place: the transfer plus its timeout in ms. */
 export type HoldInput = Omit<TransferWorkflowInput, 'kind' | 'fromAccountId' | 'toAccountId'> & {
   fromAccountId: string;

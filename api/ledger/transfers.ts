@@ -1,14 +1,6 @@
-import { DomainError } from '../../domain/errors';
 import { postHoldBodySchema, transferBodySchema, transferIdParamSchema } from '../../domain/ledger';
 import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';
-import {
-  assertMaySpend,
-  moveMoney,
-  placeHold,
-  resolveHold,
-  visibleTransfer,
-  withWorkflowId,
-} from './service';
+import { resolveHold, transfer, visibleTransfer } from './service';
 
 const route = routeFor('ledger');
 
@@ -49,17 +41,9 @@ function resolveRoute(action: 'post' | 'void') {
 export function transferRoutes(deps: ApiDeps) {
   const app = newRouter();
   app.openapi(transferRoute, async (c) => {
-    const user = c.get('user');
-    const { hold, ...body } = c.req.valid('json');
-    if (body.fromAccountId === body.toAccountId)
-      throw new DomainError('same_account', 'A transfer needs two different accounts');
-    await assertMaySpend(deps, user, body.fromAccountId);
     const transferId = requestResourceId(c, 'transfer');
-    const common = { ...body, transferId, initiatedBy: user.sub };
-    const moved = hold
-      ? await placeHold(deps, { ...common, timeoutMs: hold.timeout })
-      : await moveMoney(deps, { ...common, kind: 'transfer' });
-    return c.json(withWorkflowId(moved), 201);
+    const input = { user: c.get('user'), transferId, body: c.req.valid('json') };
+    return c.json(await transfer(deps, input), 201);
   });
   app.openapi(getRoute, async (c) =>
     c.json(await visibleTransfer(deps, c.get('user'), c.req.valid('param').id), 200),
