@@ -158,6 +158,29 @@ export interface StartTemporalInput {
 }
 
 /**
+ * DEV_SERVER_DYNAMIC_CONFIG is the dynamic config every local dev server runs with. Beside
+ * turning Updates and multi-operations (Update-with-Start) on, it removes per-request costs
+ * measured on CLI 1.5.1 (ARCHITECTURE.md "What a workflow interaction costs": a no-op
+ * Update-with-Start went from 49/s to 68/s): no forced search-attribute cache refresh on every
+ * read, eager activity execution, and 4 concurrent IO operations on the one history shard.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  'frontend.enableUpdateWorkflowExecution=true',
+  'frontend.enableExecuteMultiOperation=true',
+  'system.forceSearchAttributesCacheRefreshOnRead=false',
+  'system.enableActivityEagerExecution=true',
+  'history.shardIOConcurrency=4',
+];
+
+/**
+ * DEV_SERVER_SQLITE_PRAGMAS apply to a file-backed dev server: with SQLite's default rollback
+ * journal and full sync every write waits for the disk, and the server was disk-bound at about
+ * 20 workflows/s (issue 7); a write-ahead log with normal sync keeps it CPU-bound. A crash of the
+ * machine may lose the last transactions of the dev server's file, never a crash of a process.
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
+
+/**
  * startTemporalDevServer runs `temporal server start-dev` from the CLI that findTemporalCli
  * finds (or installs), with the search attributes registered, and waits until its frontend
  * answers. Without a CLI and without Go it starts the SDK's downloaded dev server instead.
@@ -176,16 +199,19 @@ export async function startTemporalDevServer(input: StartTemporalInput): Promise
     String(input.port),
     '--log-level',
     'warn',
-    '--dynamic-config-value',
-    'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value',
-    'frontend.enableExecuteMultiOperation=true',
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     ...SEARCH_ATTRIBUTES.flatMap(({ name, type }) => [
       '--search-attribute',
       `${name}=${CLI_SEARCH_ATTRIBUTE_TYPES[type]}`,
     ]),
     ...(input.uiPort ? ['--ui-port', String(input.uiPort)] : ['--headless']),
-    ...(input.dbFilename ? ['--db-filename', input.dbFilename] : []),
+    ...(input.dbFilename
+      ? [
+          '--db-filename',
+          input.dbFilename,
+          ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
+        ]
+      : []),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // However this process ends (an error, a signal to it alone), never leave the server orphaned.
@@ -247,7 +273,7 @@ async function startSdkDevServer(input: StartTemporalInput): Promise<RunningServ
       uiPort: input.uiPort,
       dbFilename: input.dbFilename,
       searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+      extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     },
   });
   return { url: `127.0.0.1:${input.port}`, stop: () => env.teardown() };
