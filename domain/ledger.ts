@@ -1,5 +1,6 @@
 import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { CodeVersion } from './code-versions';
 import { parseDurationMs } from './duration';
 import { amountMinorSchema, currencySchema, uuidSchema } from './schemas';
 
@@ -81,6 +82,8 @@ export interface TransferWorkflowInput {
   amountMinor: number;
   description?: string;
   initiatedBy: string;
+  /** codeVersion is the code path this run follows (domain/code-versions.ts). */
+  codeVersion?: CodeVersion;
 }
 
 /** createAccountBodySchema is POST /v1/accounts (staff). */

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { CodeVersion } from './code-versions';
 import { DomainError } from './errors';
 import { quantitySchema, uuidSchema } from './schemas';
 
@@ -113,6 +114,8 @@ export interface OrderWorkflowInput {
   paymentTtlMs: number;
   /** fromCart: the lines came from the customer's cart, which placement empties of them. */
   fromCart?: boolean;
+  /** codeVersion is the code path this run follows (domain/code-versions.ts). */
+  codeVersion?: CodeVersion;
 }
 
 /** PayOrderInput asks to pay an order from a wallet account. */

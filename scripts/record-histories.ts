@@ -18,11 +18,12 @@ interface Recording {
 }
 
 /**
- * `npm run histories:record [-- --only order-refused,hold-refused]` runs every workflow through
+ * `npm run histories:record [-- --only order-v2-refused,hold-refused]` runs every workflow through
  * its notable paths on a throwaway stack and writes each closed run's history to
  * test/replay/histories/<name>.json with its real workflowId, for the replay test
  * (ARCHITECTURE.md "Tests"). `--only` writes just the named files, so histories recorded from
- * older code (order-rejected.json, from before the refusal patch) stay as they were.
+ * older code stay as they were: order-rejected.json (before the refusal patch), order-refused.json
+ * (the patch), order-*.json and transfer-*.json without `v2` (before CODE_VERSION 2).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -123,10 +124,10 @@ async function runOrders(stack: TestStack): Promise<Recording[]> {
     scope: 'order',
   });
   return [
-    { name: 'order-paid-fulfilled', workflowId: paid.workflowId },
-    { name: 'order-expired', workflowId: expired.workflowId },
-    { name: 'order-cancelled-after-pay', workflowId: cancelled.workflowId },
-    { name: 'order-refused', workflowId: workflowIds.order(refusedId) },
+    { name: 'order-v2-paid-fulfilled', workflowId: paid.workflowId },
+    { name: 'order-v2-expired', workflowId: expired.workflowId },
+    { name: 'order-v2-cancelled-after-pay', workflowId: cancelled.workflowId },
+    { name: 'order-v2-refused', workflowId: workflowIds.order(refusedId) },
     { name: 'order-payment', workflowId: workflowIds.orderPayment(paid.id) },
   ];
 }
@@ -167,8 +168,8 @@ async function runLedger(stack: TestStack): Promise<Recording[]> {
   const transferOf = (key: string) =>
     workflowIds.transfer(resourceIdFor({ sub: buyer.sub, idempotencyKey: key, scope: 'transfer' }));
   return [
-    { name: 'transfer-deposit', workflowId: scene.depositWorkflowId },
-    { name: 'transfer-refused', workflowId: transferOf('record-refused-transfer') },
+    { name: 'transfer-v2-deposit', workflowId: scene.depositWorkflowId },
+    { name: 'transfer-v2-refused', workflowId: transferOf('record-refused-transfer') },
     { name: 'hold-posted-for-less', workflowId: posted.workflowId },
     { name: 'hold-voided-by-timer', workflowId: voided.workflowId },
     { name: 'hold-refused', workflowId: transferOf('record-refused-hold') },

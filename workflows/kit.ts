@@ -1,4 +1,10 @@
-import { ApplicationFailure, condition, patched, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  patched,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import { DomainError, domainErrorFromFailure, type ErrorCode } from '../domain/errors';
 
 /*
@@ -22,6 +28,20 @@ export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
     maximumInterval: '5s',
     maximumAttempts: 25,
   },
+};
+
+/**
+ * DB_LOCAL_ACTIVITY_OPTIONS run a database activity as a local activity: in the worker that
+ * runs the workflow task, recorded as one marker, with no activity task to schedule, dispatch
+ * and complete. For short, idempotent transactions whose first attempt decides the answer of
+ * an Update (placing an order, posting a transfer): the Update completes in the same workflow
+ * task. Same timeout and bounded retries as DB_ACTIVITY_OPTIONS; retries waiting longer than
+ * 2 s are scheduled as timers instead of holding the workflow task.
+ */
+export const DB_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: DB_ACTIVITY_OPTIONS.startToCloseTimeout,
+  retry: DB_ACTIVITY_OPTIONS.retry,
+  localRetryThreshold: '2s',
 };
 
 /**

@@ -1,4 +1,10 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   createHoldUpdate,
@@ -8,19 +14,30 @@ import {
   type TransferView,
   type TransferWorkflowInput,
 } from '../domain/ledger';
-import { DB_ACTIVITY_OPTIONS, endRefused, Entity, refuse, toRefusal } from './kit';
+import { CODE_VERSION } from '../domain/code-versions';
+import {
+  DB_ACTIVITY_OPTIONS,
+  DB_LOCAL_ACTIVITY_OPTIONS,
+  endRefused,
+  Entity,
+  refuse,
+  toRefusal,
+} from './kit';
 
 const { executeTransfer, createHold, resolveHold } =
   proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+const local = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
 
 /**
  * transferWorkflow (`transfer-<transferId>`) posts one ledger transfer (SPEC.md §5). Started
  * with reuse policy REJECT_DUPLICATE, so a duplicate request reads this run's result, or its
- * Refusal (`insufficient_funds` …), instead of moving money again.
+ * Refusal (`insufficient_funds` …), instead of moving money again. From CODE_VERSION 2 on the
+ * transfer posts in a local activity: the run closes in its first workflow task.
  */
 export async function transferWorkflow(input: TransferWorkflowInput): Promise<TransferView> {
+  const execute = input.codeVersion === CODE_VERSION ? local.executeTransfer : executeTransfer;
   try {
-    return await executeTransfer(input);
+    return await execute(input);
   } catch (err) {
     throw toRefusal(err);
   }

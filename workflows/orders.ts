@@ -3,6 +3,7 @@ import {
   condition,
   executeChild,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -23,9 +24,17 @@ import {
 } from '../domain/orders';
 import { AmountMinorKey, OrderStatusKey } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
-import { DB_ACTIVITY_OPTIONS, endRefused, Entity, toRefusal } from './kit';
+import { CODE_VERSION } from '../domain/code-versions';
+import {
+  DB_ACTIVITY_OPTIONS,
+  DB_LOCAL_ACTIVITY_OPTIONS,
+  endRefused,
+  Entity,
+  toRefusal,
+} from './kit';
 
 const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
 
 /** OrderWorkflowResult is how an order workflow ended: its final status. */
 export interface OrderWorkflowResult {
@@ -54,6 +63,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   await order.settle();
   if (order.refusal) {
     await condition(allHandlersFinished);
+    if (input.codeVersion === CODE_VERSION) throw order.refusal;
     return endRefused(order.refusal);
   }
   await expireUnlessSettled(input, order);
@@ -62,9 +72,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   return { status: order.current.status };
 }
 
-/** placeOrder runs the placeOrder activity: one transaction that reserves and inserts. */
+/**
+ * placeOrder runs the placeOrder activity: one transaction that reserves and inserts; a local
+ * activity from CODE_VERSION 2 on, a regular one for runs started before.
+ */
 function placeOrder(input: OrderWorkflowInput): Promise<OrderView> {
-  return acts.placeOrder({
+  const place = input.codeVersion === CODE_VERSION ? localActs.placeOrder : acts.placeOrder;
+  return place({
     orderId: input.orderId,
     customerId: input.customerId,
     workflowId: workflowIds.order(input.orderId),

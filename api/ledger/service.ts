@@ -1,4 +1,5 @@
 import { createAccount, findAccount, findTransfer } from '../../db/ledger';
+import { CODE_VERSION } from '../../domain/code-versions';
 import { DomainError } from '../../domain/errors';
 import { resourceIdFor } from '../../domain/ids';
 import {
@@ -82,7 +83,7 @@ export async function moveMoney(
   return runOnce(deps.temporal, transferWorkflow, {
     workflowId: workflowIds.transfer(input.transferId),
     taskQueue: deps.config.taskQueue,
-    args: [input],
+    args: [{ ...input, codeVersion: CODE_VERSION }],
   });
 }
 

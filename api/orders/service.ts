@@ -1,6 +1,7 @@
 import { getCart } from '../../db/carts';
 import { findVisibleProductIds } from '../../db/catalog';
 import { findOrder } from '../../db/orders';
+import { CODE_VERSION } from '../../domain/code-versions';
 import { DomainError } from '../../domain/errors';
 import {
   assertOrderTransition,
@@ -62,6 +63,7 @@ export async function placeOrder(deps: ApiDeps, input: PlaceOrderInput): Promise
         paymentMethod: body.paymentMethod,
         paymentTtlMs: deps.config.orderPaymentTtlMs,
         fromCart: body.fromCart === true,
+        codeVersion: CODE_VERSION,
       },
     ],
     update: placeOrderUpdate,

@@ -13,6 +13,7 @@ import {
   type PayOrderInput,
 } from '../../domain/orders';
 import { AmountMinorKey, OrderStatusKey } from '../../domain/search-attributes';
+import { CODE_VERSION } from '../../domain/code-versions';
 import { workflowIds } from '../../domain/workflow-ids';
 import { orderWorkflow } from '../../workflows/orders';
 import {
@@ -117,13 +118,18 @@ function moveOrder(orderId: string, change: Partial<OrderView>): OrderView {
   return moved;
 }
 
-/** placeOrder starts `order-<orderId>` with its `place` Update, as POST /v1/orders does. */
+/**
+ * placeOrder starts `order-<orderId>` with its `place` Update, as POST /v1/orders does: on the
+ * current code path (CODE_VERSION, placement in a local activity). Older paths are covered by
+ * the replay histories.
+ */
 function placeOrder(orderId: string, input: { lines: OrderLineInput[]; paymentTtlMs: number }) {
   const customerId = `customer-of-${orderId}`;
+  const common = { orderId, customerId, actorId: customerId, codeVersion: CODE_VERSION };
   return updateWithStart(env, {
     workflow: orderWorkflow,
     workflowId: workflowIds.order(orderId),
-    args: [{ orderId, customerId, actorId: customerId, paymentMethod: 'wallet', ...input }],
+    args: [{ ...common, paymentMethod: 'wallet', ...input }],
     update: placeOrderUpdate,
     updateArgs: [],
   });
