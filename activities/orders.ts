@@ -10,7 +10,14 @@ import { ledgerTransferIds } from '../domain/workflow-ids';
 import { toSafeInt, type Db } from '../db/connection';
 import { ensureSystemAccount } from '../db/ledger';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
-import { findOrder, lockOrder, lockProducts, moveStock, type LockedProduct } from '../db/orders';
+import {
+  findOrder,
+  lockOrder,
+  lockProducts,
+  lockProductsForPlacement,
+  moveStock,
+  type LockedProduct,
+} from '../db/orders';
 import { execute, withTransaction } from '../db/transaction';
 
 /*
@@ -41,30 +48,15 @@ export interface PlaceOrderActivityInput {
  */
 export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promise<OrderView> {
   return withTransaction(db, 'place_order', async (transaction) => {
-    const existing = await findOrder(db, input.orderId, transaction);
-    if (existing) return existing;
-    const products = await lockProducts(
-      db,
-      transaction,
-      input.lines.map((l) => l.productId),
-    );
+    const productIds = input.lines.map((l) => l.productId);
+    const { products, placed } = await lockProductsForPlacement(db, transaction, {
+      orderId: input.orderId,
+      productIds,
+    });
+    if (placed) return (await findOrder(db, input.orderId, transaction))!;
     assertOrderableLines(input.lines, products);
     assertInStock(input.lines, products);
-    await insertOrder(db, transaction, input, products);
-    await moveStock(db, transaction, {
-      orderId: input.orderId,
-      reason: 'reserve',
-      lines: input.lines,
-    });
-    if (input.fromCart) {
-      await execute(
-        db,
-        'DELETE FROM cart_items WHERE customer_id = $1 AND product_id = ANY($2::uuid[])',
-        [input.customerId, input.lines.map((l) => l.productId)],
-        transaction,
-      );
-    }
-    return (await findOrder(db, input.orderId, transaction))!;
+    return insertOrder(db, transaction, input, products);
   });
 }
 
@@ -92,25 +84,37 @@ function assertInStock(lines: OrderLineInput[], products: Map<string, LockedProd
 }
 
 /**
- * insertOrder writes the order (`pending_payment`, expiring after `paymentTtlMs`) and its lines
- * at the locked products' current prices; the total is in the products' one currency.
+ * insertOrder writes the order (`pending_payment`, expiring after `paymentTtlMs`), its lines at
+ * the locked products' current prices, the reservation and its stock movements, and (fromCart)
+ * removes the ordered cart lines, all in ONE statement, then returns the placed order built
+ * from what it wrote (no re-read). The total is in the products' one currency.
  */
 async function insertOrder(
   db: Db,
   transaction: Transaction,
   input: PlaceOrderActivityInput,
   products: Map<string, LockedProduct>,
-): Promise<void> {
-  const priced = input.lines.map((l) => ({
+): Promise<OrderView> {
+  const lines = input.lines.map((l) => ({
     ...l,
     priceMinor: toSafeInt(products.get(l.productId)!.price_minor),
   }));
-  const totalMinor = priced.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0);
-  const currency = products.get(input.lines[0]!.productId)!.currency;
-  await execute(
+  const totalMinor = lines.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0);
+  const currency = products.get(input.lines[0]!.productId)!.currency.trim();
+  const [stamps] = await execute<{ reserved_at: Date; expires_at: Date; created_at: Date }>(
     db,
-    `INSERT INTO orders (id, customer_id, status, payment_method, total_minor, currency, workflow_id, reserved_at, expires_at)
-     VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, now(), now() + ($7 || ' milliseconds')::interval)`,
+    `WITH d AS (SELECT * FROM unnest($8::uuid[], $9::int[], $10::bigint[]) AS d(product_id, quantity, price_minor)),
+     o AS (
+       INSERT INTO orders (id, customer_id, status, payment_method, total_minor, currency, workflow_id, reserved_at, expires_at)
+       VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, now(), now() + ($7 || ' milliseconds')::interval)
+       RETURNING reserved_at, expires_at, created_at),
+     l AS (INSERT INTO order_lines (order_id, product_id, quantity, price_minor) SELECT $1, * FROM d),
+     p AS (UPDATE products p SET reserved = p.reserved + d.quantity, updated_at = now()
+           FROM d WHERE p.id = d.product_id),
+     m AS (INSERT INTO stock_movements (product_id, order_id, reason, on_hand_delta, reserved_delta)
+           SELECT d.product_id, $1, 'reserve', 0, d.quantity FROM d),
+     c AS (DELETE FROM cart_items WHERE $11::boolean AND customer_id = $2 AND product_id IN (SELECT product_id FROM d))
+     SELECT reserved_at, expires_at, created_at FROM o`,
     [
       input.orderId,
       input.customerId,
@@ -119,21 +123,45 @@ async function insertOrder(
       currency,
       input.workflowId,
       String(input.paymentTtlMs),
+      lines.map((l) => l.productId),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.priceMinor),
+      input.fromCart === true,
     ],
     transaction,
   );
-  await execute(
-    db,
-    `INSERT INTO order_lines (order_id, product_id, quantity, price_minor)
-     SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::bigint[])`,
-    [
-      input.orderId,
-      priced.map((l) => l.productId),
-      priced.map((l) => l.quantity),
-      priced.map((l) => l.priceMinor),
-    ],
-    transaction,
-  );
+  return placedOrderView({ input, lines, totalMinor, currency, stamps: stamps! });
+}
+
+/** placedOrderView is the OrderView of an order just placed, as findOrder would read it. */
+function placedOrderView(placed: {
+  input: PlaceOrderActivityInput;
+  lines: { productId: string; quantity: number; priceMinor: number }[];
+  totalMinor: number;
+  currency: string;
+  stamps: { reserved_at: Date; expires_at: Date; created_at: Date };
+}): OrderView {
+  const { input, stamps } = placed;
+  return {
+    id: input.orderId,
+    customerId: input.customerId,
+    status: 'pending_payment',
+    paymentMethod: input.paymentMethod,
+    lines: placed.lines,
+    totalMinor: placed.totalMinor,
+    currency: placed.currency,
+    workflowId: input.workflowId,
+    paymentAccountId: null,
+    paymentTransferId: null,
+    refundTransferId: null,
+    reservedAt: stamps.reserved_at.toISOString(),
+    expiresAt: stamps.expires_at.toISOString(),
+    paidAt: null,
+    fulfilledAt: null,
+    cancelledAt: null,
+    expiredAt: null,
+    createdAt: stamps.created_at.toISOString(),
+  };
 }
 
 /**

@@ -154,6 +154,32 @@ export async function lockProducts(
   return new Map(rows.map((row) => [row.id, row]));
 }
 
+/**
+ * lockProductsForPlacement locks an order's products `FOR UPDATE` in ascending id order (as
+ * lockProducts) and tells, in the same statement, whether the order is already placed (a
+ * retried placement, which then changes nothing). Callers pass IDs sorted ascending.
+ */
+export async function lockProductsForPlacement(
+  db: Db,
+  transaction: Transaction,
+  input: { orderId: string; productIds: string[] },
+): Promise<{ products: Map<string, LockedProduct>; placed: boolean }> {
+  const rows = await lockRows<LockedProduct & { placed: boolean }>(
+    db,
+    transaction,
+    'products',
+    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status,
+            EXISTS (SELECT 1 FROM orders WHERE id = $2) AS placed
+     FROM products p JOIN sellers s ON s.id = p.seller_id
+     WHERE p.id = ANY($1::uuid[]) ORDER BY p.id FOR UPDATE OF p`,
+    [input.productIds, input.orderId],
+  );
+  // No product row at all: only a placed order's products could be missing if deleted, and
+  // products are never deleted, so look the order up to be sure.
+  const placed = rows[0]?.placed ?? (await findOrder(db, input.orderId, transaction)) !== undefined;
+  return { products: new Map(rows.map((row) => [row.id, row])), placed };
+}
+
 /** moveStock applies per-product deltas to on-hand and reserved and writes stock_movements. */
 export async function moveStock(
   db: Db,

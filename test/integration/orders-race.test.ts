@@ -109,4 +109,34 @@ describe('when buyers race for scarce stock', () => {
     expect(refused.body.lines).toEqual([{ productId, requested: 4, available: 3 }]);
     expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 3, reserved: 0 });
   });
+
+  it('then the placed order it answers is exactly the order GET reads, lines summed and sorted', async () => {
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [
+        { stock: 5, priceMinor: 250 },
+        { stock: 5, priceMinor: 1_000 },
+      ],
+    });
+    const [first, second] = productIds as [string, string];
+    const buyer = await actor('customer');
+
+    const placed = await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      body: {
+        lines: [
+          { productId: second, quantity: 1 },
+          { productId: first, quantity: 1 },
+          { productId: second, quantity: 2 },
+        ],
+      },
+    });
+    const read = await call(stack, 'GET', `/v1/orders/${placed.body.id}`, { token: buyer.token });
+
+    expect(placed.status).toBe(201);
+    expect(read.body).toEqual(placed.body);
+    expect(placed.body.totalMinor).toBe(250 + 3 * 1_000);
+    expect(placed.body.lines.map((l: { productId: string }) => l.productId)).toEqual(
+      [first, second].sort(),
+    );
+  });
 });
