@@ -45,6 +45,8 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: int(0, 65535).default(9465),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  TEMPORAL_PERSISTENCE: z.enum(['sqlite', 'postgres']).default('sqlite'),
+  TEMPORAL_HISTORY_SHARDS: int(1, 1024).default(4),
 });
 
 /**
@@ -73,6 +75,17 @@ export interface Config {
   temporalSdkMetricsPort: number;
   /** workflowBundlePath is a pre-built workflow bundle; unset, the worker bundles at start. */
   workflowBundlePath: string | undefined;
+  /**
+   * temporalPersistence picks the Temporal server `npm run dev` starts when TEMPORAL_ADDRESS is
+   * unset: `sqlite`, the CLI's dev server with Web UI; `postgres`, the full server (no Web UI)
+   * on the same PostgreSQL as holdfast (lib/temporal-server.ts).
+   */
+  temporalPersistence: 'sqlite' | 'postgres';
+  /**
+   * temporalHistoryShards is the full server's history shard count (`postgres` only), fixed when
+   * its databases are first set up.
+   */
+  temporalHistoryShards: number;
 }
 
 /**
@@ -110,5 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: e.WORKER_METRICS_PORT,
     temporalSdkMetricsPort: e.TEMPORAL_SDK_METRICS_PORT,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    temporalPersistence: e.TEMPORAL_PERSISTENCE,
+    temporalHistoryShards: e.TEMPORAL_HISTORY_SHARDS,
   };
 }

@@ -12,12 +12,14 @@ import {
   startTemporalDevServer,
   type RunningService,
 } from '../lib/local-stack';
+import { startTemporalServer } from '../lib/temporal-server';
 
 /**
  * `npm run dev`: the whole stack from one command (ARCHITECTURE.md "The stack"). PostgreSQL is
  * DATABASE_URL or an embedded server with data in `.data/postgres` (port EMBEDDED_PG_PORT,
  * default 54329); Temporal is TEMPORAL_ADDRESS or a dev server on 7233 with its Web UI on
- * 8233 and state in `.data/temporal.db`. Then it migrates and runs the worker and the API
+ * 8233 and state in `.data/temporal.db` (with TEMPORAL_PERSISTENCE=postgres: the full server on
+ * that PostgreSQL, no Web UI). Then it migrates and runs the worker and the API
  * (PORT, default 3000) until Ctrl-C, which stops everything it started.
  */
 async function main(): Promise<void> {
@@ -37,13 +39,7 @@ async function main(): Promise<void> {
     process.env.DATABASE_URL = pg.url;
   }
   if (!process.env.TEMPORAL_ADDRESS) {
-    log('starting the Temporal dev server on 127.0.0.1:7233, Web UI on http://127.0.0.1:8233');
-    const temporal = await startTemporalDevServer({
-      port: 7233,
-      uiPort: 8233,
-      dbFilename: path.join(dataDir, 'temporal.db'),
-      log,
-    });
+    const temporal = await startLocalTemporal(dataDir, log);
     started.push(temporal);
     process.env.TEMPORAL_ADDRESS = temporal.url;
   }
@@ -79,6 +75,38 @@ async function main(): Promise<void> {
     });
   process.once('SIGINT', () => void stopOrExit());
   process.once('SIGTERM', () => void stopOrExit());
+}
+
+/**
+ * startLocalTemporal starts the Temporal server of TEMPORAL_PERSISTENCE on 127.0.0.1:7233: the
+ * dev server (`sqlite`, Web UI on 8233, state in `.data/temporal.db`) or the full server on
+ * DATABASE_URL's PostgreSQL (`postgres`, TEMPORAL_HISTORY_SHARDS shards, no Web UI).
+ */
+async function startLocalTemporal(
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<RunningService> {
+  const { temporalPersistence, temporalHistoryShards } = loadConfig();
+  if (temporalPersistence === 'postgres') {
+    log(
+      `starting the full Temporal server on 127.0.0.1:7233 on PostgreSQL, ` +
+        `${temporalHistoryShards} history shards (no Web UI in this mode)`,
+    );
+    return startTemporalServer({
+      postgresUrl: process.env.DATABASE_URL!,
+      port: 7233,
+      historyShards: temporalHistoryShards,
+      dataDir: path.join(dataDir, 'temporal-server'),
+      log,
+    });
+  }
+  log('starting the Temporal dev server on 127.0.0.1:7233, Web UI on http://127.0.0.1:8233');
+  return startTemporalDevServer({
+    port: 7233,
+    uiPort: 8233,
+    dbFilename: path.join(dataDir, 'temporal.db'),
+    log,
+  });
 }
 
 main().catch((err) => {
