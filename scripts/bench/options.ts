@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../../domain/duration';
+
+/** SCENARIO_NAMES are the bench's scenarios, in the order they run. */
+export const SCENARIO_NAMES = [
+  'baseline-hot',
+  'baseline-spread',
+  'ceiling',
+  'orders-hot',
+  'orders-spread',
+  'flash-sale',
+  'transfers',
+] as const;
+
+/** ScenarioName is one of SCENARIO_NAMES. */
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** PERSISTENCE_MODES are the Temporal persistences the bench can run against. */
+export const PERSISTENCE_MODES = ['sqlite', 'postgres'] as const;
+
+/** Persistence is one of PERSISTENCE_MODES. */
+export type Persistence = (typeof PERSISTENCE_MODES)[number];
+
+/** CONNECTIONS_MAX bounds `--connections` (each is one keep-alive HTTP connection). */
+const CONNECTIONS_MAX = 1024;
+
+/** BenchOptions are the parsed command line. */
+export interface BenchOptions {
+  /** durationMs is the length of one measured run (one scenario at one connection count). */
+  durationMs: number;
+  /** warmupMs is an unmeasured run of every scenario before the measured ones (0: none). */
+  warmupMs: number;
+  connections: number[];
+  scenarios: ScenarioName[];
+  persistence: Persistence[];
+  /** outDir receives bench-<timestamp>.json and .md. */
+  outDir: string;
+}
+
+const USAGE = `npm run bench -- [options]
+  --duration 10s              length of each measured run
+  --warmup 1s                 unmeasured run of each scenario first (0 for none)
+  --connections 1,8,64        concurrent HTTP connections per run
+  --scenarios a,b             subset of ${SCENARIO_NAMES.join(', ')}
+  --persistence sqlite        Temporal persistence modes, comma-separated (${PERSISTENCE_MODES.join(', ')})
+  --out bench-results         output folder`;
+
+/** listOf splits a comma-separated option and checks every item against `allowed`. */
+function listOf<T extends string>(value: string, allowed: readonly T[], option: string): T[] {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const bad = items.filter((item) => !allowed.includes(item as T));
+  if (items.length === 0 || bad.length > 0)
+    throw new Error(`--${option}: unknown ${bad.join(', ') || '(empty)'}\n${USAGE}`);
+  return [...new Set(items)] as T[];
+}
+
+/** durationOption parses a duration string (`10s`, `500ms`); `0` is allowed when `zeroOk`. */
+function durationOption(value: string, option: string, zeroOk: boolean): number {
+  if (zeroOk && value.trim() === '0') return 0;
+  const durationMs = parseDurationMs(value);
+  if (durationMs === undefined || durationMs > 3_600_000)
+    throw new Error(`--${option}: "${value}" is not a duration like 10s (at most 1h)\n${USAGE}`);
+  return durationMs;
+}
+
+/**
+ * parseBenchOptions reads `argv` (without node and the script).
+ * @throws Error with the usage text on a bad option.
+ */
+export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '10s' },
+      warmup: { type: 'string', default: '1s' },
+      connections: { type: 'string', default: '1,8,64' },
+      scenarios: { type: 'string', default: SCENARIO_NAMES.join(',') },
+      persistence: { type: 'string', default: 'sqlite' },
+      out: { type: 'string', default: 'bench-results' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const connections = values.connections.split(',').map((item) => Number(item.trim()));
+  if (connections.some((n) => !Number.isInteger(n) || n < 1 || n > CONNECTIONS_MAX))
+    throw new Error(`--connections: whole numbers from 1 to ${CONNECTIONS_MAX}\n${USAGE}`);
+  const scenarios = listOf(values.scenarios, SCENARIO_NAMES, 'scenarios');
+  return {
+    durationMs: durationOption(values.duration, 'duration', false),
+    warmupMs: durationOption(values.warmup, 'warmup', true),
+    connections: [...new Set(connections)],
+    // Scenarios always run in SCENARIO_NAMES order, whatever order they were named in.
+    scenarios: SCENARIO_NAMES.filter((name) => scenarios.includes(name)),
+    persistence: listOf(values.persistence, PERSISTENCE_MODES, 'persistence'),
+    outDir: values.out,
+  };
+}
+
+/** usage is the help text. */
+export const usage = USAGE;

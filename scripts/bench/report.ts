@@ -1,0 +1,203 @@
+import type { BenchCheck } from './checks';
+import { NOISY_OTHERS_PERCENT, othersPercent, ROLES, type RunResult } from './load';
+import { SCENARIO_NAMES, type BenchOptions, type Persistence, type ScenarioName } from './options';
+import { SCENARIOS } from './scenarios';
+
+/** ModeResult is everything measured against one Temporal persistence mode. */
+export interface ModeResult {
+  persistence: Persistence;
+  /** idleCpuPercent is each role's CPU share (100 = one core) over a few idle seconds. */
+  idleCpuPercent: Record<string, number>;
+  runs: RunResult[];
+  checks: BenchCheck[];
+  ratios: Ratio[];
+  /**
+   * logLines counts each child's warn and error lines (stderr counts as error) and keeps the
+   * first error lines: trouble in the product under load shows here. Refused orders fail
+   * their runs, which the SDK logs at warn ("Workflow failed"), so warn is expected.
+   */
+  logLines: Record<string, { warn: number; error: number; errorSamples: string[] }>;
+}
+
+/** Ratio is one throughput ratio (ok/s over ok/s) at each connection count. */
+export interface Ratio {
+  name: string;
+  byConnections: Record<string, number | null>;
+}
+
+/** RATIO_PAIRS are the issue's ratios: holdfast over the ceiling, over the baseline, hot over spread. */
+const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
+  ['orders-hot', 'ceiling'],
+  ['orders-spread', 'ceiling'],
+  ['transfers', 'ceiling'],
+  ['orders-hot', 'baseline-hot'],
+  ['orders-spread', 'baseline-spread'],
+  ['orders-hot', 'orders-spread'],
+];
+
+/** computeRatios divides ok/s of each RATIO_PAIRS pair measured at the same connection count. */
+export function computeRatios(runs: RunResult[], connections: number[]): Ratio[] {
+  const rate = (scenario: ScenarioName, n: number) =>
+    runs.find((run) => run.scenario === scenario && run.connections === n)?.okPerSecond;
+  return RATIO_PAIRS.filter(
+    ([a, b]) => runs.some((r) => r.scenario === a) && runs.some((r) => r.scenario === b),
+  ).map(([a, b]) => ({
+    name: `${a} / ${b}`,
+    byConnections: Object.fromEntries(
+      connections.map((n) => {
+        const [top, bottom] = [rate(a, n), rate(b, n)];
+        return [String(n), top !== undefined && bottom ? top / bottom : null];
+      }),
+    ),
+  }));
+}
+
+const fixed = (value: number | undefined | null, digits: number) =>
+  value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+
+/** latencyText shows a latency in ms: one decimal under 10 ms, whole milliseconds above. */
+const latencyText = (latencyMs: number) => fixed(latencyMs, latencyMs < 10 ? 1 : 0);
+
+/** errorsText lists what was not a definite answer: statuses, timeouts, socket errors. */
+function errorsText(run: RunResult): string {
+  const parts = Object.entries(run.unexpected.statuses).map(
+    ([status, count]) => `${status}×${count}`,
+  );
+  if (run.unexpected.timeouts > 0) parts.push(`timeout×${run.unexpected.timeouts}`);
+  if (run.unexpected.socketErrors > 0) parts.push(`socket×${run.unexpected.socketErrors}`);
+  return parts.length === 0 ? '0' : parts.join(' ');
+}
+
+/** table renders rows as a markdown table with right-aligned numeric columns. */
+function table(header: string[], rows: string[][], leftColumns = 1): string {
+  const align = header.map((_, index) => (index < leftColumns ? ':--' : '--:'));
+  return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** runsTable is the issue's table: one row per scenario and connection count. */
+function runsTable(mode: ModeResult): string {
+  const header = [
+    'scenario',
+    'conn',
+    'ok/s',
+    'p50 ms',
+    'p99 ms',
+    ...ROLES.map((role) => `CPU ms/order ${role}`),
+    'CPU ms/order total',
+    'others CPU %',
+    'answers',
+    'errors',
+  ];
+  const order = (run: RunResult) => SCENARIO_NAMES.indexOf(run.scenario) * 1e6 + run.connections;
+  const sorted = [...mode.runs].sort((a, b) => order(a) - order(b));
+  const rows = sorted.map((run) => [
+    run.scenario,
+    String(run.connections),
+    fixed(run.okPerSecond, 1),
+    latencyText(run.latencyMs.p50),
+    latencyText(run.latencyMs.p99),
+    ...ROLES.map((role) => fixed(1000 * (run.cpuSecondsPerOrder?.[role] ?? NaN), 2)),
+    fixed(1000 * (run.cpuSecondsPerOrder?.total ?? NaN), 2),
+    `${fixed(othersPercent(run), 0)}${othersPercent(run) > NOISY_OTHERS_PERCENT ? ' ⚠' : ''}`,
+    Object.entries(run.statusCounts)
+      .map(([status, count]) => `${status}×${count}`)
+      .join(' '),
+    errorsText(run),
+  ]);
+  return table(header, rows);
+}
+
+/** ratiosTable renders the ratios, one column per connection count. */
+function ratiosTable(mode: ModeResult, connections: number[]): string {
+  const header = ['ratio of ok/s', ...connections.map((n) => `${n} conn`)];
+  const rows = mode.ratios.map((ratio) => [
+    ratio.name,
+    ...connections.map((n) => fixed(ratio.byConnections[String(n)], 2)),
+  ]);
+  return table(header, rows);
+}
+
+/** noisyText names the runs measured again because other processes used the CPU. */
+function noisyText(runs: RunResult[]): string {
+  const retried = runs.filter((run) => run.discardedNoisy?.length);
+  if (retried.length === 0) return 'No run was measured again for noise.\n';
+  const items = retried.map(
+    (run) =>
+      `${run.scenario} × ${run.connections} (others ${run
+        .discardedNoisy!.map((attempt) => `${fixed(attempt.othersPercent, 0)}%`)
+        .join(', ')} → ${fixed(othersPercent(run), 0)}%)`,
+  );
+  return `Measured again after waiting for quiet, noisy attempts discarded: ${items.join('; ')}.\n`;
+}
+
+/** checksText lists every check with [ok] or [FAIL]. */
+function checksText(checks: BenchCheck[]): string {
+  return checks
+    .map((check) => `- [${check.ok ? 'ok' : 'FAIL'}] ${check.name}: ${check.detail}`)
+    .join('\n');
+}
+
+/** ReportMeta is the context printed above the tables. */
+export interface ReportMeta {
+  startedAt: string;
+  wallSeconds: number;
+  gitCommit: string;
+  machine: { nproc: number; modelName: string };
+  options: BenchOptions;
+}
+
+/**
+ * renderMarkdown renders the whole report: context and scenarios; per persistence mode the
+ * table, idle CPU and the checks; last, the ratios of every mode.
+ */
+export function renderMarkdown(meta: ReportMeta, modes: ModeResult[]): string {
+  const { options } = meta;
+  const lines = [
+    `# holdfast bench ${meta.startedAt}`,
+    '',
+    `commit ${meta.gitCommit}; ${meta.machine.nproc} × ${meta.machine.modelName}; ` +
+      `${options.durationMs / 1000} s per run (warm-up ${options.warmupMs / 1000} s per scenario), ` +
+      `connections ${options.connections.join(', ')}; wall time ${fixed(meta.wallSeconds, 0)} s.`,
+    '',
+    'ok/s counts definite answers (2xx; 409 too in flash-sale) in the run; p50/p99 are client ' +
+      'latencies. CPU ms/order is CPU time of each process tree (from /proc) between samples ' +
+      'taken before the run and after the server drained, divided by the definite answers the ' +
+      'API served in that window. Others CPU % is what processes outside the bench (other ' +
+      `work on a shared machine) used in that window, in % of one core; ⚠ over ${NOISY_OTHERS_PERCENT}.`,
+    '',
+    ...options.scenarios.map((name) => `- \`${name}\`: ${SCENARIOS[name].description}`),
+  ];
+  for (const mode of modes) {
+    lines.push(
+      '',
+      `## Temporal persistence: ${mode.persistence}`,
+      '',
+      runsTable(mode),
+      '',
+      noisyText(mode.runs),
+      `Idle CPU % before the runs: ${Object.entries(mode.idleCpuPercent)
+        .map(([role, percent]) => `${role} ${fixed(percent, 1)}`)
+        .join(', ')}. Log lines at warn / error: ${Object.entries(mode.logLines)
+        .map(([name, n]) => `${name} ${n.warn} / ${n.error}`)
+        .join(', ')}.`,
+      ...Object.entries(mode.logLines).flatMap(([name, n]) =>
+        n.errorSamples.length === 0
+          ? []
+          : ['', `First error lines of ${name}:`, '', '```', ...n.errorSamples, '```'],
+      ),
+      '',
+      `### Checks (${mode.persistence})`,
+      '',
+      checksText(mode.checks),
+    );
+  }
+  lines.push('', '## Ratios');
+  for (const mode of modes)
+    lines.push(
+      '',
+      `Temporal persistence: ${mode.persistence}`,
+      '',
+      ratiosTable(mode, options.connections),
+    );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,178 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { ScenarioName } from './options';
+import { createFlashProducts, SEED, type Fixtures } from './seed';
+import { pick } from './util';
+
+/** BenchRequest is one request of a run: its headers (with a fresh Idempotency-Key) and body. */
+export interface BenchRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** PreparedScenario is a scenario ready to run: where requests go and how each is built. */
+export interface PreparedScenario {
+  name: ScenarioName;
+  path: string;
+  /** routePath is the API's route pattern, as its /metrics labels it. */
+  routePath: string;
+  /** okStatuses are the definite answers: 2xx, and 409 where refusals are the point. */
+  okStatuses: number[];
+  nextRequest(): BenchRequest;
+  /** scarceUnits is the stock a flash-sale run may sell at most (undefined elsewhere). */
+  scarceUnits?: number;
+}
+
+/** PrepareHint is what the bench expects of the coming run. */
+export interface PrepareHint {
+  /** expectedRequests is about how many requests the run will send, when known. */
+  expectedRequests?: number;
+}
+
+/** Scenario is one thing the bench measures; prepare() runs before each measured run. */
+export interface Scenario {
+  name: ScenarioName;
+  description: string;
+  prepare(fixtures: Fixtures, hint?: PrepareHint): Promise<PreparedScenario>;
+}
+
+/** FLASH_ACCEPTED_SHARE is the share of a flash-sale run's requests its stock can satisfy. */
+const FLASH_ACCEPTED_SHARE = 0.1;
+
+/**
+ * flashStockEach sizes each scarce product of a run: enough units for FLASH_ACCEPTED_SHARE of
+ * the expected requests across SEED.flashProductsN products, between 1 and SEED.flashStock,
+ * so that most requests are refused at every connection count; SEED.flashStock when unknown.
+ */
+function flashStockEach(hint: PrepareHint | undefined): number {
+  if (!hint?.expectedRequests) return SEED.flashStock;
+  const units = (FLASH_ACCEPTED_SHARE * hint.expectedRequests) / SEED.flashProductsN;
+  return Math.min(SEED.flashStock, Math.max(1, Math.round(units)));
+}
+
+/** jsonHeaders are the headers of one request: JSON, a fresh Idempotency-Key, a bearer token. */
+function jsonHeaders(token?: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'idempotency-key': randomUUID(),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+}
+
+/** baseline sends the non-durable seed-style placement to `productIds`. */
+function baseline(name: ScenarioName, productIds: () => string[]): Scenario['prepare'] {
+  return async (fixtures) => ({
+    name,
+    path: '/bench/baseline',
+    routePath: '/bench/baseline',
+    okStatuses: [201],
+    nextRequest: () => ({
+      headers: jsonHeaders(),
+      body: JSON.stringify({
+        productId: pick(productIds()),
+        customerId: pick(fixtures.customers).sub,
+        quantity: 1,
+      }),
+    }),
+  });
+}
+
+/** orders places one-line orders of one unit of a product of `productIds` as a pool customer. */
+function orders(
+  name: ScenarioName,
+  productIds: () => string[],
+  okStatuses: number[] = [201],
+): (fixtures: Fixtures) => PreparedScenario {
+  return (fixtures) => ({
+    name,
+    path: '/v1/orders',
+    routePath: '/v1/orders',
+    okStatuses,
+    nextRequest: () => ({
+      headers: jsonHeaders(pick(fixtures.customers).token),
+      body: JSON.stringify({ lines: [{ productId: pick(productIds()), quantity: 1 }] }),
+    }),
+  });
+}
+
+/** transfers moves 1–5 minor units from a random wallet (as its owner) to another one. */
+function transfers(fixtures: Fixtures): PreparedScenario {
+  const { wallets } = fixtures;
+  return {
+    name: 'transfers',
+    path: '/v1/transfers',
+    routePath: '/v1/transfers',
+    okStatuses: [201],
+    nextRequest: () => {
+      const from = randomInt(wallets.length);
+      const to = (from + 1 + randomInt(wallets.length - 1)) % wallets.length;
+      return {
+        headers: jsonHeaders(wallets[from]!.owner.token),
+        body: JSON.stringify({
+          fromAccountId: wallets[from]!.id,
+          toAccountId: wallets[to]!.id,
+          amountMinor: 1 + randomInt(5),
+        }),
+      };
+    },
+  };
+}
+
+/**
+ * SCENARIOS are the issue's measurements, side by side on one stack: the non-durable
+ * baseline, the no-op Update-with-Start ceiling, holdfast placement on a hot product and over
+ * 1000 products, a flash sale on 20 fresh products of 10 units each per run (most requests
+ * are refused with 409 insufficient_stock), and holdfast transfers between 200 wallets.
+ */
+export const SCENARIOS: Record<ScenarioName, Scenario> = {
+  'baseline-hot': {
+    name: 'baseline-hot',
+    description: 'non-durable placement (one pg transaction), one hot product',
+    prepare: (fixtures) => baseline('baseline-hot', () => [fixtures.hotProductId])(fixtures),
+  },
+  'baseline-spread': {
+    name: 'baseline-spread',
+    description: 'non-durable placement (one pg transaction), 1000 products',
+    prepare: (fixtures) => baseline('baseline-spread', () => fixtures.spreadProductIds)(fixtures),
+  },
+  ceiling: {
+    name: 'ceiling',
+    description: 'no-op Update-with-Start on task queue bench-noop',
+    prepare: async () => ({
+      name: 'ceiling',
+      path: '/bench/noop',
+      routePath: '/bench/noop',
+      okStatuses: [201],
+      nextRequest: () => ({
+        headers: jsonHeaders(),
+        body: JSON.stringify({ ping: randomInt(1e9) }),
+      }),
+    }),
+  },
+  'orders-hot': {
+    name: 'orders-hot',
+    description: 'holdfast POST /v1/orders, one hot product',
+    prepare: async (fixtures) => orders('orders-hot', () => [fixtures.hotProductId])(fixtures),
+  },
+  'orders-spread': {
+    name: 'orders-spread',
+    description: 'holdfast POST /v1/orders, 1000 products',
+    prepare: async (fixtures) => orders('orders-spread', () => fixtures.spreadProductIds)(fixtures),
+  },
+  'flash-sale': {
+    name: 'flash-sale',
+    description:
+      'holdfast POST /v1/orders on 20 fresh products per run, stock sized for ~10% of the ' +
+      'requests (1–10 units each); 409 insufficient_stock counts as a definite answer',
+    prepare: async (fixtures, hint) => {
+      const stockEach = flashStockEach(hint);
+      const scarce = await createFlashProducts(fixtures, stockEach);
+      const prepared = orders('flash-sale', () => scarce, [201, 409])(fixtures);
+      return { ...prepared, scarceUnits: scarce.length * stockEach };
+    },
+  },
+  transfers: {
+    name: 'transfers',
+    description: 'holdfast POST /v1/transfers between 200 wallets, 1–5 minor units',
+    prepare: async (fixtures) => transfers(fixtures),
+  },
+};

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { signActor, type Actor } from '../../test/helpers/actors';
+import { requestJson, type ApiCaller, type FetchLike } from '../../test/helpers/http';
+import {
+  createProduct,
+  createSeller,
+  openFundedWallet,
+  type SeedContext,
+} from '../../test/helpers/resources';
+import type { ScenarioName } from './options';
+import { withBar } from './progress';
+import { BENCH_JWT_SECRET } from './stack';
+
+/** SEED is the size of the bench's data set (the issue's figures). */
+export const SEED = {
+  hotStock: 10_000_000,
+  spreadProductsN: 1000,
+  spreadStock: 1_000_000,
+  flashProductsN: 20,
+  flashStock: 10,
+  customersN: 64,
+  walletsN: 200,
+  walletMinor: 1_000_000,
+} as const;
+
+/** SEED_REQUEST_TIMEOUT_MS bounds one seeding request. */
+const SEED_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Wallet is a funded customer wallet and the token of its owner. */
+export interface Wallet {
+  id: string;
+  owner: Actor;
+}
+
+/** Fixtures are what the scenarios draw their requests from. */
+export interface Fixtures {
+  seed: SeedContext;
+  sellerId: string;
+  hotProductId: string;
+  spreadProductIds: string[];
+  /** customers place orders: a pool, so that no single customer is hot. */
+  customers: Actor[];
+  wallets: Wallet[];
+}
+
+/** httpCaller returns an ApiCaller over real HTTP to `baseUrl`. */
+export function httpCaller(baseUrl: string): ApiCaller {
+  const fetchLike: FetchLike = (path, init) =>
+    fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(SEED_REQUEST_TIMEOUT_MS) });
+  return (method, path, options) => requestJson(fetchLike, method, path, options);
+}
+
+/** productInput names a product of the bench seller with `stock` units at 1.00 EUR. */
+function productInput(sellerId: string, label: string, stock: number) {
+  const sku = `${label}-${randomUUID().slice(0, 8)}`;
+  return { sellerId, sku, name: `bench ${sku}`, priceMinor: 100, stock };
+}
+
+/**
+ * seedFixtures creates, through the real API as staff, what `scenarios` need: an approved
+ * seller, the hot product, the 1000 spread products, the customer pool and the funded wallets
+ * (each wallet owned by its own customer).
+ */
+export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): Promise<Fixtures> {
+  const staff = await signActor({ role: 'staff', secret: BENCH_JWT_SECRET });
+  const seed: SeedContext = { api: httpCaller(apiUrl), staff, newKey: () => randomUUID() };
+  const sellerId = await createSeller(seed, {
+    name: `bench seller ${randomUUID()}`,
+    approved: true,
+  });
+  const hot = await createProduct(seed, productInput(sellerId, 'HOT', SEED.hotStock));
+  const needsSpread = scenarios.some((name) => name.endsWith('-spread'));
+  const spreadProductIds = needsSpread
+    ? await withBar('products', range(SEED.spreadProductsN), async (index) => {
+        const input = productInput(sellerId, `SPREAD-${index}`, SEED.spreadStock);
+        return (await createProduct(seed, input)).id;
+      })
+    : [];
+  const customers = await Promise.all(
+    range(SEED.customersN).map(() => signActor({ role: 'customer', secret: BENCH_JWT_SECRET })),
+  );
+  const wallets = scenarios.includes('transfers')
+    ? await withBar('wallets', range(SEED.walletsN), async () => {
+        const owner = await signActor({ role: 'customer', secret: BENCH_JWT_SECRET });
+        const input = { ownerId: owner.sub, amountMinor: SEED.walletMinor };
+        return { id: await openFundedWallet(seed, input), owner };
+      })
+    : [];
+  return { seed, sellerId, hotProductId: hot.id, spreadProductIds, customers, wallets };
+}
+
+/** createFlashProducts creates the scarce products of one flash-sale run (20 × `stockEach`). */
+export async function createFlashProducts(
+  fixtures: Fixtures,
+  stockEach: number,
+): Promise<string[]> {
+  const { seed, sellerId } = fixtures;
+  return Promise.all(
+    range(SEED.flashProductsN).map(
+      async (index) =>
+        (await createProduct(seed, productInput(sellerId, `FLASH-${index}`, stockEach))).id,
+    ),
+  );
+}
+
+/** range returns [0, 1, …, n − 1]. */
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, index) => index);
+}

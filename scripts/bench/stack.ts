@@ -1,0 +1,257 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDb, type Db } from '../../db/connection';
+import { migrate } from '../../db/migrate';
+import { freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../lib/local-stack';
+import type { Persistence } from './options';
+import { spawnTsEntry, type BenchChild } from './processes';
+import { findPidByCmdline } from './proc-cpu';
+import { sleep } from './util';
+
+/** BENCH_JWT_SECRET signs every bench token; the bench API process runs with it. */
+export const BENCH_JWT_SECRET = 'holdfast-bench-secret-0123456789abcdef';
+
+/** BENCH_TASK_QUEUE is the holdfast task queue of the bench stack. */
+export const BENCH_TASK_QUEUE = 'holdfast-bench';
+
+/** STARTUP_TIMEOUT_MS bounds the start of each child process (the worker bundles twice). */
+const STARTUP_TIMEOUT_MS = 180_000;
+
+/** CLEANUP_STEP_TIMEOUT_MS bounds each stop step of Cleanup. */
+const CLEANUP_STEP_TIMEOUT_MS = 20_000;
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Cleanup collects the stop steps of everything started, and runs them once, newest first,
+ * whether the bench ends, fails or is interrupted (Ctrl-C).
+ */
+export class Cleanup {
+  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
+  private running: Promise<void> | undefined;
+
+  /** add registers a stop step. */
+  add(name: string, run: () => Promise<void>): void {
+    this.steps.push({ name, run });
+  }
+
+  /**
+   * runAll runs every step registered so far, once (a call during a run awaits that run; steps
+   * added later wait for the next call). A step that fails or takes
+   * over CLEANUP_STEP_TIMEOUT_MS is reported and skipped: after Ctrl-C the terminal's SIGINT may
+   * have stopped a server already, and a stop that waits for its exit would wait forever.
+   */
+  runAll(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.splice(0).reverse()) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), CLEANUP_STEP_TIMEOUT_MS);
+        });
+        try {
+          await Promise.race([step.run(), timeout]);
+        } catch (err) {
+          console.error(`cleanup: ${step.name}: ${(err as Error).message}`);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+}
+
+/** TemporalUnderTest is the Temporal server of one persistence mode: address and process. */
+export interface TemporalUnderTest {
+  persistence: Persistence;
+  address: string;
+  /** pid is the server's process, whose CPU the bench reads. */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * startTemporalFor starts a Temporal server with `persistence` under `dir`: `sqlite` is the
+ * file-backed dev server of `npm run dev` (WAL pragmas, lib/local-stack.ts). `postgres` (the
+ * full server on PostgreSQL) is not available yet: it gets its own case here when it is.
+ * @throws Error for a mode that cannot start.
+ */
+export async function startTemporalFor(
+  persistence: Persistence,
+  input: { dir: string; postgresUrl: string },
+): Promise<TemporalUnderTest> {
+  switch (persistence) {
+    case 'sqlite': {
+      const port = await freePort();
+      const server = await startTemporalDevServer({
+        port,
+        dbFilename: path.join(input.dir, 'temporal.db'),
+      });
+      const pid = await findPidByCmdline(['start-dev', String(port)]);
+      if (pid === undefined) {
+        await server.stop();
+        throw new Error(`the Temporal dev server on port ${port} has no process in /proc`);
+      }
+      return { persistence, address: server.url, pid, stop: server.stop };
+    }
+    case 'postgres':
+      throw new Error(
+        '--persistence postgres: no PostgreSQL-backed Temporal server is available yet ' +
+          '(lib/local-stack.ts starts only the dev server); run with --persistence sqlite',
+      );
+  }
+}
+
+/** BenchStack is one throwaway stack: URLs, the bench's own pool, and the pid of each role. */
+export interface BenchStack {
+  persistence: Persistence;
+  apiUrl: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  /** db is the bench's own small pool, for setup and the final checks. */
+  db: Db;
+  /** rolePids maps each measured role to the root of its process tree. */
+  rolePids: { api: number; worker: number; temporal: number; postgres: number };
+  children: BenchChild[];
+}
+
+/** BENCH_ORDERS_SQL creates the baseline route's table (bench only, not a migration). */
+const BENCH_ORDERS_SQL = `CREATE TABLE IF NOT EXISTS bench_orders (
+  id uuid PRIMARY KEY,
+  product_id uuid NOT NULL REFERENCES products(id),
+  customer_id uuid NOT NULL,
+  quantity integer NOT NULL CHECK (quantity > 0),
+  created_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+/**
+ * startBenchStack starts, on free ports under a fresh temp dir: an embedded PostgreSQL
+ * (migrated, plus `bench_orders`), the Temporal server of `persistence`, the bench worker and
+ * the bench API as separate processes. Every stop step is registered on `cleanup` as soon as
+ * its part runs, so an interrupted start is cleaned up too.
+ */
+export async function startBenchStack(
+  persistence: Persistence,
+  cleanup: Cleanup,
+  log: (line: string) => void,
+): Promise<BenchStack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'holdfast-bench-'));
+  cleanup.add('temp dir', () => rm(dir, { recursive: true, force: true }));
+  // As root, the embedded server runs as the `postgres` system user: let it into the dir.
+  await chmod(dir, 0o755);
+  const dataDir = path.join(dir, 'pg');
+  const pg = await startEmbeddedPostgres({
+    dataDir,
+    port: await freePort(),
+    database: 'holdfast',
+    persistent: false,
+  });
+  const postmasterPid = Number(
+    (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+  );
+  // After Ctrl-C the terminal's SIGINT may have stopped the postmaster already, and stop()
+  // would wait for an exit that has happened; the temp dir's removal deletes its data then.
+  cleanup.add('postgres', async () => {
+    if (isAlive(postmasterPid)) await pg.stop();
+  });
+  log(`postgres ${pg.url} (postmaster ${postmasterPid})`);
+  const temporal = await startTemporalFor(persistence, { dir, postgresUrl: pg.url });
+  cleanup.add('temporal', () => temporal.stop());
+  log(`temporal (${persistence}) ${temporal.address} (pid ${temporal.pid})`);
+  const db = createDb({
+    databaseUrl: pg.url,
+    dbPoolMax: 4,
+    dbLockTimeoutMs: 5_000,
+    dbStatementTimeoutMs: 60_000,
+  });
+  cleanup.add('bench pool', () => db.sequelize.close());
+  await migrate(db.sequelize);
+  await db.sequelize.query(BENCH_ORDERS_SQL);
+  const apiPort = await freePort();
+  const env = childEnv({ databaseUrl: pg.url, temporalAddress: temporal.address, apiPort });
+  const [worker, api] = await Promise.all([
+    spawnTsEntry({
+      name: 'bench worker',
+      entry: path.join(HERE, 'worker.ts'),
+      env,
+      readyText: 'bench worker running',
+      readyTimeoutMs: STARTUP_TIMEOUT_MS,
+    }),
+    spawnTsEntry({
+      name: 'bench API',
+      entry: path.join(HERE, 'api-server.ts'),
+      env,
+      readyText: 'bench api listening',
+      readyTimeoutMs: STARTUP_TIMEOUT_MS,
+    }),
+  ]);
+  cleanup.add('worker', () => worker.stop());
+  cleanup.add('api', () => api.stop());
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await waitReady(apiUrl, 60_000);
+  log(`api ${apiUrl} (pid ${api.pid}), worker pid ${worker.pid}`);
+  return {
+    persistence,
+    apiUrl,
+    databaseUrl: pg.url,
+    temporalAddress: temporal.address,
+    db,
+    rolePids: { api: api.pid, worker: worker.pid, temporal: temporal.pid, postgres: postmasterPid },
+    children: [api, worker],
+  };
+}
+
+/**
+ * childEnv is the environment of the API and worker processes: the production defaults of
+ * config.ts (pool of 10, 20 activity slots) except metrics ports off, warn-level logs, the
+ * bench secret, and a payment TTL of 1 h so no order expires (and releases stock) mid-bench.
+ */
+function childEnv(input: {
+  databaseUrl: string;
+  temporalAddress: string;
+  apiPort: number;
+}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: input.databaseUrl,
+    TEMPORAL_ADDRESS: input.temporalAddress,
+    TEMPORAL_TASK_QUEUE: BENCH_TASK_QUEUE,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    LOG_LEVEL: 'warn',
+    PORT: String(input.apiPort),
+    WORKER_METRICS_PORT: '0',
+    TEMPORAL_SDK_METRICS_PORT: '0',
+    ORDER_PAYMENT_TTL: '1h',
+  };
+}
+
+/** waitReady polls GET /readyz until it answers 200. @throws Error after `timeoutMs`. */
+async function waitReady(apiUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(250);
+  }
+  throw new Error(`the bench API at ${apiUrl} is not ready after ${timeoutMs} ms: ${last}`);
+}
+
+/** isAlive tells whether a process with `pid` exists (a zombie not yet reaped counts). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
