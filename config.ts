@@ -45,6 +45,10 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: int(0, 65535).default(9465),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  WORKER_WORKFLOW_TASK_SLOTS: int(2, 1000).optional(),
+  WORKER_WORKFLOW_TASK_POLLS: int(2, 1000).optional(),
+  WORKER_NON_STICKY_POLL_PERCENT: int(1, 100).optional(),
+  WORKER_CACHED_WORKFLOWS: int(0, 1_000_000).optional(),
   TEMPORAL_PERSISTENCE: z.enum(['sqlite', 'postgres']).default('sqlite'),
   TEMPORAL_HISTORY_SHARDS: int(1, 1024).default(4),
 });
@@ -75,6 +79,18 @@ export interface Config {
   temporalSdkMetricsPort: number;
   /** workflowBundlePath is a pre-built workflow bundle; unset, the worker bundles at start. */
   workflowBundlePath: string | undefined;
+  /**
+   * workerTuning overrides the worker's workflow-task settings (worker/create.ts
+   * WORKER_TUNING_DEFAULTS): WORKER_WORKFLOW_TASK_SLOTS, WORKER_WORKFLOW_TASK_POLLS,
+   * WORKER_NON_STICKY_POLL_PERCENT (share of polls on the queue of new workflows, in percent)
+   * and WORKER_CACHED_WORKFLOWS. Unset fields keep the defaults.
+   */
+  workerTuning: {
+    workflowTaskSlotsMax?: number;
+    workflowTaskPollsMax?: number;
+    nonStickyPollRatio?: number;
+    cachedWorkflowsMax?: number;
+  };
   /**
    * temporalPersistence picks the Temporal server `npm run dev` starts when TEMPORAL_ADDRESS is
    * unset: `sqlite`, the CLI's dev server with Web UI; `postgres`, the full server (no Web UI)
@@ -123,6 +139,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: e.WORKER_METRICS_PORT,
     temporalSdkMetricsPort: e.TEMPORAL_SDK_METRICS_PORT,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    workerTuning: Object.fromEntries(
+      Object.entries({
+        workflowTaskSlotsMax: e.WORKER_WORKFLOW_TASK_SLOTS,
+        workflowTaskPollsMax: e.WORKER_WORKFLOW_TASK_POLLS,
+        nonStickyPollRatio:
+          e.WORKER_NON_STICKY_POLL_PERCENT === undefined
+            ? undefined
+            : e.WORKER_NON_STICKY_POLL_PERCENT / 100,
+        cachedWorkflowsMax: e.WORKER_CACHED_WORKFLOWS,
+      }).filter(([, value]) => value !== undefined),
+    ),
     temporalPersistence: e.TEMPORAL_PERSISTENCE,
     temporalHistoryShards: e.TEMPORAL_HISTORY_SHARDS,
   };

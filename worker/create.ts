@@ -17,7 +17,35 @@ export interface CreateWorkerInput {
   maxConcurrentActivities: number;
   /** workflowBundle is a pre-built bundle (tests bundle once per run); else workflowsPath is bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** tuning overrides the workflow-task defaults of WORKER_TUNING_DEFAULTS. */
+  tuning?: Partial<WorkerTuning>;
 }
+
+/**
+ * WorkerTuning is how a worker takes workflow tasks: execution slots, the most polls open at
+ * once and how many of them poll the non-sticky queue, and how many workflows stay cached.
+ */
+export interface WorkerTuning {
+  /** workflowTaskSlotsMax bounds workflow tasks running at once (WORKER_WORKFLOW_TASK_SLOTS). */
+  workflowTaskSlotsMax: number;
+  /** workflowTaskPollsMax bounds open workflow-task polls (WORKER_WORKFLOW_TASK_POLLS). */
+  workflowTaskPollsMax: number;
+  /**
+   * nonStickyPollRatio is the share of polls on the non-sticky queue, where EVERY new workflow's
+   * first task arrives (the SDK default 0.2 left 2 pollers for all new orders).
+   */
+  nonStickyPollRatio: number;
+  /** cachedWorkflowsMax bounds workflows kept in memory between tasks (WORKER_CACHED_WORKFLOWS). */
+  cachedWorkflowsMax: number;
+}
+
+/** WORKER_TUNING_DEFAULTS are the workflow-task settings a worker runs with unless configured. */
+export const WORKER_TUNING_DEFAULTS: WorkerTuning = {
+  workflowTaskSlotsMax: 40,
+  workflowTaskPollsMax: 10,
+  nonStickyPollRatio: 0.2,
+  cachedWorkflowsMax: 1000,
+};
 
 /**
  * createWorker connects to Temporal and builds a Worker that runs every holdfast workflow and
@@ -27,6 +55,7 @@ export interface CreateWorkerInput {
 export async function createWorker(
   input: CreateWorkerInput,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const tuning = { ...WORKER_TUNING_DEFAULTS, ...input.tuning };
   const connection = await NativeConnection.connect({ address: input.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -37,7 +66,10 @@ export async function createWorker(
       ? { workflowBundle: input.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: input.maxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: 40,
+    maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlotsMax,
+    maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollsMax,
+    nonStickyToStickyPollRatio: tuning.nonStickyPollRatio,
+    maxCachedWorkflows: tuning.cachedWorkflowsMax,
     shutdownGraceTime: '10s',
   });
   return { worker, connection };
@@ -55,6 +87,7 @@ export function workerInputFromConfig(config: Config, db: Db): CreateWorkerInput
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     maxConcurrentActivities: config.workerMaxConcurrentActivities,
+    tuning: config.workerTuning,
     ...(config.workflowBundlePath
       ? { workflowBundle: { codePath: config.workflowBundlePath } }
       : {}),
