@@ -1,8 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
 import type { CodeVersion } from './code-versions';
 import { DomainError } from './errors';
-import { quantitySchema, uuidSchema } from './schemas';
 
 /** OrderStatus is an order's lifecycle state (SPEC.md §4). */
 export type OrderStatus = 'pending_payment' | 'paid' | 'fulfilled' | 'cancelled' | 'expired';
@@ -139,31 +137,3 @@ export const cancelOrderUpdate = defineUpdate<OrderView, [OrderActionInput]>('ca
 export const fulfillOrderUpdate = defineUpdate<OrderView, [OrderActionInput]>('fulfill');
 /** orderStatusQuery returns the workflow's view of the order status (undefined before placement). */
 export const orderStatusQuery = defineQuery<OrderStatus | 'rejected' | undefined>('status');
-
-/** orderLineSchema is one requested order line. */
-export const orderLineSchema = z
-  .object({ productId: uuidSchema, quantity: quantitySchema })
-  .strict();
-
-/** ORDER_LINES_MAX bounds the lines of one order. */
-export const ORDER_LINES_MAX = 100;
-
-/**
- * placeOrderBodySchema is the body of POST /v1/orders: explicit `lines` or `fromCart: true`,
- * a `paymentMethod`, and optionally `pay` to pay at once.
- */
-export const placeOrderBodySchema = z
-  .object({
-    lines: z.array(orderLineSchema).min(1).max(ORDER_LINES_MAX).optional(),
-    fromCart: z.literal(true).optional(),
-    paymentMethod: z.enum(['wallet', 'allowance']).default('wallet'),
-    pay: z.object({ accountId: uuidSchema }).strict().optional(),
-  })
-  .strict()
-  .refine((body) => (body.lines === undefined) !== (body.fromCart === undefined), {
-    message: 'give exactly one of lines or fromCart',
-    path: ['lines'],
-  });
-
-/** PlaceOrderBody is a validated POST /v1/orders body. */
-export type PlaceOrderBody = z.infer<typeof placeOrderBodySchema>;

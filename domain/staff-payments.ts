@@ -1,6 +1,4 @@
 import { defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
-import { amountMinorSchema, uuidSchema } from './schemas';
 
 /*
  * Staff payments (SPEC.md §5 `POST /v1/payments`): a payment staff create `pending` and
@@ -35,16 +33,3 @@ export interface StaffPaymentWorkflowInput {
 export const completeStaffPaymentUpdate = defineUpdate<StaffPaymentView, [{ actorId: string }]>(
   'complete',
 );
-
-/** createStaffPaymentBodySchema is POST /v1/payments (staff). */
-export const createStaffPaymentBodySchema = z
-  .object({
-    payerAccountId: uuidSchema,
-    payeeAccountId: uuidSchema,
-    amountMinor: amountMinorSchema,
-  })
-  .strict()
-  .refine((b) => b.payerAccountId !== b.payeeAccountId, {
-    message: 'payer and payee must differ',
-    path: ['payeeAccountId'],
-  });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createAccount, listAccounts, listEntries } from '../../db/ledger';
 import { DomainError } from '../../domain/errors';
-import { createAccountBodySchema, depositBodySchema } from '../../domain/ledger';
+import { createAccountBodySchema, depositBodySchema } from '../../domain/ledger-schemas';
 import { currencySchema, idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {

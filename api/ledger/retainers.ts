@@ -1,4 +1,4 @@
-import { consumeRetainerBodySchema, createRetainerBodySchema } from '../../domain/ledger';
+import { consumeRetainerBodySchema, createRetainerBodySchema } from '../../domain/ledger-schemas';
 import { idParamSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';

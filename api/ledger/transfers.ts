@@ -1,4 +1,8 @@
-import { postHoldBodySchema, transferBodySchema, transferIdParamSchema } from '../../domain/ledger';
+import {
+  postHoldBodySchema,
+  transferBodySchema,
+  transferIdParamSchema,
+} from '../../domain/ledger-schemas';
 import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';
 import { resolveHold, transfer, visibleTransfer } from './service';
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { listOrders } from '../../db/orders';
-import { placeOrderBodySchema } from '../../domain/orders';
+import { placeOrderBodySchema } from '../../domain/orders-schemas';
 import { idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {

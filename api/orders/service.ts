@@ -13,8 +13,8 @@ import {
   type OrderLineInput,
   type OrderStatus,
   type OrderView,
-  type PlaceOrderBody,
 } from '../../domain/orders';
+import type { PlaceOrderBody } from '../../domain/orders-schemas';
 import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
 import { orderWorkflow } from '../../workflows/orders';

@@ -1,6 +1,6 @@
 import { createStaffPayment } from '../../db/staff-payments';
 import { idParamSchema } from '../../domain/schemas';
-import { createStaffPaymentBodySchema } from '../../domain/staff-payments';
+import { createStaffPaymentBodySchema } from '../../domain/staff-payments-schemas';
 import { assertRole } from '../middleware/auth';
 import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';
 import { completeStaffPayment, stagedPayment } from './service';

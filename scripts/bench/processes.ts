@@ -38,7 +38,10 @@ export async function spawnTsEntry(input: {
   readyText: string;
   readyTimeoutMs: number;
 }): Promise<BenchChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', input.entry], {
+  // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of each child (API, worker) into <dir>.
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', input.entry], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...input.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -60,4 +60,12 @@ describe('workflow replay (determinism guard for deploys)', () => {
     expect(results).toHaveLength(histories.length);
     expect(results.filter((r) => r.error)).toEqual([]);
   });
+
+  it('then the workflow bundle holds no zod: request schemas stay out of workflow code', async () => {
+    // The worker instantiates a workflow's modules for every new run; building zod schemas
+    // there cost more CPU per order than the rest of the workflow (issue 7, the bench profile).
+    const bundle = await readFile(inject('stack').workflowBundlePath, 'utf8');
+    expect(bundle).toContain('orderWorkflow');
+    expect(bundle).not.toMatch(/node_modules\/zod\//);
+  });
 });

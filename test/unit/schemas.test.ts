@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ORDER_LINES_MAX, placeOrderBodySchema } from '../../domain/orders';
+import { ORDER_LINES_MAX, placeOrderBodySchema } from '../../domain/orders-schemas';
 import { idempotencyKeySchema, QUANTITY_MAX } from '../../domain/schemas';
 
 const PRODUCT = '00000000-0000-4000-8000-000000000001';
