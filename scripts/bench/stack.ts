@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createDb, type Db } from '../../db/connection';
 import { migrate } from '../../db/migrate';
 import { freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../lib/local-stack';
+import { startTemporalServer } from '../../lib/temporal-server';
 import type { Persistence } from './options';
 import { spawnTsEntry, type BenchChild } from './processes';
 import { findPidByCmdline } from './proc-cpu';
@@ -76,8 +77,9 @@ export interface TemporalUnderTest {
 
 /**
  * startTemporalFor starts a Temporal server with `persistence` under `dir`: `sqlite` is the
- * file-backed dev server of `npm run dev` (WAL pragmas, lib/local-stack.ts). `postgres` (the
- * full server on PostgreSQL) is not available yet: it gets its own case here when it is.
+ * file-backed dev server of `npm run dev` (WAL pragmas, lib/local-stack.ts); `postgres` is the
+ * full Temporal server on the bench's PostgreSQL with 4 history shards (lib/temporal-server.ts,
+ * TEMPORAL_PERSISTENCE=postgres of `npm run dev`).
  * @throws Error for a mode that cannot start.
  */
 export async function startTemporalFor(
@@ -98,11 +100,17 @@ export async function startTemporalFor(
       }
       return { persistence, address: server.url, pid, stop: server.stop };
     }
-    case 'postgres':
-      throw new Error(
-        '--persistence postgres: no PostgreSQL-backed Temporal server is available yet ' +
-          '(lib/local-stack.ts starts only the dev server); run with --persistence sqlite',
-      );
+    case 'postgres': {
+      // The production shape on one machine: the full server, 4 history shards, its
+      // persistence on the same PostgreSQL as holdfast (whose CPU column then includes it).
+      const server = await startTemporalServer({
+        postgresUrl: input.postgresUrl,
+        port: await freePort(),
+        historyShards: 4,
+        dataDir: path.join(input.dir, 'temporal-server'),
+      });
+      return { persistence, address: server.url, pid: server.pid, stop: server.stop };
+    }
   }
 }
 
