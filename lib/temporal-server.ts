@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { constants, openSync, closeSync } from 'node:fs';
-import { access, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { openSync, closeSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -9,7 +9,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { parseDurationMs } from '../domain/duration';
 import type { RunningService } from './local-stack';
-import { PROJECT_ROOT } from './temporal-cli';
+import { isExecutable, PROJECT_ROOT } from './temporal-cli';
 import { DEFAULT_RETENTION, ensureTemporalSetup } from './temporal-setup';
 import {
   CONFIG_ENV,
@@ -61,15 +61,6 @@ const FRONTEND_WAIT_MS = 120_000;
 const STOP_GRACE_MS = 15_000;
 /** LOG_TAIL_CHARS is how much of the server's log an error message quotes. */
 const LOG_TAIL_CHARS = 4_000;
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function findGo(): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {

@@ -24,7 +24,7 @@ import { SCENARIOS, type PreparedScenario } from './scenarios';
 import { seedFixtures, type Fixtures } from './seed';
 import { Cleanup, startBenchStack, type BenchStack } from './stack';
 import { writeReport, printReport } from './output';
-import { sleep } from './util';
+import { sleep } from '../shared/async';
 
 /*
  * `npm run bench`: on a throwaway stack (embedded PostgreSQL, a file-backed Temporal dev

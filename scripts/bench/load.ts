@@ -2,7 +2,7 @@ import autocannon, { type Instance, type Result } from 'autocannon';
 import type { ScenarioName } from './options';
 import { cpuDelta, sampleCpu, type CpuSample } from './proc-cpu';
 import type { PreparedScenario } from './scenarios';
-import { sleep } from './util';
+import { sleep } from '../shared/async';
 
 /** REQUEST_TIMEOUT_S bounds one request of a run (autocannon counts it as a timeout after). */
 const REQUEST_TIMEOUT_S = 30;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../lib/temporal-cli';
-import { sleep } from './util';
+import { sleep } from '../shared/async';
 
 /** OUTPUT_TAIL_CHARS bounds how much of a child's output is kept for error messages. */
 const OUTPUT_TAIL_CHARS = 8_000;

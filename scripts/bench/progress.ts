@@ -1,43 +1,8 @@
 import cliProgress from 'cli-progress';
-import { mapLimit } from './util';
+import { BAR_OPTIONS } from '../shared/progress';
 
 /** SEED_CONCURRENCY bounds the seeding requests in flight. */
 export const SEED_CONCURRENCY = 16;
-
-/**
- * newBar starts a progress bar on stdout with a `{status}` text after the counts; when stdout
- * is not a terminal it prints a frame every 5 s instead of redrawing.
- */
-export function newBar(label: string, total: number, status = ''): cliProgress.SingleBar {
-  const bar = new cliProgress.SingleBar({
-    format: `${label.padEnd(16)} [{bar}] {value}/{total} {percentage}% | {duration_formatted} {status}`,
-    stream: process.stdout,
-    barsize: 30,
-    hideCursor: null,
-    noTTYOutput: true,
-    notTTYSchedule: 5_000,
-  });
-  bar.start(total, 0, { status });
-  return bar;
-}
-
-/** withBar maps `items` through `fn` (at most SEED_CONCURRENCY in flight) under a bar. */
-export async function withBar<T, R>(
-  label: string,
-  items: readonly T[],
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const bar = newBar(label, items.length);
-  try {
-    return await mapLimit(items, SEED_CONCURRENCY, async (item, index) => {
-      const result = await fn(item, index);
-      bar.increment();
-      return result;
-    });
-  } finally {
-    bar.stop();
-  }
-}
 
 /** LoadProgress is the bar of the measured runs, with lines logged above it. */
 export interface LoadProgress {
@@ -50,12 +15,8 @@ export interface LoadProgress {
 /** loadProgress starts the bar of the load phase: `totalSeconds` of load in all. */
 export function loadProgress(totalSeconds: number): LoadProgress {
   const multi = new cliProgress.MultiBar({
-    format: `${'load'.padEnd(16)} [{bar}] {percentage}% | {duration_formatted} {status}`,
-    stream: process.stdout,
-    barsize: 30,
-    hideCursor: null,
-    noTTYOutput: true,
-    notTTYSchedule: 5_000,
+    ...BAR_OPTIONS,
+    format: `${'load'.padEnd(20)} [{bar}] {percentage}% | {duration_formatted} {status}`,
   });
   const bar = multi.create(Math.max(1, Math.round(totalSeconds)), 0, { status: '' });
   return {

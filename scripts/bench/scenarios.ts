@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { ScenarioName } from './options';
 import { createFlashProducts, SEED, type Fixtures } from './seed';
-import { pick } from './util';
+import { pick } from '../shared/async';
 
 /** BenchRequest is one request of a run: its headers (with a fresh Idempotency-Key) and body. */
 export interface BenchRequest {

@@ -8,7 +8,8 @@ import {
   type SeedContext,
 } from '../../test/helpers/resources';
 import type { ScenarioName } from './options';
-import { withBar } from './progress';
+import { withBar } from '../shared/progress';
+import { SEED_CONCURRENCY } from './progress';
 import { BENCH_JWT_SECRET } from './stack';
 
 /** SEED is the size of the bench's data set (the issue's figures). */
@@ -71,7 +72,7 @@ export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): P
   const hot = await createProduct(seed, productInput(sellerId, 'HOT', SEED.hotStock));
   const needsSpread = scenarios.some((name) => name.endsWith('-spread'));
   const spreadProductIds = needsSpread
-    ? await withBar('products', range(SEED.spreadProductsN), async (index) => {
+    ? await withBar('products', range(SEED.spreadProductsN), SEED_CONCURRENCY, async (index) => {
         const input = productInput(sellerId, `SPREAD-${index}`, SEED.spreadStock);
         return (await createProduct(seed, input)).id;
       })
@@ -80,7 +81,7 @@ export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): P
     range(SEED.customersN).map(() => signActor({ role: 'customer', secret: BENCH_JWT_SECRET })),
   );
   const wallets = scenarios.includes('transfers')
-    ? await withBar('wallets', range(SEED.walletsN), async () => {
+    ? await withBar('wallets', range(SEED.walletsN), SEED_CONCURRENCY, async () => {
         const owner = await signActor({ role: 'customer', secret: BENCH_JWT_SECRET });
         const input = { ownerId: owner.sub, amountMinor: SEED.walletMinor };
         return { id: await openFundedWallet(seed, input), owner };

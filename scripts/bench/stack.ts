@@ -9,7 +9,7 @@ import { startTemporalServer } from '../../lib/temporal-server';
 import type { Persistence } from './options';
 import { spawnTsEntry, type BenchChild } from './processes';
 import { findPidByCmdline } from './proc-cpu';
-import { sleep } from './util';
+import { sleep } from '../shared/async';
 
 /** BENCH_JWT_SECRET signs every bench token; the bench API process runs with it. */
 export const BENCH_JWT_SECRET = 'holdfast-bench-secret-0123456789abcdef';

@@ -2,7 +2,9 @@ import type { OrderView } from '../../domain/orders';
 import type { Actor } from '../../test/helpers/actors';
 import type { DemoClient, Problem } from './client';
 import type { Check, OrderResult, Plan, SaleOutcome, WonOrder } from './model';
-import { countdown, withBar } from './progress';
+import { mapLimit, shuffle, sleep } from '../shared/async';
+import { withBar } from '../shared/progress';
+import { countdown } from './progress';
 import { readOrder } from './scenario';
 import {
   EXPIRY_POLL_TIMEOUT_MS,
@@ -10,7 +12,7 @@ import {
   RICH_DEPOSIT_MINOR,
   SETUP_CONCURRENCY,
 } from './settings';
-import { euros, mapLimit, shuffle, sleep } from './util';
+import { euros } from './util';
 
 /**
  * The scenario after the sale: most winners pay (some with concurrent duplicate pay calls),
@@ -96,6 +98,7 @@ export async function payOrders(
   await withBar(
     'paying',
     toPay.filter((w) => !used.has(w)),
+    SETUP_CONCURRENCY,
     (won) => payOnce(client, won),
   );
   const paid = toPay.filter((w) => w.paid);
@@ -121,7 +124,7 @@ export async function cancelOrders(
     (w) => w.plan === 'cancelUnpaid' || (w.plan === 'payThenCancel' && w.paid),
   );
   const problems: string[] = [];
-  await withBar('cancelling', targets, async (won) => {
+  await withBar('cancelling', targets, SETUP_CONCURRENCY, async (won) => {
     const result = await client.call<OrderView & Problem>(
       'POST',
       `/v1/orders/${won.order.id}/cancel`,

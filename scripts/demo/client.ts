@@ -5,7 +5,7 @@ import {
   type CallOptions,
   type FetchLike,
 } from '../../test/helpers/http';
-import { sleep } from './util';
+import { sleep } from '../shared/async';
 
 /** Problem is an RFC 9457 body with holdfast's stable `code` and extra members. */
 export interface Problem {

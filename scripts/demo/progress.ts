@@ -1,38 +1,5 @@
-import cliProgress from 'cli-progress';
-import { SETUP_CONCURRENCY } from './settings';
-import { mapLimit, sleep } from './util';
-
-/** newBar starts a progress bar on stdout (also rendered, once a second, when piped to a file). */
-export function newBar(label: string, total: number, extra = ''): cliProgress.SingleBar {
-  const bar = new cliProgress.SingleBar({
-    format: `${label.padEnd(20)} [{bar}] {value}/{total} {percentage}% | {duration_formatted} {status}`,
-    stream: process.stdout,
-    barsize: 30,
-    hideCursor: null,
-    noTTYOutput: true,
-    notTTYSchedule: 1000,
-  });
-  bar.start(total, 0, { status: extra });
-  return bar;
-}
-
-/** withBar runs `fn` over `items` (at most SETUP_CONCURRENCY in flight) under a progress bar. */
-export async function withBar<T, R>(
-  label: string,
-  items: readonly T[],
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const bar = newBar(label, items.length);
-  try {
-    return await mapLimit(items, SETUP_CONCURRENCY, async (item, index) => {
-      const result = await fn(item, index);
-      bar.increment();
-      return result;
-    });
-  } finally {
-    bar.stop();
-  }
-}
+import { sleep } from '../shared/async';
+import { newBar } from '../shared/progress';
 
 /** countdown shows a bar until the epoch time `untilMs`, ticking once a second (bounded). */
 export async function countdown(label: string, untilMs: number): Promise<void> {

@@ -8,7 +8,8 @@ import type { Check, Customer, Product, SaleOutcome, WonOrder } from './model';
 import { printCheck, statusMismatches } from './checks';
 import { readOrder, readRevenueMinor } from './scenario';
 import { SETUP_CONCURRENCY } from './settings';
-import { euros, heading, mapLimit } from './util';
+import { mapLimit } from '../shared/async';
+import { euros, heading } from './util';
 
 /**
  * What the demo prints about its results: the sale's figures, the stock and money tables, and

@@ -12,9 +12,10 @@ import {
 } from '../../test/helpers/resources';
 import type { DemoClient, Problem } from './client';
 import type { Check, Customer, OrderResult, Product, SaleOutcome } from './model';
-import { newBar, withBar } from './progress';
+import { mapLimit, shuffle } from '../shared/async';
+import { newBar, withBar } from '../shared/progress';
 import { CUSTOMER_COUNT, RICH_DEPOSIT_MINOR, RUN_TAG, SETUP_CONCURRENCY } from './settings';
-import { euros, mapLimit, shuffle } from './util';
+import { euros } from './util';
 
 /**
  * The flash sale up to the last order: staff create sellers and a catalog of scarce products,
@@ -147,6 +148,7 @@ export async function setupCustomers(
   const customers = await withBar(
     'wallets + deposits',
     Array.from({ length: CUSTOMER_COUNT }, (_, i) => i),
+    SETUP_CONCURRENCY,
     (i) => setupCustomer(client, staff, products, i),
   );
   const poor = customers.filter((c) => c.depositMinor < RICH_DEPOSIT_MINOR).length;

@@ -1,14 +1,21 @@
 import { randomInt } from 'node:crypto';
 
+/*
+ * Small async and random helpers the command-line tools (scripts/demo, scripts/bench) share.
+ */
+
 /** sleep resolves after `durationMs` milliseconds. */
 export function sleep(durationMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, durationMs));
 }
 
-/** mapLimit maps `items` through `fn` with at most `limit` calls in flight, keeping order. */
+/**
+ * mapLimit maps `items` through `fn` with at most `concurrencyMax` calls in flight, keeping the
+ * order of `items` in the result.
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
-  limit: number,
+  concurrencyMax: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -19,7 +26,8 @@ export async function mapLimit<T, R>(
       results[index] = await fn(items[index]!, index);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  const lanes = Math.max(1, Math.min(concurrencyMax, items.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return results;
 }
 
@@ -27,4 +35,14 @@ export async function mapLimit<T, R>(
 export function pick<T>(items: readonly T[]): T {
   if (items.length === 0) throw new Error('pick from an empty array');
   return items[randomInt(items.length)]!;
+}
+
+/** shuffle returns a copy of `items` in random order (Fisher–Yates). */
+export function shuffle<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
 }
