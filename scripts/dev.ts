@@ -2,10 +2,6 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
-import { startApi } from '../api/server';
-import { createWorker, workerInputFromConfig } from '../worker/create';
-import { installTemporalRuntime } from '../worker/logging';
-import { createLogger } from '../lib/logger';
 import { PROJECT_ROOT } from '../lib/temporal-cli';
 import {
   startEmbeddedPostgres,
@@ -13,6 +9,10 @@ import {
   type RunningService,
 } from '../lib/local-stack';
 import { startTemporalServer } from '../lib/temporal-server';
+import { spawnTsEntry, type TsChild } from './shared/processes';
+
+/** CHILD_START_TIMEOUT_MS bounds the start of the API and the worker (the worker bundles). */
+const CHILD_START_TIMEOUT_MS = 180_000;
 
 /**
  * `npm run dev`: the whole stack from one command (ARCHITECTURE.md "The stack"). PostgreSQL is
@@ -20,7 +20,8 @@ import { startTemporalServer } from '../lib/temporal-server';
  * default 54329); Temporal is TEMPORAL_ADDRESS or a dev server on 7233 with its Web UI on
  * 8233 and state in `.data/temporal.db` (with TEMPORAL_PERSISTENCE=postgres: the full server on
  * that PostgreSQL, no Web UI). Then it migrates and runs the worker and the API
- * (PORT, default 3000) until Ctrl-C, which stops everything it started.
+ * (PORT, default 3000) as two processes until Ctrl-C, which stops everything it started; when
+ * either process dies, the rest is stopped too.
  */
 async function main(): Promise<void> {
   const log = (line: string) => console.log(`[dev] ${line}`);
@@ -43,28 +44,20 @@ async function main(): Promise<void> {
     started.push(temporal);
     process.env.TEMPORAL_ADDRESS = temporal.url;
   }
-  const config = loadConfig();
-  installTemporalRuntime(createLogger({ level: config.logLevel, name: 'holdfast-worker' }));
-  const db = createDb(config, 'npm run dev');
+  const db = createDb(loadConfig(), 'npm run dev');
   const applied = await migrate(db.sequelize);
+  await db.sequelize.close();
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
-  const { worker, connection } = await createWorker(workerInputFromConfig(config, db));
-  const workerDone = worker.run();
-  const api = await startApi(config);
-  log(
-    `holdfast is up: http://127.0.0.1:${config.port}/readyz, API docs at http://127.0.0.1:${config.port}/docs`,
-  );
+  const children = await startApiAndWorker(started);
+  const { port } = loadConfig();
+  log(`holdfast is up: http://127.0.0.1:${port}/readyz, API docs at http://127.0.0.1:${port}/docs`);
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     log('stopping');
-    await api.stop();
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerDone;
-    await connection.close();
-    await db.sequelize.close();
+    for (const child of children) await child.stop();
     for (const service of started.reverse()) await service.stop();
     process.exit(0);
   };
@@ -75,6 +68,50 @@ async function main(): Promise<void> {
     });
   process.once('SIGINT', () => void stopOrExit());
   process.once('SIGTERM', () => void stopOrExit());
+  for (const child of children) {
+    void child.whenExited().then((how) => {
+      if (stopping) return;
+      log(`${child.name} exited (${how}); stopping the stack`);
+      void stopOrExit();
+    });
+  }
+}
+
+/**
+ * startApiAndWorker runs the worker (`npm run start:worker`) and the API (`npm run start:api`)
+ * as two processes, the shape of production and of `npm run bench`: on two cores the worker's
+ * workflow threads and the API's event loop no longer share one process (issue 7). Their log
+ * lines are printed as they come. Newest first is the order to stop them: API, then worker.
+ * @throws Error with a child's output when it does not start (the services started are
+ * stopped first).
+ */
+async function startApiAndWorker(started: RunningService[]): Promise<TsChild[]> {
+  const echo = (line: string) => console.log(line);
+  try {
+    const worker = await spawnTsEntry({
+      name: 'worker',
+      entry: path.join(PROJECT_ROOT, 'worker/index.ts'),
+      env: {},
+      readyText: 'worker running',
+      readyTimeoutMs: CHILD_START_TIMEOUT_MS,
+      echo,
+    });
+    const api = await spawnTsEntry({
+      name: 'API',
+      entry: path.join(PROJECT_ROOT, 'api/server.ts'),
+      env: {},
+      readyText: 'api listening',
+      readyTimeoutMs: CHILD_START_TIMEOUT_MS,
+      echo,
+    }).catch(async (err: unknown) => {
+      await worker.stop();
+      throw err;
+    });
+    return [api, worker];
+  } catch (err) {
+    for (const service of started.reverse()) await service.stop();
+    throw err;
+  }
 }
 
 /**

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import type { Instance } from 'autocannon';
 import { PROJECT_ROOT } from '../../lib/temporal-cli';
 import { runChecks } from './checks';
 import {
@@ -16,10 +15,17 @@ import {
   type RunInput,
   type RunResult,
 } from './load';
-import { parseBenchOptions, usage, type BenchOptions, type Persistence } from './options';
+import {
+  parseBenchOptions,
+  usage,
+  type BenchOptions,
+  type Persistence,
+  type ScenarioName,
+} from './options';
+import type { LoadHandle } from './paced';
 import { clockTicksPerSecond, cpuDelta, sampleCpu } from './proc-cpu';
 import { loadProgress } from './progress';
-import { computeRatios, type ModeResult, type ReportMeta } from './report';
+import { computeRatios, connectionsText, type ModeResult, type ReportMeta } from './report';
 import { SCENARIOS, type PreparedScenario } from './scenarios';
 import { seedFixtures, type Fixtures } from './seed';
 import { Cleanup, startBenchStack, type BenchStack } from './stack';
@@ -48,7 +54,7 @@ interface ModeContext {
   options: BenchOptions;
   cleanup: Cleanup;
   ticksPerSecond: number;
-  onLoad: (instance: Instance | undefined) => void;
+  onLoad: (load: LoadHandle | undefined) => void;
   log: (line: string) => void;
   /** assertNotInterrupted throws once Ctrl-C (SIGINT) or SIGTERM has arrived. */
   assertNotInterrupted: () => void;
@@ -73,9 +79,18 @@ async function runAll(stack: BenchStack, fixtures: Fixtures, context: ModeContex
     ticksPerSecond: context.ticksPerSecond,
     onLoad: context.onLoad,
   };
-  const plan = options.connections.flatMap((connections) =>
-    options.scenarios.map((name) => ({ name, connections })),
-  );
+  // Connection count outermost: the runs a ratio compares are measured minutes apart at most.
+  // The half-peak runs come last, at the largest connection count.
+  const plan = [
+    ...options.connections.flatMap((connections) =>
+      options.scenarios.map((name) => ({ name, connections, halfPeak: false })),
+    ),
+    ...options.halfPeak.map((name) => ({
+      name,
+      connections: Math.max(...options.connections),
+      halfPeak: true,
+    })),
+  ];
   const warmupSeconds =
     options.warmupMs > 0 ? (options.scenarios.length * options.warmupMs) / 1000 : 0;
   const progress = loadProgress(warmupSeconds + (plan.length * options.durationMs) / 1000);
@@ -104,13 +119,17 @@ async function runAll(stack: BenchStack, fixtures: Fixtures, context: ModeContex
         warmUp({ ...input, durationMs: options.warmupMs }),
       );
     }
-    // Connection count outermost: the runs a ratio compares are measured minutes apart at most.
-    for (const { name, connections } of plan) {
+    for (const { name, connections, halfPeak } of plan) {
       context.assertNotInterrupted();
-      const expected = expectedRequests(runs, connections, options.durationMs);
-      const result = await ticking(`${name} × ${connections} conn`, options.durationMs / 1000, () =>
-        measureQuietly({ ...common, connections, durationMs: options.durationMs }, async () =>
-          SCENARIOS[name].prepare(fixtures, { expectedRequests: expected }),
+      const offeredPerSecond = halfPeak ? halfPeakRate(runs, name) : undefined;
+      const expected = offeredPerSecond
+        ? (offeredPerSecond * options.durationMs) / 1000
+        : expectedRequests(runs, connections, options.durationMs);
+      const status = `${name} × ${connections} conn${halfPeak ? ' at ½ peak' : ''}`;
+      const result = await ticking(status, options.durationMs / 1000, () =>
+        measureQuietly(
+          { ...common, connections, offeredPerSecond, durationMs: options.durationMs },
+          async () => SCENARIOS[name].prepare(fixtures, { expectedRequests: expected }),
         ),
       );
       runs.push(result);
@@ -161,6 +180,15 @@ function expectedRequests(runs: RunResult[], connections: number, durationMs: nu
   return rate === undefined ? undefined : (rate * durationMs) / 1000;
 }
 
+/**
+ * halfPeakRate is half the best ok/s `name` reached in `runs` (whole requests per second, at
+ * least 1), the offered load of its half-peak run.
+ */
+function halfPeakRate(runs: RunResult[], name: ScenarioName): number {
+  const peak = Math.max(0, ...runs.filter((r) => r.scenario === name).map((r) => r.okPerSecond));
+  return Math.max(1, Math.floor(peak / 2));
+}
+
 /** runLine is the one-line summary of a run logged above the bar. */
 function runLine(run: RunResult): string {
   const cpu = run.cpuSecondsPerOrder;
@@ -168,7 +196,7 @@ function runLine(run: RunResult): string {
     ? ROLES.map((role) => `${role} ${(1000 * cpu[role]).toFixed(2)}`).join(' ')
     : '–';
   return (
-    `${run.scenario.padEnd(16)} ${String(run.connections).padStart(3)} conn: ` +
+    `${run.scenario.padEnd(16)} ${connectionsText(run).padStart(3)} conn: ` +
     `${run.okPerSecond.toFixed(1)} ok/s, p50 ${run.latencyMs.p50.toFixed(1)} ms, ` +
     `p99 ${run.latencyMs.p99.toFixed(1)} ms, ` +
     `CPU ms/order ${cpuText}, statuses ${JSON.stringify(run.statusCounts)}, ` +
@@ -256,7 +284,7 @@ async function main(): Promise<void> {
   const options = parsed;
   const startedAtMs = Date.now();
   const cleanup = new Cleanup();
-  let currentLoad: Instance | undefined;
+  let currentLoad: LoadHandle | undefined;
   let interrupted = false;
   const onSignal = (signal: string) => {
     if (interrupted) return;

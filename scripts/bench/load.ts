@@ -1,6 +1,7 @@
-import autocannon, { type Instance, type Result } from 'autocannon';
+import autocannon from 'autocannon';
 import type { ScenarioName } from './options';
 import { cpuDelta, sampleCpu, type CpuSample } from './proc-cpu';
+import { runPacedLoad, type LoadHandle, type LoadOutcome } from './paced';
 import type { PreparedScenario } from './scenarios';
 import { sleep } from '../shared/async';
 
@@ -25,6 +26,8 @@ export const ROLES: readonly Role[] = ['api', 'worker', 'temporal', 'postgres'];
 export interface RunResult {
   scenario: ScenarioName;
   connections: number;
+  /** offeredPerSecond caps the requests sent per second (a half-peak run); else unbounded. */
+  offeredPerSecond?: number;
   /** durationSeconds is the load's own length (autocannon). */
   durationSeconds: number;
   /** okCount counts definite answers (PreparedScenario.okStatuses) received by the client. */
@@ -92,10 +95,12 @@ export interface RunInput {
   scenario: PreparedScenario;
   connections: number;
   durationMs: number;
+  /** offeredPerSecond caps the requests sent per second across all connections. */
+  offeredPerSecond?: number;
   rolePids: Record<Role, number>;
   ticksPerSecond: number;
-  /** onLoad receives the running instance (to stop it on Ctrl-C); undefined when it ends. */
-  onLoad?: (instance: Instance | undefined) => void;
+  /** onLoad receives the running load (to stop it on Ctrl-C); undefined when it ends. */
+  onLoad?: (load: LoadHandle | undefined) => void;
 }
 
 /** serverCounts reads the API's /metrics: answers of `routePath` by status, and in-flight. */
@@ -142,19 +147,21 @@ function benchCpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
-/** LoadOutcome is autocannon's result and every response time (ms, sub-millisecond precise). */
-interface LoadOutcome {
-  result: Result;
-  responseTimesMs: number[];
-}
-
 /**
- * runLoad runs autocannon for one scenario; every request gets a fresh key and body. Response
- * times are also collected from its `response` events: its own histogram keeps whole
- * milliseconds, too coarse for the baseline.
+ * runLoad runs one scenario: with `offeredPerSecond`, an open-loop paced load (paced.ts); else
+ * autocannon, each connection sending its next request when the last is answered. Every
+ * request gets a fresh key and body. Response times are collected from autocannon's
+ * `response` events: its own histogram keeps whole milliseconds, too coarse for the baseline.
  */
 async function runLoad(input: RunInput): Promise<LoadOutcome> {
   const { scenario } = input;
+  if (input.offeredPerSecond) {
+    return runPacedLoad({
+      ...input,
+      ratePerSecond: input.offeredPerSecond,
+      timeoutMs: REQUEST_TIMEOUT_S * 1000,
+    });
+  }
   const instance = autocannon({
     url: input.apiUrl,
     connections: input.connections,
@@ -174,7 +181,16 @@ async function runLoad(input: RunInput): Promise<LoadOutcome> {
   });
   input.onLoad?.(instance);
   try {
-    return { result: await instance, responseTimesMs };
+    const result = await instance;
+    return {
+      statusCounts: Object.fromEntries(
+        Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, count]),
+      ),
+      durationSeconds: result.duration || input.durationMs / 1000,
+      timeouts: result.timeouts,
+      socketErrors: Math.max(0, result.errors - result.timeouts),
+      responseTimesMs,
+    };
   } finally {
     input.onLoad?.(undefined);
   }
@@ -202,16 +218,13 @@ function percentileMs(sortedMs: number[], p: number): number {
 
 function toRunResult(
   input: RunInput,
-  { result, responseTimesMs }: LoadOutcome,
+  { statusCounts, durationSeconds, timeouts, socketErrors, responseTimesMs }: LoadOutcome,
   samples: Record<
     'before' | 'after',
     { counts: { byStatus: Record<string, number> }; cpu: CpuSample; benchCpuSeconds: number }
   >,
 ): RunResult {
   const { scenario } = input;
-  const statusCounts = Object.fromEntries(
-    Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, count]),
-  );
   const isOk = (status: string) => scenario.okStatuses.includes(Number(status));
   const okCount = sumWhere(statusCounts, isOk);
   const serverStatusCounts = Object.fromEntries(
@@ -226,10 +239,10 @@ function toRunResult(
     ...(delta.rolesCpuSeconds as Record<Role, number>),
     bench: samples.after.benchCpuSeconds - samples.before.benchCpuSeconds,
   };
-  const durationSeconds = result.duration || input.durationMs / 1000;
   return {
     scenario: scenario.name,
     connections: input.connections,
+    ...(input.offeredPerSecond ? { offeredPerSecond: input.offeredPerSecond } : {}),
     durationSeconds,
     okCount,
     okPerSecond: okCount / durationSeconds,
@@ -237,8 +250,8 @@ function toRunResult(
     statusCounts,
     unexpected: {
       statuses: Object.fromEntries(Object.entries(statusCounts).filter(([s]) => !isOk(s))),
-      timeouts: result.timeouts,
-      socketErrors: Math.max(0, result.errors - result.timeouts),
+      timeouts,
+      socketErrors,
     },
     serverOkCount,
     serverStatusCounts,

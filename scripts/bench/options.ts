@@ -33,6 +33,12 @@ export interface BenchOptions {
   connections: number[];
   scenarios: ScenarioName[];
   persistence: Persistence[];
+  /**
+   * halfPeak are the scenarios measured once more after the others, at the largest connection
+   * count with the offered load capped at half their peak ok/s: the latency of a server that
+   * is busy but not saturated (issue 7: p99 at half the peak load).
+   */
+  halfPeak: ScenarioName[];
   /** outDir receives bench-<timestamp>.json and .md. */
   outDir: string;
 }
@@ -43,6 +49,8 @@ const USAGE = `npm run bench -- [options]
   --connections 1,8,64        concurrent HTTP connections per run
   --scenarios a,b             subset of ${SCENARIO_NAMES.join(', ')}
   --persistence sqlite        Temporal persistence modes, comma-separated (${PERSISTENCE_MODES.join(', ')})
+  --half-peak ceiling,orders-spread
+                              scenarios run again at half their peak rate (none for no such run)
   --out bench-results         output folder`;
 
 /** listOf splits a comma-separated option and checks every item against `allowed`. */
@@ -79,6 +87,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       connections: { type: 'string', default: '1,8,64' },
       scenarios: { type: 'string', default: SCENARIO_NAMES.join(',') },
       persistence: { type: 'string', default: 'sqlite' },
+      'half-peak': { type: 'string', default: 'ceiling,orders-spread' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', default: false },
     },
@@ -95,6 +104,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     // Scenarios always run in SCENARIO_NAMES order, whatever order they were named in.
     scenarios: SCENARIO_NAMES.filter((name) => scenarios.includes(name)),
     persistence: listOf(values.persistence, PERSISTENCE_MODES, 'persistence'),
+    halfPeak:
+      values['half-peak'].trim() === 'none'
+        ? []
+        : listOf(values['half-peak'], SCENARIO_NAMES, 'half-peak').filter((name) =>
+            scenarios.includes(name),
+          ),
     outDir: values.out,
   };
 }

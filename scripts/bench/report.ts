@@ -35,10 +35,14 @@ const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
   ['orders-hot', 'orders-spread'],
 ];
 
-/** computeRatios divides ok/s of each RATIO_PAIRS pair measured at the same connection count. */
+/**
+ * computeRatios divides ok/s of each RATIO_PAIRS pair measured at the same connection count
+ * with unbounded offered load (half-peak runs are left out).
+ */
 export function computeRatios(runs: RunResult[], connections: number[]): Ratio[] {
   const rate = (scenario: ScenarioName, n: number) =>
-    runs.find((run) => run.scenario === scenario && run.connections === n)?.okPerSecond;
+    runs.find((run) => run.scenario === scenario && run.connections === n && !run.offeredPerSecond)
+      ?.okPerSecond;
   return RATIO_PAIRS.filter(
     ([a, b]) => runs.some((r) => r.scenario === a) && runs.some((r) => r.scenario === b),
   ).map(([a, b]) => ({
@@ -54,6 +58,13 @@ export function computeRatios(runs: RunResult[], connections: number[]): Ratio[]
 
 const fixed = (value: number | undefined | null, digits: number) =>
   value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+
+/** connectionsText is a run's connection count, with its offered rate when capped (`64 @ 27/s`). */
+export function connectionsText(run: RunResult): string {
+  return run.offeredPerSecond
+    ? `${run.connections} @ ${run.offeredPerSecond}/s`
+    : String(run.connections);
+}
 
 /** latencyText shows a latency in ms: one decimal under 10 ms, whole milliseconds above. */
 const latencyText = (latencyMs: number) => fixed(latencyMs, latencyMs < 10 ? 1 : 0);
@@ -88,11 +99,12 @@ function runsTable(mode: ModeResult): string {
     'answers',
     'errors',
   ];
-  const order = (run: RunResult) => SCENARIO_NAMES.indexOf(run.scenario) * 1e6 + run.connections;
+  const order = (run: RunResult) =>
+    SCENARIO_NAMES.indexOf(run.scenario) * 1e6 + run.connections + (run.offeredPerSecond ? 0.5 : 0);
   const sorted = [...mode.runs].sort((a, b) => order(a) - order(b));
   const rows = sorted.map((run) => [
     run.scenario,
-    String(run.connections),
+    connectionsText(run),
     fixed(run.okPerSecond, 1),
     latencyText(run.latencyMs.p50),
     latencyText(run.latencyMs.p99),
@@ -163,7 +175,9 @@ export function renderMarkdown(meta: ReportMeta, modes: ModeResult[]): string {
       'latencies. CPU ms/order is CPU time of each process tree (from /proc) between samples ' +
       'taken before the run and after the server drained, divided by the definite answers the ' +
       'API served in that window. Others CPU % is what processes outside the bench (other ' +
-      `work on a shared machine) used in that window, in % of one core; ⚠ over ${NOISY_OTHERS_PERCENT}.`,
+      `work on a shared machine) used in that window, in % of one core; ⚠ over ${NOISY_OTHERS_PERCENT}. ` +
+      'A connection count like `64 @ 27/s` is a half-peak run: the offered load capped at half ' +
+      "the scenario's best ok/s, for the latency of a busy but unsaturated server.",
     '',
     ...options.scenarios.map((name) => `- \`${name}\`: ${SCENARIOS[name].description}`),
   ];

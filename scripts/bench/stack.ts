@@ -7,7 +7,7 @@ import { migrate } from '../../db/migrate';
 import { freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../lib/local-stack';
 import { startTemporalServer } from '../../lib/temporal-server';
 import type { Persistence } from './options';
-import { spawnTsEntry, type BenchChild } from './processes';
+import { spawnTsEntry, type TsChild } from '../shared/processes';
 import { findPidByCmdline } from './proc-cpu';
 import { sleep } from '../shared/async';
 
@@ -124,7 +124,7 @@ export interface BenchStack {
   db: Db;
   /** rolePids maps each measured role to the root of its process tree. */
   rolePids: { api: number; worker: number; temporal: number; postgres: number };
-  children: BenchChild[];
+  children: TsChild[];
 }
 
 /** BENCH_ORDERS_SQL creates the baseline route's table (bench only, not a migration). */
@@ -188,6 +188,8 @@ export async function startBenchStack(
       env,
       readyText: 'bench worker running',
       readyTimeoutMs: STARTUP_TIMEOUT_MS,
+      // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the API and the worker into <dir>.
+      cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
     }),
     spawnTsEntry({
       name: 'bench API',
@@ -195,6 +197,8 @@ export async function startBenchStack(
       env,
       readyText: 'bench api listening',
       readyTimeoutMs: STARTUP_TIMEOUT_MS,
+      // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the API and the worker into <dir>.
+      cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
     }),
   ]);
   cleanup.add('worker', () => worker.stop());

@@ -1,15 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from '../../lib/temporal-cli';
-import { sleep } from '../shared/async';
+import { sleep } from './async';
 
 /** OUTPUT_TAIL_CHARS bounds how much of a child's output is kept for error messages. */
 const OUTPUT_TAIL_CHARS = 8_000;
 
-/** ERROR_SAMPLES_MAX bounds the error lines kept per child for the report. */
+/** ERROR_SAMPLES_MAX bounds the error lines kept per child for a report. */
 const ERROR_SAMPLES_MAX = 20;
 
-/** BenchChild is a spawned bench process: its pid, the tail of its output, how to stop it. */
-export interface BenchChild {
+/**
+ * TsChild is a spawned TypeScript entry (the bench's and `npm run dev`'s API and worker): its
+ * pid, the tail of its output, how to stop it.
+ */
+export interface TsChild {
   name: string;
   pid: number;
   /** outputTail is the last OUTPUT_TAIL_CHARS of its stdout and stderr. */
@@ -22,13 +26,17 @@ export interface BenchChild {
   errorSamples(): string[];
   /** exited is set once the process has exited (its code or signal). */
   exited(): string | undefined;
+  /** whenExited resolves with how the process exited (its code or signal), once it has. */
+  whenExited(): Promise<string>;
   stop(): Promise<void>;
 }
 
 /**
  * spawnTsEntry runs `entry` (a TypeScript file) as `node --import tsx <entry>`, one process
  * whose pid is the real one (test/helpers/worker-process.ts), with `env` added, and resolves
- * once a line of its stdout contains `readyText` (at most `readyTimeoutMs`).
+ * once a line of its stdout contains `readyText` (at most `readyTimeoutMs`). `echo` receives
+ * every output line as well (`npm run dev` prints them); `cpuProfileDir` writes a V8 CPU
+ * profile of the process there when it exits.
  * @throws Error with the output tail when it exits first or the timeout passes.
  */
 export async function spawnTsEntry(input: {
@@ -37,9 +45,10 @@ export async function spawnTsEntry(input: {
   env: Record<string, string>;
   readyText: string;
   readyTimeoutMs: number;
-}): Promise<BenchChild> {
-  // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of each child (API, worker) into <dir>.
-  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  echo?: (line: string) => void;
+  cpuProfileDir?: string;
+}): Promise<TsChild> {
+  const profDir = input.cpuProfileDir;
   const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', input.entry], {
     cwd: PROJECT_ROOT,
@@ -53,23 +62,24 @@ export async function spawnTsEntry(input: {
   let errorLines = 0;
   const errorSamples: string[] = [];
   let exitedAs: string | undefined;
-  child.once('exit', (code, signal) => {
-    exitedAs = signal ?? `code ${code}`;
-    process.removeListener('exit', killOnExit);
-  });
-  const record = (isStderr: boolean) => (chunk: Buffer) => {
-    const text = chunk.toString();
-    tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
-    for (const line of text.split('\n').filter(Boolean)) {
-      const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
-      if (isStderr || level >= 50) {
-        errorLines += 1;
-        if (errorSamples.length < ERROR_SAMPLES_MAX) errorSamples.push(line.slice(0, 2_000));
-      } else if (level >= 40) warnLines += 1;
-    }
+  const whenExited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitedAs = signal ?? `code ${code}`;
+      process.removeListener('exit', killOnExit);
+      resolve(exitedAs);
+    }),
+  );
+  const record = (isStderr: boolean) => (line: string) => {
+    tail = (tail + line + '\n').slice(-OUTPUT_TAIL_CHARS);
+    input.echo?.(line);
+    const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
+    if (isStderr || level >= 50) {
+      errorLines += 1;
+      if (errorSamples.length < ERROR_SAMPLES_MAX) errorSamples.push(line.slice(0, 2_000));
+    } else if (level >= 40) warnLines += 1;
   };
-  child.stdout!.on('data', record(false));
-  child.stderr!.on('data', record(true));
+  createInterface({ input: child.stdout! }).on('line', record(false));
+  createInterface({ input: child.stderr! }).on('line', record(true));
   const deadline = Date.now() + input.readyTimeoutMs;
   while (!tail.includes(input.readyText)) {
     if (exitedAs !== undefined || Date.now() > deadline) {
@@ -86,6 +96,7 @@ export async function spawnTsEntry(input: {
     errorLines: () => errorLines,
     errorSamples: () => [...errorSamples],
     exited: () => exitedAs,
+    whenExited: () => whenExited,
     stop: () => stopChild(child),
   };
 }
