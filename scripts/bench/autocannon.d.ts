@@ -22,8 +22,6 @@ declare module 'autocannon' {
     duration?: number;
     timeout?: number;
     pipelining?: number;
-    /** overallRate caps the requests per second across all connections. */
-    overallRate?: number;
     method?: string;
     headers?: Record<string, string>;
     requests?: Request[];
