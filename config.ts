@@ -39,6 +39,8 @@ const envSchema = z.object({
   DB_LOCK_TIMEOUT: durationMs.default(5_000),
   DB_STATEMENT_TIMEOUT: durationMs.default(8_000),
   ORDER_PAYMENT_TTL: durationMs.default(15 * 60_000),
+  BOOKING_HOLD_TTL: durationMs.default(10 * 60_000),
+  ROOM_HORIZON_NIGHTS: int(1, 3650).default(365),
   IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
@@ -70,6 +72,13 @@ export interface Config {
   dbLockTimeoutMs: number;
   dbStatementTimeoutMs: number;
   orderPaymentTtlMs: number;
+  /** bookingHoldTtlMs is how long a reserved booking holds its seats or nights (SPEC.md §6). */
+  bookingHoldTtlMs: number;
+  /**
+   * roomHorizonNights is how far ahead stays may be booked, in nights from today (UTC): a room
+   * type's nights are created that far ahead, and later ones on demand as days pass.
+   */
+  roomHorizonNights: number;
   idempotencyKeyTtlMs: number;
   idempotencyWaitTimeoutMs: number;
   workerMaxConcurrentActivities: number;
@@ -133,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbLockTimeoutMs: e.DB_LOCK_TIMEOUT,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT,
     orderPaymentTtlMs: e.ORDER_PAYMENT_TTL,
+    bookingHoldTtlMs: e.BOOKING_HOLD_TTL,
+    roomHorizonNights: e.ROOM_HORIZON_NIGHTS,
     idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL,
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -2,6 +2,7 @@ import { Umzug, SequelizeStorage } from 'umzug';
 import type { Sequelize } from 'sequelize';
 import * as m0001 from './migrations/0001_foundation';
 import * as m0002 from './migrations/0002_payments';
+import * as m0003 from './migrations/0003_bookings';
 
 /**
  * MIGRATIONS lists every migration in order. They are imported statically (not globbed) so the
@@ -10,6 +11,7 @@ import * as m0002 from './migrations/0002_payments';
 const MIGRATIONS = [
   { name: '0001_foundation', module: m0001 },
   { name: '0002_payments', module: m0002 },
+  { name: '0003_bookings', module: m0003 },
 ];
 
 /**

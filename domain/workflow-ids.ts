@@ -11,6 +11,10 @@ export const workflowIds = {
   customerOrders: (customerId: string) => `customer-${customerId}-orders`,
   /** transfer is one ledger transfer or hold: `transfer-<transferId>`. */
   transfer: (transferId: string) => `transfer-${transferId}`,
+  /** booking is the long-lived workflow of one seat booking or stay: `booking-<bookingId>`. */
+  booking: (bookingId: string) => `booking-${bookingId}`,
+  /** bookingPayment is the child workflow that pays a booking once: `booking-<bookingId>-payment`. */
+  bookingPayment: (bookingId: string) => `booking-${bookingId}-payment`,
   /** staffPayment completes one staff payment (SPEC.md §5): `payment-<paymentId>`. */
   staffPayment: (paymentId: string) => `payment-${paymentId}`,
 } as const;
@@ -23,6 +27,8 @@ export const workflowIds = {
 export const ledgerTransferIds = {
   orderPayment: (orderId: string) => workflowIds.orderPayment(orderId),
   orderRefund: (orderId: string) => `order-${orderId}-refund`,
+  bookingPayment: (bookingId: string) => workflowIds.bookingPayment(bookingId),
+  bookingRefund: (bookingId: string) => `booking-${bookingId}-refund`,
 } as const;
 
 /** TASK_QUEUE is the default task queue of holdfast's workers. */

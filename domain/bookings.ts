@@ -1,0 +1,170 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CodeVersion } from './code-versions';
+import { DomainError } from './errors';
+
+/*
+ * The booking contract (SPEC.md §6), shared by the API, the activities and the booking
+ * workflow: statuses and their state machine, the API shape of a booking, the workflow's input
+ * and its Updates. Safe for workflow code: no I/O, no zod (domain/bookings-schemas.ts).
+ */
+
+/** BookingStatus is a booking's lifecycle state (SPEC.md §6). */
+export type BookingStatus = 'reserved' | 'confirmed' | 'completed' | 'cancelled' | 'expired';
+
+/** BOOKING_STATUSES lists every BookingStatus, in lifecycle order. */
+export const BOOKING_STATUSES = [
+  'reserved',
+  'confirmed',
+  'completed',
+  'cancelled',
+  'expired',
+] as const;
+
+/** BookingKind is what a booking holds: bus seats on one schedule, or a stay of room-nights. */
+export type BookingKind = 'seat' | 'stay';
+
+/**
+ * BOOKING_TRANSITIONS is the booking state machine of SPEC.md §6:
+ * `reserved → confirmed → completed`, `reserved → expired`, `reserved|confirmed → cancelled`.
+ * Terminal states have no way out.
+ */
+export const BOOKING_TRANSITIONS: Readonly<Record<BookingStatus, readonly BookingStatus[]>> = {
+  reserved: ['confirmed', 'cancelled', 'expired'],
+  confirmed: ['completed', 'cancelled'],
+  completed: [],
+  cancelled: [],
+  expired: [],
+};
+
+/** TERMINAL_BOOKING_STATUSES end a booking's workflow; only they may be soft-deleted. */
+export const TERMINAL_BOOKING_STATUSES: readonly BookingStatus[] = [
+  'completed',
+  'cancelled',
+  'expired',
+];
+
+/**
+ * assertBookingTransition throws unless `from → to` is an edge of BOOKING_TRANSITIONS.
+ * @throws DomainError `booking_expired` (409) when confirming an expired booking, else
+ *   `invalid_transition` (409) carrying `bookingStatus` and `requested`.
+ */
+export function assertBookingTransition(from: BookingStatus, to: BookingStatus): void {
+  if (BOOKING_TRANSITIONS[from].includes(to)) return;
+  if (from === 'expired' && to === 'confirmed') {
+    throw new DomainError('booking_expired', 'The booking’s hold expired before it was confirmed', {
+      bookingStatus: from,
+    });
+  }
+  throw new DomainError('invalid_transition', `A booking cannot go from ${from} to ${to}`, {
+    bookingStatus: from,
+    requested: to,
+  });
+}
+
+/** SEATS_PER_BOOKING_MAX bounds the seats of one bus booking (issue 8). */
+export const SEATS_PER_BOOKING_MAX = 10;
+/** STAY_NIGHTS_MAX bounds the nights of one stay (issue 8). */
+export const STAY_NIGHTS_MAX = 30;
+/**
+ * CHECK_OUT_HOUR_UTC is the hour of the check-out day at which a stay ends and its booking is
+ * stamped `completed` (properties carry no time zone; noon UTC is the convention here).
+ */
+export const CHECK_OUT_HOUR_UTC = 12;
+
+/** BookingView is the API shape of a booking (SPEC.md §6); times are ISO-8601 UTC strings. */
+export interface BookingView {
+  id: string;
+  customerId: string;
+  kind: BookingKind;
+  status: BookingStatus;
+  sellerId: string;
+  /** scheduleId and seats are set for a seat booking, null for a stay. */
+  scheduleId: string | null;
+  seats: number[] | null;
+  /** roomTypeId, checkIn and checkOut (YYYY-MM-DD) are set for a stay, null for seats. */
+  roomTypeId: string | null;
+  checkIn: string | null;
+  checkOut: string | null;
+  /** nights is the number of nights of a stay, null for seats. */
+  nights: number | null;
+  amountMinor: number;
+  currency: string;
+  workflowId: string;
+  paymentAccountId: string | null;
+  paymentTransferId: string | null;
+  refundTransferId: string | null;
+  /** endsAt is the arrival or check-out instant, when the booking becomes `completed`. */
+  endsAt: string;
+  reservedAt: string;
+  expiresAt: string;
+  confirmedAt: string | null;
+  completedAt: string | null;
+  cancelledAt: string | null;
+  expiredAt: string | null;
+  deletedAt: string | null;
+  createdAt: string;
+}
+
+/** SeatHoldRequest asks for seats on one bus schedule (seat numbers from 1). */
+export interface SeatHoldRequest {
+  kind: 'seat';
+  scheduleId: string;
+  seats: number[];
+}
+
+/** StayHoldRequest asks for one unit of a room type for every night in [checkIn, checkOut). */
+export interface StayHoldRequest {
+  kind: 'stay';
+  roomTypeId: string;
+  /** checkIn and checkOut are calendar dates, YYYY-MM-DD. */
+  checkIn: string;
+  checkOut: string;
+}
+
+/** HoldRequest is what a booking holds when it is placed. */
+export type HoldRequest = SeatHoldRequest | StayHoldRequest;
+
+/** BookingWorkflowInput starts `booking-<bookingId>`: what to hold and for how long. */
+export interface BookingWorkflowInput {
+  bookingId: string;
+  customerId: string;
+  actorId: string;
+  hold: HoldRequest;
+  /** holdTtlMs is how long the booking stays unconfirmed before its timer expires it (BOOKING_HOLD_TTL). */
+  holdTtlMs: number;
+  /** codeVersion is the code path this run follows (domain/code-versions.ts). */
+  codeVersion?: CodeVersion;
+}
+
+/** ConfirmBookingInput asks to pay a booking from the customer's wallet account. */
+export interface ConfirmBookingInput {
+  accountId: string;
+  actorId: string;
+}
+
+/** BookingActionInput names who asks for a cancel. */
+export interface BookingActionInput {
+  actorId: string;
+}
+
+/** placeBookingUpdate places the booking (holds seats or nights) and returns it; Update-with-Start. */
+export const placeBookingUpdate = defineUpdate<BookingView>('place');
+/** confirmBookingUpdate pays the booking once through `booking-<id>-payment`; concurrent calls share it. */
+export const confirmBookingUpdate = defineUpdate<BookingView, [ConfirmBookingInput]>('confirm');
+/** cancelBookingUpdate cancels the booking, releasing what it holds and refunding a payment. */
+export const cancelBookingUpdate = defineUpdate<BookingView, [BookingActionInput]>('cancel');
+/** bookingStatusQuery returns the workflow's view of the status (undefined before placement). */
+export const bookingStatusQuery = defineQuery<BookingStatus | 'rejected' | undefined>('status');
+
+/**
+ * nightsBetween lists the nights of a stay, [checkIn, checkOut) as YYYY-MM-DD in ascending
+ * order: the lock order of room-nights (ARCHITECTURE.md "Rules").
+ */
+export function nightsBetween(checkIn: string, checkOut: string): string[] {
+  const nights: string[] = [];
+  const end = Date.parse(`${checkOut}T00:00:00Z`);
+  for (let t = Date.parse(`${checkIn}T00:00:00Z`); t < end; t += 86_400_000) {
+    nights.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return nights;
+}
