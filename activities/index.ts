@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors';
 import type { Db } from '../db/connection';
+import * as bookings from './bookings';
 import * as ledger from './ledger';
 import * as orders from './orders';
 import * as staffPayments from './staff-payments';
@@ -45,6 +46,11 @@ export function createActivities(deps: ActivityDeps) {
     createHold: withDomainFailures(db, ledger.createHold),
     resolveHold: withDomainFailures(db, ledger.resolveHold),
     completeStaffPayment: withDomainFailures(db, staffPayments.completeStaffPayment),
+    placeBooking: withDomainFailures(db, bookings.placeBooking),
+    payBooking: withDomainFailures(db, bookings.payBooking),
+    cancelBooking: withDomainFailures(db, bookings.cancelBooking),
+    expireBooking: withDomainFailures(db, bookings.expireBooking),
+    completeBooking: withDomainFailures(db, bookings.completeBooking),
   };
 }
 

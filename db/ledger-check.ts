@@ -1,4 +1,5 @@
 import { Transaction } from 'sequelize';
+import { BOOKING_CHECKS } from './bookings-check';
 import type { Db } from './connection';
 import { query } from './transaction';
 
@@ -70,7 +71,8 @@ const LEDGER_CHECKS: { name: string; sql: string }[] = [
 ];
 
 /**
- * checkLedger verifies every LEDGER_CHECKS invariant against one consistent snapshot and
+ * checkLedger verifies every LEDGER_CHECKS invariant, and the bookings' (BOOKING_CHECKS: seats,
+ * nights, booking payments), against one consistent snapshot and
  * returns what it found; it never throws for a violation (the caller decides). Tests call it
  * after every race; `npm run ledger:check` prints it and exits non-zero on any violation.
  */
@@ -78,7 +80,7 @@ export async function checkLedger(db: Db): Promise<LedgerReport> {
   const options = { isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true };
   return db.sequelize.transaction(options, async (transaction) => {
     const checks: LedgerCheck[] = [];
-    for (const check of LEDGER_CHECKS) {
+    for (const check of [...LEDGER_CHECKS, ...BOOKING_CHECKS]) {
       const violations = await query<Record<string, unknown>>(db, check.sql, [], transaction);
       checks.push({
         name: check.name,

@@ -1,0 +1,345 @@
+import type { Transaction } from 'sequelize';
+import {
+  assertBookingTransition,
+  CHECK_OUT_HOUR_UTC,
+  nightsBetween,
+  type BookingStatus,
+  type BookingView,
+  type SeatHoldRequest,
+  type StayHoldRequest,
+} from '../domain/bookings';
+import { DomainError } from '../domain/errors';
+import { ledgerTransferIds } from '../domain/workflow-ids';
+import type { Db } from '../db/connection';
+import {
+  lockRoomNights,
+  lockScheduleSeats,
+  moveInventory,
+  type InventoryMove,
+} from '../db/booking-inventory';
+import { ensureSellerRevenueAccount, findBooking, lockBooking } from '../db/bookings';
+import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
+import { execute, withTransaction } from '../db/transaction';
+
+/*
+ * The booking activities (SPEC.md §6): each is one transaction that locks in the fixed order
+ * bookings → schedule → seats (ascending) or room type → nights (ascending) → accounts
+ * (ascending), and is idempotent under activity retries.
+ */
+
+/** PlaceBookingActivityInput is what placeBooking holds, for whom and for how long. */
+export interface PlaceBookingActivityInput {
+  bookingId: string;
+  customerId: string;
+  workflowId: string;
+  hold: SeatHoldRequest | StayHoldRequest;
+  holdTtlMs: number;
+}
+
+/**
+ * placeBooking holds seats or nights and inserts the `reserved` booking in one transaction
+ * (SPEC.md §6). A booking already placed under this ID (a retried activity) is returned as is.
+ * @throws DomainError `seats_unavailable` (409, `seats`: exactly the taken ones),
+ *   `rooms_unavailable` (409, `nights`: the full ones), `not_found` (404) for an unknown or
+ *   hidden schedule or room type, `validation_failed` (422) for a past departure or check-in
+ *   or a seat beyond the bus.
+ */
+export async function placeBooking(db: Db, input: PlaceBookingActivityInput): Promise<BookingView> {
+  return withTransaction(db, 'place_booking', async (transaction) => {
+    const existing = await findBooking(db, input.bookingId, transaction);
+    if (existing) return existing;
+    if (input.hold.kind === 'seat') await holdSeats(db, transaction, input, input.hold);
+    else await holdNights(db, transaction, input, input.hold);
+    return (await findBooking(db, input.bookingId, transaction))!;
+  });
+}
+
+/** holdSeats locks the schedule and seats, checks them, inserts the booking and holds them. */
+async function holdSeats(
+  db: Db,
+  transaction: Transaction,
+  input: PlaceBookingActivityInput,
+  hold: SeatHoldRequest,
+): Promise<void> {
+  const seats = [...new Set(hold.seats)].sort((a, b) => a - b);
+  const locked = await lockScheduleSeats(db, transaction, { scheduleId: hold.scheduleId, seats });
+  const schedule = locked.schedule;
+  if (!schedule?.sellerApproved) throw new DomainError('not_found', 'No such schedule');
+  if (schedule.departsAt.getTime() <= Date.now()) {
+    throw invalid('scheduleId', 'the bus has already departed');
+  }
+  const beyond = seats.filter((n) => n > schedule.seatCount);
+  if (beyond.length > 0) {
+    throw invalid('seats', `this bus has seats 1–${schedule.seatCount}; no ${beyond.join(', ')}`);
+  }
+  const taken = locked.seats.filter((s) => s.status !== 'free').map((s) => s.seatNo);
+  if (taken.length > 0) {
+    throw new DomainError('seats_unavailable', `Seats ${taken.join(', ')} are taken`, {
+      seats: taken,
+    });
+  }
+  await execute(
+    db,
+    `WITH b AS (
+       INSERT INTO bookings (id, customer_id, kind, status, seller_id, schedule_id, seat_numbers,
+         amount_minor, currency, workflow_id, ends_at, reserved_at, expires_at)
+       VALUES ($1, $2, 'seat', 'reserved', $3, $4, $5::int[], $6, $7, $8, $9, now(),
+         now() + ($10 || ' milliseconds')::interval)
+       RETURNING id)
+     UPDATE seats SET status = 'held', booking_id = (SELECT id FROM b), updated_at = now()
+     WHERE schedule_id = $4 AND seat_no = ANY($5::int[])`,
+    [
+      input.bookingId,
+      input.customerId,
+      schedule.sellerId,
+      schedule.id,
+      seats,
+      schedule.priceMinor * seats.length,
+      schedule.currency,
+      input.workflowId,
+      schedule.arrivesAt,
+      String(input.holdTtlMs),
+    ],
+    transaction,
+  );
+}
+
+/** holdNights locks the room type and nights, checks them, inserts the booking and holds them. */
+async function holdNights(
+  db: Db,
+  transaction: Transaction,
+  input: PlaceBookingActivityInput,
+  hold: StayHoldRequest,
+): Promise<void> {
+  const nights = nightsBetween(hold.checkIn, hold.checkOut);
+  const today = new Date().toISOString().slice(0, 10);
+  if (hold.checkIn < today) throw invalid('checkIn', 'the check-in date has passed');
+  const locked = await lockRoomNights(db, transaction, { roomTypeId: hold.roomTypeId, nights });
+  const roomType = locked.roomType;
+  if (!roomType?.bookable) throw new DomainError('not_found', 'No such room type');
+  const full = locked.nights.filter((n) => n.units - n.held - n.booked < 1).map((n) => n.night);
+  if (full.length > 0) {
+    throw new DomainError('rooms_unavailable', `No room left on ${full.join(', ')}`, {
+      nights: full,
+    });
+  }
+  const endsAt = new Date(`${hold.checkOut}T00:00:00Z`);
+  endsAt.setUTCHours(CHECK_OUT_HOUR_UTC);
+  await execute(
+    db,
+    `WITH b AS (
+       INSERT INTO bookings (id, customer_id, kind, status, seller_id, room_type_id, check_in,
+         check_out, amount_minor, currency, workflow_id, ends_at, reserved_at, expires_at)
+       VALUES ($1, $2, 'stay', 'reserved', $3, $4, $5::date, $6::date, $7, $8, $9, $10, now(),
+         now() + ($11 || ' milliseconds')::interval)
+       RETURNING id)
+     UPDATE room_nights SET held = held + 1, updated_at = now()
+     WHERE room_type_id = $4 AND night >= $5::date AND night < $6::date AND EXISTS (SELECT 1 FROM b)`,
+    [
+      input.bookingId,
+      input.customerId,
+      roomType.sellerId,
+      roomType.id,
+      hold.checkIn,
+      hold.checkOut,
+      roomType.priceMinor * nights.length,
+      roomType.currency,
+      input.workflowId,
+      endsAt,
+      String(input.holdTtlMs),
+    ],
+    transaction,
+  );
+}
+
+/** invalid is a 422 `validation_failed` naming one request field. */
+function invalid(path: string, message: string): DomainError {
+  return new DomainError('validation_failed', 'The booking request is not valid', {
+    errors: [{ path, message }],
+  });
+}
+
+/** PayBookingActivityInput pays a booking from `accountId` with the transfer `transferId`. */
+export interface PayBookingActivityInput {
+  bookingId: string;
+  accountId: string;
+  transferId: string;
+  actorId: string;
+}
+
+/**
+ * payBooking confirms a reserved booking: it debits the customer's wallet and credits the
+ * seller's revenue with the transfer `transferId`, turns the held seats or nights into booked
+ * ones and stamps `confirmed`, in one transaction. A retry after commit finds the booking
+ * confirmed by this transfer and returns it. A hold past its `expiresAt` is not confirmed,
+ * even before its timer has run.
+ * @throws DomainError `insufficient_funds`, `booking_expired`, `invalid_transition` (409),
+ *   `forbidden` (403) for an account that is not the customer's wallet, `currency_mismatch` (422).
+ */
+export async function payBooking(db: Db, input: PayBookingActivityInput): Promise<BookingView> {
+  const probe = await findBooking(db, input.bookingId);
+  if (!probe) throw new DomainError('not_found', `Booking ${input.bookingId} does not exist`);
+  const revenueId = await ensureSellerRevenueAccount(db, probe);
+  return moveBooking(db, {
+    bookingId: input.bookingId,
+    target: 'confirmed',
+    inventory: 'book',
+    isDone: (b) => b.status === 'confirmed',
+    async alsoInTransaction(transaction, booking) {
+      if (Date.parse(booking.expiresAt) <= Date.now())
+        assertBookingTransition('expired', 'confirmed');
+      // Both accounts at once, ascending: the transfer below locks them again (no-op).
+      const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
+      const wallet = accounts.get(input.accountId);
+      if (!wallet || wallet.ownerId !== booking.customerId || wallet.kind !== 'wallet') {
+        throw new DomainError('forbidden', 'Bookings are paid from the customer’s own wallet', {
+          accountId: input.accountId,
+        });
+      }
+      if (wallet.currency !== booking.currency) {
+        throw new DomainError(
+          'currency_mismatch',
+          `The booking is in ${booking.currency}, the wallet in ${wallet.currency}`,
+        );
+      }
+      if (booking.amountMinor === 0) return { paymentAccountId: wallet.id };
+      await postTransferInTx(db, transaction, {
+        id: input.transferId,
+        kind: 'booking_payment',
+        fromAccountId: wallet.id,
+        toAccountId: revenueId,
+        amountMinor: booking.amountMinor,
+        description: `payment of booking ${booking.id}`,
+        initiatedBy: input.actorId,
+      });
+      return { paymentAccountId: wallet.id, paymentTransferId: input.transferId };
+    },
+  });
+}
+
+/**
+ * cancelBooking releases what a reserved or confirmed booking holds and, when it was paid,
+ * refunds the payment exactly once (transfer `booking-<id>-refund`, seller revenue → the paying
+ * wallet), in one transaction. Cancelling a cancelled booking returns it unchanged (a retry).
+ * @throws DomainError `invalid_transition` (409) from completed or expired.
+ */
+export async function cancelBooking(
+  db: Db,
+  input: { bookingId: string; actorId: string },
+): Promise<BookingView> {
+  const probe = await findBooking(db, input.bookingId);
+  if (!probe) throw new DomainError('not_found', `Booking ${input.bookingId} does not exist`);
+  const revenueId = probe.paymentTransferId ? await ensureSellerRevenueAccount(db, probe) : null;
+  return moveBooking(db, {
+    bookingId: input.bookingId,
+    target: 'cancelled',
+    inventory: 'release',
+    isDone: (b) => b.status === 'cancelled',
+    async alsoInTransaction(transaction, booking) {
+      if (!booking.paymentTransferId) return {};
+      if (!revenueId || !booking.paymentAccountId)
+        throw new Error(`paid booking ${booking.id} has no payment account`);
+      const refund = await postTransferInTx(db, transaction, {
+        id: ledgerTransferIds.bookingRefund(booking.id),
+        kind: 'booking_refund',
+        fromAccountId: revenueId,
+        toAccountId: booking.paymentAccountId,
+        amountMinor: booking.amountMinor,
+        description: `refund of booking ${booking.id}`,
+        initiatedBy: input.actorId,
+      });
+      return { refundTransferId: refund.id };
+    },
+  });
+}
+
+/**
+ * expireBooking is run by the booking workflow's hold timer: a booking still `reserved`
+ * becomes `expired` and its seats or nights are released; any other is returned unchanged.
+ */
+export async function expireBooking(db: Db, input: { bookingId: string }): Promise<BookingView> {
+  return moveBooking(db, {
+    bookingId: input.bookingId,
+    target: 'expired',
+    inventory: 'release',
+    isDone: (b) => b.status !== 'reserved',
+  });
+}
+
+/**
+ * completeBooking is run by the booking workflow's timer at arrival or check-out: a
+ * `confirmed` booking becomes `completed` (its seats or nights stay booked, as history); any
+ * other is returned unchanged.
+ */
+export async function completeBooking(db: Db, input: { bookingId: string }): Promise<BookingView> {
+  return moveBooking(db, {
+    bookingId: input.bookingId,
+    target: 'completed',
+    isDone: (b) => b.status !== 'confirmed',
+  });
+}
+
+/** STAMP_COLUMN is the timestamp each transition sets (SPEC.md §6). */
+const STAMP_COLUMN = {
+  confirmed: 'confirmed_at',
+  completed: 'completed_at',
+  cancelled: 'cancelled_at',
+  expired: 'expired_at',
+} as const;
+
+/** PaymentColumns are the payment references a transition may record. */
+interface PaymentColumns {
+  paymentAccountId?: string;
+  paymentTransferId?: string;
+  refundTransferId?: string;
+}
+
+/** MoveBookingInput is one booking transition: confirm, complete, cancel or expire. */
+interface MoveBookingInput {
+  bookingId: string;
+  target: Exclude<BookingStatus, 'reserved'>;
+  /** inventory is what the transition does to the held or booked seats and nights, if anything. */
+  inventory?: InventoryMove;
+  /** isDone tells that the booking needs no change (a retried activity): it is returned as is. */
+  isDone: (booking: BookingView) => boolean;
+  /** alsoInTransaction runs after the inventory moved; it returns the payment references. */
+  alsoInTransaction?: (transaction: Transaction, booking: BookingView) => Promise<PaymentColumns>;
+}
+
+/**
+ * moveBooking is the one skeleton of every booking transition: lock the booking, return it
+ * when done already, check the transition, move its inventory, run the extra step (payment or
+ * refund), stamp the new status and re-read it, all in one transaction named after `target`.
+ * @throws DomainError `invalid_transition` / `booking_expired` (409) from assertBookingTransition.
+ */
+async function moveBooking(db: Db, input: MoveBookingInput): Promise<BookingView> {
+  return withTransaction(db, `${input.target}_booking`, async (transaction) => {
+    const booking = await lockBooking(db, transaction, input.bookingId);
+    if (input.isDone(booking)) return booking;
+    assertBookingTransition(booking.status, input.target);
+    if (input.inventory) {
+      await moveInventory(db, transaction, booking, {
+        move: input.inventory,
+        from: booking.status,
+      });
+    }
+    const paid = (await input.alsoInTransaction?.(transaction, booking)) ?? {};
+    await execute(
+      db,
+      `UPDATE bookings SET status = $2, ${STAMP_COLUMN[input.target]} = now(),
+         payment_account_id = COALESCE($3, payment_account_id),
+         payment_transfer_id = COALESCE($4, payment_transfer_id),
+         refund_transfer_id = COALESCE($5, refund_transfer_id), updated_at = now()
+       WHERE id = $1`,
+      [
+        booking.id,
+        input.target,
+        paid.paymentAccountId ?? null,
+        paid.paymentTransferId ?? null,
+        paid.refundTransferId ?? null,
+      ],
+      transaction,
+    );
+    return (await findBooking(db, booking.id, transaction))!;
+  });
+}

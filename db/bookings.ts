@@ -1,0 +1,236 @@
+import type { Transaction } from 'sequelize';
+import type { BookingKind, BookingStatus, BookingView } from '../domain/bookings';
+import { DomainError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import { toSafeInt, type Db } from './connection';
+import { execute, lockRows, query } from './transaction';
+
+/*
+ * Booking queries (SPEC.md §6): the reads shared by the API (GET /v1/bookings…) and the booking
+ * activities, the booking row lock, soft delete and the seller's revenue account. The seat and
+ * night locks and moves are in db/booking-inventory.ts.
+ */
+
+/** BookingRow is a `bookings` row as pg returns it. */
+interface BookingRow {
+  id: string;
+  customer_id: string;
+  kind: BookingKind;
+  status: BookingStatus;
+  seller_id: string;
+  schedule_id: string | null;
+  seat_numbers: number[] | null;
+  room_type_id: string | null;
+  check_in: string | null;
+  check_out: string | null;
+  amount_minor: string;
+  currency: string;
+  workflow_id: string;
+  payment_account_id: string | null;
+  payment_transfer_id: string | null;
+  refund_transfer_id: string | null;
+  ends_at: Date;
+  reserved_at: Date;
+  expires_at: Date;
+  confirmed_at: Date | null;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+  expired_at: Date | null;
+  deleted_at: Date | null;
+  created_at: Date;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * BOOKING_COLUMNS selects a booking with its dates as YYYY-MM-DD text (pg would otherwise
+ * turn a `date` into a local-time Date).
+ */
+const BOOKING_COLUMNS = `b.id, b.customer_id, b.kind, b.status, b.seller_id, b.schedule_id,
+  b.seat_numbers, b.room_type_id, to_char(b.check_in, 'YYYY-MM-DD') AS check_in,
+  to_char(b.check_out, 'YYYY-MM-DD') AS check_out, b.amount_minor, b.currency, b.workflow_id,
+  b.payment_account_id, b.payment_transfer_id, b.refund_transfer_id, b.ends_at, b.reserved_at,
+  b.expires_at, b.confirmed_at, b.completed_at, b.cancelled_at, b.expired_at, b.deleted_at,
+  b.created_at`;
+
+/** toBookingView maps a booking row to the API shape. */
+function toBookingView(row: BookingRow): BookingView {
+  const nights =
+    row.check_in && row.check_out
+      ? Math.round((Date.parse(row.check_out) - Date.parse(row.check_in)) / 86_400_000)
+      : null;
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    kind: row.kind,
+    status: row.status,
+    sellerId: row.seller_id,
+    scheduleId: row.schedule_id,
+    seats: row.seat_numbers,
+    roomTypeId: row.room_type_id,
+    checkIn: row.check_in,
+    checkOut: row.check_out,
+    nights,
+    amountMinor: toSafeInt(row.amount_minor),
+    currency: row.currency.trim(),
+    workflowId: row.workflow_id,
+    paymentAccountId: row.payment_account_id,
+    paymentTransferId: row.payment_transfer_id,
+    refundTransferId: row.refund_transfer_id,
+    endsAt: row.ends_at.toISOString(),
+    reservedAt: row.reserved_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    confirmedAt: iso(row.confirmed_at),
+    completedAt: iso(row.completed_at),
+    cancelledAt: iso(row.cancelled_at),
+    expiredAt: iso(row.expired_at),
+    deletedAt: iso(row.deleted_at),
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** findBooking reads one booking (soft-deleted ones too: the ledger keeps them), or undefined. */
+export async function findBooking(
+  db: Db,
+  bookingId: string,
+  transaction?: Transaction,
+): Promise<BookingView | undefined> {
+  const rows = await query<BookingRow>(
+    db,
+    `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE b.id = $1`,
+    [bookingId],
+    transaction,
+  );
+  return rows[0] ? toBookingView(rows[0]) : undefined;
+}
+
+/**
+ * lockBooking locks one booking row `FOR UPDATE` (the first lock of every booking transition).
+ * @throws DomainError `not_found` (404) when it does not exist.
+ */
+export async function lockBooking(
+  db: Db,
+  transaction: Transaction,
+  bookingId: string,
+): Promise<BookingView> {
+  const rows = await lockRows<BookingRow>(
+    db,
+    transaction,
+    'bookings',
+    `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE b.id = $1 FOR UPDATE`,
+    [bookingId],
+  );
+  if (!rows[0]) throw new DomainError('not_found', `Booking ${bookingId} does not exist`);
+  return toBookingView(rows[0]);
+}
+
+/** ListBookingsInput pages through live bookings newest first, optionally of one customer. */
+export interface ListBookingsInput {
+  customerId?: string;
+  status?: BookingStatus;
+  limit: number;
+  /** after is the (createdAt, id) of the last booking of the previous page. */
+  after?: { createdAt: string; id: string };
+}
+
+/** listBookings returns up to `limit` bookings that are not soft-deleted, newest first. */
+export async function listBookings(db: Db, input: ListBookingsInput): Promise<BookingView[]> {
+  const where = ['b.deleted_at IS NULL'];
+  const bind: unknown[] = [];
+  if (input.customerId) {
+    bind.push(input.customerId);
+    where.push(`b.customer_id = $${bind.length}`);
+  }
+  if (input.status) {
+    bind.push(input.status);
+    where.push(`b.status = $${bind.length}`);
+  }
+  if (input.after) {
+    bind.push(input.after.createdAt, input.after.id);
+    where.push(`(b.created_at, b.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`);
+  }
+  bind.push(input.limit);
+  const sql = `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE ${where.join(' AND ')}
+    ORDER BY b.created_at DESC, b.id DESC LIMIT $${bind.length}`;
+  return (await query<BookingRow>(db, sql, bind)).map(toBookingView);
+}
+
+/**
+ * softDeleteBooking stamps `deletedAt` on a finished booking (staff, SPEC.md §6); it stays in
+ * the ledger and in GET by id, and leaves every list. Deleting it again returns it unchanged.
+ * @throws DomainError `not_found` (404); `invalid_transition` (409) while it is reserved or
+ *   confirmed (cancel it first: its seats or nights are still taken).
+ */
+export async function softDeleteBooking(db: Db, bookingId: string): Promise<BookingView> {
+  const rows = await execute<{ id: string }>(
+    db,
+    `UPDATE bookings SET deleted_at = COALESCE(deleted_at, now()), updated_at = now()
+     WHERE id = $1 AND status IN ('completed', 'cancelled', 'expired') RETURNING id`,
+    [bookingId],
+  );
+  const booking = await findBooking(db, bookingId);
+  if (!booking) throw new DomainError('not_found', `Booking ${bookingId} does not exist`);
+  if (rows.length === 0) {
+    throw new DomainError('invalid_transition', `A ${booking.status} booking cannot be deleted`, {
+      bookingStatus: booking.status,
+      requested: 'deleted',
+    });
+  }
+  return booking;
+}
+
+/**
+ * ensureSellerRevenueAccount returns the seller's revenue account in `currency`, opening it
+ * the first time (bookings are paid to the seller, SPEC.md §6); concurrent callers get the one
+ * account (unique index accounts_owner_revenue_unique).
+ */
+export async function ensureSellerRevenueAccount(
+  db: Db,
+  input: { sellerId: string; currency: string },
+): Promise<string> {
+  await execute(
+    db,
+    `INSERT INTO accounts (id, owner_id, kind, currency) VALUES ($1, $2, 'revenue', $3)
+     ON CONFLICT DO NOTHING`,
+    [newId(), input.sellerId, input.currency],
+  );
+  const rows = await query<{ id: string }>(
+    db,
+    `SELECT id FROM accounts WHERE owner_id = $1 AND kind = 'revenue' AND currency = $2`,
+    [input.sellerId, input.currency],
+  );
+  if (rows.length !== 1) throw new Error(`revenue account of seller ${input.sellerId} missing`);
+  return rows[0]!.id;
+}
+
+/**
+ * findBookableSchedule reads what the API checks before holding seats: a schedule whose
+ * operator is approved (its seat count and departure), else undefined.
+ */
+export async function findBookableSchedule(
+  db: Db,
+  scheduleId: string,
+): Promise<{ seatCount: number; departsAt: Date } | undefined> {
+  const rows = await query<{ seat_count: number; departs_at: Date }>(
+    db,
+    `SELECT s.seat_count, s.departs_at FROM bus_schedules s JOIN sellers l ON l.id = s.seller_id
+     WHERE s.id = $1 AND l.approval_status = 'approved'`,
+    [scheduleId],
+  );
+  return rows[0] ? { seatCount: rows[0].seat_count, departsAt: rows[0].departs_at } : undefined;
+}
+
+/**
+ * findBookableRoomType tells whether a room type can be booked: its property is active and
+ * its owner approved.
+ */
+export async function findBookableRoomType(db: Db, roomTypeId: string): Promise<boolean> {
+  const rows = await query<{ id: string }>(
+    db,
+    `SELECT r.id FROM room_types r JOIN properties p ON p.id = r.property_id
+     JOIN sellers l ON l.id = p.seller_id
+     WHERE r.id = $1 AND p.active AND l.approval_status = 'approved'`,
+    [roomTypeId],
+  );
+  return rows.length === 1;
+}

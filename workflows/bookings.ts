@@ -1,0 +1,155 @@
+import {
+  allHandlersFinished,
+  condition,
+  executeChild,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  assertBookingTransition,
+  bookingStatusQuery,
+  cancelBookingUpdate,
+  confirmBookingUpdate,
+  placeBookingUpdate,
+  TERMINAL_BOOKING_STATUSES,
+  type BookingStatus,
+  type BookingView,
+  type BookingWorkflowInput,
+} from '../domain/bookings';
+import { AmountMinorKey, BookingStatusKey } from '../domain/search-attributes';
+import { workflowIds } from '../domain/workflow-ids';
+import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity, toRefusal } from './kit';
+
+const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
+
+/** BookingWorkflowResult is how a booking workflow ended: its final status. */
+export interface BookingWorkflowResult {
+  status: BookingStatus;
+}
+
+/**
+ * bookingWorkflow (`booking-<bookingId>`) is the story of one seat booking or stay (SPEC.md §6).
+ * The `place` Update (Update-with-Start) holds the seats or nights in a local activity; then
+ * the hold timer (`holdTtlMs`, BOOKING_HOLD_TTL) expires an unconfirmed booking and releases
+ * what it holds, `confirm` pays through the child `booking-<id>-payment`, `cancel` releases
+ * and refunds, and a timer at arrival or check-out stamps a confirmed booking `completed`.
+ * Writes run one at a time. A refused placement (`seats_unavailable`, `rooms_unavailable` …)
+ * fails the run with its Refusal. BookingStatus and AmountMinor are kept current.
+ */
+export async function bookingWorkflow(input: BookingWorkflowInput): Promise<BookingWorkflowResult> {
+  const booking = new Entity(
+    () =>
+      localActs.placeBooking({
+        bookingId: input.bookingId,
+        customerId: input.customerId,
+        workflowId: workflowIds.booking(input.bookingId),
+        hold: input.hold,
+        holdTtlMs: input.holdTtlMs,
+      }),
+    {
+      onPlaced: (placed) =>
+        upsertSearchAttributes([
+          { key: BookingStatusKey, value: placed.status },
+          { key: AmountMinorKey, value: placed.amountMinor },
+        ]),
+      onRefused: () => upsertSearchAttributes([{ key: BookingStatusKey, value: 'rejected' }]),
+      onChanged: (changed) =>
+        upsertSearchAttributes([{ key: BookingStatusKey, value: changed.status }]),
+    },
+  );
+  registerBookingHandlers(input, booking);
+  await booking.settle();
+  if (booking.refusal) {
+    await condition(allHandlersFinished);
+    throw booking.refusal;
+  }
+  await expireUnlessConfirmed(input, booking);
+  await completeWhenDue(input, booking);
+  await condition(() => TERMINAL_BOOKING_STATUSES.includes(booking.current.status));
+  await condition(allHandlersFinished);
+  return { status: booking.current.status };
+}
+
+/**
+ * registerBookingHandlers wires the booking's Updates to the Entity: `place` answers with the
+ * placed booking, `confirm` runs the child `booking-<id>-payment` (concurrent confirms share
+ * one outcome: the first pays, the rest find it confirmed), `cancel` releases and refunds;
+ * each checks the state machine first.
+ */
+function registerBookingHandlers(input: BookingWorkflowInput, booking: Entity<BookingView>) {
+  const { bookingId } = input;
+  setHandler(placeBookingUpdate, () => booking.placed());
+  setHandler(confirmBookingUpdate, ({ accountId, actorId }) =>
+    booking.write(async (current) => {
+      if (current.status === 'confirmed') return current;
+      assertBookingTransition(current.status, 'confirmed');
+      return executeChild(bookingPaymentWorkflow, {
+        workflowId: workflowIds.bookingPayment(bookingId),
+        args: [{ bookingId, accountId, actorId }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+    }),
+  );
+  setHandler(cancelBookingUpdate, ({ actorId }) =>
+    booking.write(async (current) => {
+      assertBookingTransition(current.status, 'cancelled');
+      return acts.cancelBooking({ bookingId, actorId });
+    }),
+  );
+  setHandler(bookingStatusQuery, () =>
+    booking.refusal ? 'rejected' : booking.placedValue?.status,
+  );
+}
+
+/**
+ * expireUnlessConfirmed waits up to the hold TTL for the booking to leave `reserved`; when the
+ * timer wins, it lets an in-flight write finish, then expires the booking.
+ */
+async function expireUnlessConfirmed(input: BookingWorkflowInput, booking: Entity<BookingView>) {
+  const reserved = () => booking.current.status === 'reserved';
+  if (await condition(() => !reserved(), input.holdTtlMs)) return;
+  await booking.write(async (current) =>
+    current.status === 'reserved' ? acts.expireBooking({ bookingId: input.bookingId }) : current,
+  );
+}
+
+/**
+ * completeWhenDue waits, for a confirmed booking, until its arrival or check-out (`endsAt`,
+ * measured on workflow time) unless it is cancelled first, then stamps it `completed`.
+ */
+async function completeWhenDue(input: BookingWorkflowInput, booking: Entity<BookingView>) {
+  const confirmed = () => booking.current.status === 'confirmed';
+  if (!confirmed()) return;
+  const dueInMs = Math.max(1, Date.parse(booking.current.endsAt) - Date.now());
+  if (await condition(() => !confirmed(), dueInMs)) return;
+  await booking.write(async (current) =>
+    current.status === 'confirmed' ? acts.completeBooking({ bookingId: input.bookingId }) : current,
+  );
+}
+
+/** BookingPaymentInput names the booking to pay and the wallet to debit. */
+export interface BookingPaymentInput {
+  bookingId: string;
+  accountId: string;
+  actorId: string;
+}
+
+/**
+ * bookingPaymentWorkflow (`booking-<id>-payment`) pays a booking once: its ledger transfer ID
+ * is its own workflow ID (SPEC.md §6), so retries and duplicate runs debit the wallet once. A
+ * refusal (insufficient funds, expired hold …) fails this run with its Refusal, and a later
+ * run with the same ID may retry (reuse policy ALLOW_DUPLICATE_FAILED_ONLY); the hold stays
+ * until its timer.
+ */
+export async function bookingPaymentWorkflow(input: BookingPaymentInput): Promise<BookingView> {
+  try {
+    return await acts.payBooking({ ...input, transferId: workflowInfo().workflowId });
+  } catch (err) {
+    throw toRefusal(err);
+  }
+}
