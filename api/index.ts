@@ -7,6 +7,7 @@ import { accountRoutes } from './ledger/accounts';
 import { retainerRoutes } from './ledger/retainers';
 import { transferRoutes } from './ledger/transfers';
 import { cartRoutes } from './carts';
+import { bookingRoutes } from './bookings/routes';
 import { catalogRoutes } from './catalog';
 import { bearerAuth } from './middleware/auth';
 import { problemResponse, toProblem } from './middleware/errors';
@@ -61,6 +62,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', transferRoutes(deps));
   app.route('/v1', retainerRoutes(deps));
   app.route('/v1', staffPaymentRoutes(deps));
+  app.route('/v1', bookingRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,0 +1,211 @@
+import {
+  findBooking,
+  findBookableRoomType,
+  findBookableSchedule,
+  softDeleteBooking,
+} from '../../db/bookings';
+import {
+  assertBookingTransition,
+  cancelBookingUpdate,
+  confirmBookingUpdate,
+  placeBookingUpdate,
+  TERMINAL_BOOKING_STATUSES,
+  type BookingStatus,
+  type BookingView,
+  type HoldRequest,
+} from '../../domain/bookings';
+import type { PlaceSeatBookingBody, PlaceStayBody } from '../../domain/bookings-schemas';
+import { CODE_VERSION } from '../../domain/code-versions';
+import { DomainError } from '../../domain/errors';
+import { CustomerIdKey } from '../../domain/search-attributes';
+import { workflowIds } from '../../domain/workflow-ids';
+import { bookingWorkflow } from '../../workflows/bookings';
+import type { AuthUser } from '../middleware/auth';
+import type { ApiDeps } from '../router';
+import { startWithUpdate, updateOrConflict } from '../temporal-kit';
+
+/*
+ * The booking service (SPEC.md §6): what the booking routes call. Placement is an
+ * Update-with-Start on `booking-<id>`; confirm and cancel are Updates to that workflow.
+ * Everything a request can get wrong is checked before the workflow starts.
+ */
+
+/** invalid is a 422 `validation_failed` naming one request field. */
+function invalid(path: string, message: string): DomainError {
+  return new DomainError('validation_failed', 'The booking request is not valid', {
+    errors: [{ path, message }],
+  });
+}
+
+/**
+ * placeSeatBooking checks the schedule and seats, then holds the seats with the `place`
+ * Update (Update-with-Start, REJECT_DUPLICATE) → the `reserved` booking with `expiresAt`.
+ * @throws DomainError `not_found` (404: unknown schedule, or its operator not approved),
+ *   `validation_failed` (422: departed, or a seat beyond the bus), `seats_unavailable` (409).
+ */
+export async function placeSeatBooking(
+  deps: ApiDeps,
+  input: { user: AuthUser; body: PlaceSeatBookingBody; bookingId: string },
+): Promise<BookingView> {
+  const { scheduleId, seats } = input.body;
+  const schedule = await findBookableSchedule(deps.db, scheduleId);
+  if (!schedule) throw new DomainError('not_found', 'No such schedule');
+  if (schedule.departsAt.getTime() <= Date.now())
+    throw invalid('scheduleId', 'the bus has already departed');
+  const beyond = seats.filter((n) => n > schedule.seatCount);
+  if (beyond.length > 0) {
+    const index = seats.indexOf(beyond[0]!);
+    throw invalid(`seats.${index}`, `this bus has seats 1–${schedule.seatCount}`);
+  }
+  return placeBooking(deps, input, { kind: 'seat', scheduleId, seats });
+}
+
+/**
+ * placeStay checks the dates against today (UTC) and the bookable horizon
+ * (ROOM_HORIZON_NIGHTS) and the room type, then holds one unit per night with the `place`
+ * Update → the `reserved` stay.
+ * @throws DomainError `not_found` (404: unknown room type, inactive property or unapproved
+ *   owner), `validation_failed` (422: past check-in, beyond the horizon), `rooms_unavailable` (409).
+ */
+export async function placeStay(
+  deps: ApiDeps,
+  input: { user: AuthUser; body: PlaceStayBody; bookingId: string },
+): Promise<BookingView> {
+  const { roomTypeId, checkIn, checkOut } = input.body;
+  const today = new Date().toISOString().slice(0, 10);
+  if (checkIn < today) throw invalid('checkIn', `the check-in date is before today (${today})`);
+  const horizonEnd = new Date(
+    Date.parse(`${today}T00:00:00Z`) + deps.config.roomHorizonNights * 86_400_000,
+  )
+    .toISOString()
+    .slice(0, 10);
+  if (checkOut > horizonEnd) {
+    throw invalid('checkOut', `stays can be booked up to ${horizonEnd} (ROOM_HORIZON_NIGHTS)`);
+  }
+  if (!(await findBookableRoomType(deps.db, roomTypeId)))
+    throw new DomainError('not_found', 'No such room type');
+  return placeBooking(deps, input, { kind: 'stay', roomTypeId, checkIn, checkOut });
+}
+
+/** placeBooking starts `booking-<id>` with the `place` Update and returns the placed booking. */
+async function placeBooking(
+  deps: ApiDeps,
+  input: { user: AuthUser; bookingId: string },
+  hold: HoldRequest,
+): Promise<BookingView> {
+  const { user, bookingId } = input;
+  return startWithUpdate(deps.temporal, {
+    workflow: bookingWorkflow,
+    workflowId: workflowIds.booking(bookingId),
+    taskQueue: deps.config.taskQueue,
+    args: [
+      {
+        bookingId,
+        customerId: user.sub,
+        actorId: user.sub,
+        hold,
+        holdTtlMs: deps.config.bookingHoldTtlMs,
+        codeVersion: CODE_VERSION,
+      },
+    ],
+    update: placeBookingUpdate,
+    updateArgs: [],
+    reusePolicy: 'REJECT_DUPLICATE',
+    searchAttributes: [{ key: CustomerIdKey, value: user.sub }],
+    readStored: () => findBooking(deps.db, bookingId),
+  });
+}
+
+/**
+ * visibleBooking reads a booking the caller may see: its customer or staff; a soft-deleted
+ * booking only staff.
+ * @throws DomainError `not_found` (404) for anyone else, as for a missing booking.
+ */
+export async function visibleBooking(
+  deps: ApiDeps,
+  user: AuthUser,
+  bookingId: string,
+): Promise<BookingView> {
+  const booking = await findBooking(deps.db, bookingId);
+  const mine = booking?.customerId === user.sub && booking.deletedAt === null;
+  if (!booking || (user.role !== 'staff' && !mine))
+    throw new DomainError('not_found', 'No such booking');
+  return booking;
+}
+
+/** BookingActionInput names the caller and the booking an action is for. */
+export interface BookingActionInput {
+  user: AuthUser;
+  bookingId: string;
+}
+
+/**
+ * confirmBooking pays the caller's reserved booking from `accountId` once, through
+ * `booking-<id>-payment` → `confirmed`. A refusal leaves the hold until its timer.
+ * @throws DomainError `not_found` (404), `insufficient_funds`, `booking_expired`,
+ *   `invalid_transition` (409), `forbidden` (403), `currency_mismatch` (422).
+ */
+export async function confirmBooking(
+  deps: ApiDeps,
+  input: BookingActionInput & { accountId: string },
+): Promise<BookingView> {
+  const { user, accountId } = input;
+  const booking = await visibleBooking(deps, user, input.bookingId);
+  if (booking.customerId !== user.sub) throw new DomainError('not_found', 'No such booking');
+  return sendBookingUpdate(deps, booking.id, 'confirmed', (handle) =>
+    handle.executeUpdate(confirmBookingUpdate, { args: [{ accountId, actorId: user.sub }] }),
+  );
+}
+
+/**
+ * cancelBooking cancels a reserved or confirmed booking (its customer or staff): its seats or
+ * nights return, and a payment is refunded exactly once.
+ * @throws DomainError `not_found` (404), `invalid_transition` (409).
+ */
+export async function cancelBooking(
+  deps: ApiDeps,
+  input: BookingActionInput,
+): Promise<BookingView> {
+  const booking = await visibleBooking(deps, input.user, input.bookingId);
+  return sendBookingUpdate(deps, booking.id, 'cancelled', (handle) =>
+    handle.executeUpdate(cancelBookingUpdate, { args: [{ actorId: input.user.sub }] }),
+  );
+}
+
+/**
+ * deleteBooking soft-deletes a finished booking (staff): `deletedAt` is stamped, it leaves
+ * every list and stays in the ledger.
+ * @throws DomainError `not_found` (404), `invalid_transition` (409) while reserved or confirmed.
+ */
+export async function deleteBooking(deps: ApiDeps, bookingId: string): Promise<BookingView> {
+  return softDeleteBooking(deps.db, bookingId);
+}
+
+type BookingHandle = ReturnType<ApiDeps['temporal']['workflow']['getHandle']>;
+
+/**
+ * sendBookingUpdate sends an Update to `booking-<id>`. When the run has closed, the stored
+ * booking decides: a terminal status, whose transition to `target` the state machine refuses
+ * with its SPEC code (409: `booking_expired`, `invalid_transition`).
+ */
+function sendBookingUpdate(
+  deps: ApiDeps,
+  bookingId: string,
+  target: BookingStatus,
+  send: (handle: BookingHandle) => Promise<BookingView>,
+): Promise<BookingView> {
+  return updateOrConflict(
+    () => send(deps.temporal.workflow.getHandle(workflowIds.booking(bookingId))),
+    async () => {
+      const booking = (await findBooking(deps.db, bookingId))!;
+      if (!TERMINAL_BOOKING_STATUSES.includes(booking.status)) return undefined;
+      try {
+        assertBookingTransition(booking.status, target);
+      } catch (err) {
+        if (err instanceof DomainError) return err;
+        throw err;
+      }
+      return undefined;
+    },
+  );
+}
