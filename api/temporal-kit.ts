@@ -157,3 +157,37 @@ export async function updateOrConflict<Ret>(
     throw conflict ?? err;
   }
 }
+
+/** TerminalConflictInput describes a row with a state machine (orders, bookings). */
+export interface TerminalConflictInput<S extends string> {
+  /** read reads the stored row (it exists: the caller has read it before sending). */
+  read: () => Promise<{ status: S } | undefined>;
+  /** terminal are the statuses in which the row's workflow has closed. */
+  terminal: readonly S[];
+  /** target is the status the Update was asked to reach. */
+  target: S;
+  /** assertTransition is the state machine: it throws the DomainError of a refused edge. */
+  assertTransition: (from: S, to: S) => void;
+}
+
+/**
+ * terminalConflict is the `conflictOfStored` of updateOrConflict for a row whose workflow
+ * closes in a terminal status: when the stored row is terminal, the state machine's refusal of
+ * `from → target` is the conflict (409 `invalid_transition`, `order_expired`,
+ * `booking_expired` …); otherwise there is none and the original failure stands.
+ */
+export function terminalConflict<S extends string>(
+  input: TerminalConflictInput<S>,
+): () => Promise<DomainError | undefined> {
+  return async () => {
+    const row = await input.read();
+    if (!row || !input.terminal.includes(row.status)) return undefined;
+    try {
+      input.assertTransition(row.status, input.target);
+    } catch (err) {
+      if (err instanceof DomainError) return err;
+      throw err;
+    }
+    return undefined;
+  };
+}

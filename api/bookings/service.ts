@@ -22,7 +22,7 @@ import { workflowIds } from '../../domain/workflow-ids';
 import { bookingWorkflow } from '../../workflows/bookings';
 import type { AuthUser } from '../middleware/auth';
 import type { ApiDeps } from '../router';
-import { startWithUpdate, updateOrConflict } from '../temporal-kit';
+import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal-kit';
 
 /*
  * The booking service (SPEC.md §6): what the booking routes call. Placement is an
@@ -196,16 +196,11 @@ function sendBookingUpdate(
 ): Promise<BookingView> {
   return updateOrConflict(
     () => send(deps.temporal.workflow.getHandle(workflowIds.booking(bookingId))),
-    async () => {
-      const booking = (await findBooking(deps.db, bookingId))!;
-      if (!TERMINAL_BOOKING_STATUSES.includes(booking.status)) return undefined;
-      try {
-        assertBookingTransition(booking.status, target);
-      } catch (err) {
-        if (err instanceof DomainError) return err;
-        throw err;
-      }
-      return undefined;
-    },
+    terminalConflict({
+      read: () => findBooking(deps.db, bookingId),
+      terminal: TERMINAL_BOOKING_STATUSES,
+      target,
+      assertTransition: assertBookingTransition,
+    }),
   );
 }

@@ -20,7 +20,7 @@ import { workflowIds } from '../../domain/workflow-ids';
 import { orderWorkflow } from '../../workflows/orders';
 import type { AuthUser } from '../middleware/auth';
 import type { ApiDeps } from '../router';
-import { startWithUpdate, updateOrConflict } from '../temporal-kit';
+import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal-kit';
 
 /*
  * The order service (SPEC.md §4): what the order routes call. Placement is an
@@ -177,16 +177,11 @@ function sendOrderUpdate(
 ): Promise<OrderView> {
   return updateOrConflict(
     () => send(deps.temporal.workflow.getHandle(workflowIds.order(orderId))),
-    async () => {
-      const order = (await findOrder(deps.db, orderId))!;
-      if (!TERMINAL_ORDER_STATUSES.includes(order.status)) return undefined;
-      try {
-        assertOrderTransition(order.status, target);
-      } catch (err) {
-        if (err instanceof DomainError) return err;
-        throw err;
-      }
-      return undefined;
-    },
+    terminalConflict({
+      read: () => findOrder(deps.db, orderId),
+      terminal: TERMINAL_ORDER_STATUSES,
+      target,
+      assertTransition: assertOrderTransition,
+    }),
   );
 }
