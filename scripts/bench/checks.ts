@@ -63,6 +63,7 @@ const ACKNOWLEDGED: { routePath: string; what: string; sql: string }[] = [
     what: 'posted transfers',
     sql: `SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'transfer' AND status = 'posted'`,
   },
+  { routePath: '/v1/bookings', what: 'bookings', sql: 'SELECT count(*) AS n FROM bookings' },
 ];
 
 /** routeTotals reads the API's /metrics: answers per route and status since it started. */
@@ -147,10 +148,11 @@ export async function runChecks(db: Db, apiUrl: string, runs: RunResult[]): Prom
     });
   }
   checks.push(...(await acknowledgedChecks(db, apiUrl)), ...flashSaleChecks(runs));
+  // checkLedger also runs the booking invariants (db/bookings-check.ts): no seat taken twice.
   const ledger = await checkLedger(db);
   const failed = ledger.checks.filter((check) => !check.ok);
   checks.push({
-    name: 'ledger check (db/ledger-check.ts): balances, entries, no transfer twice',
+    name: 'ledger check (db/ledger-check.ts): balances, entries, no transfer twice, no seat twice',
     ok: ledger.ok,
     detail: ledger.ok
       ? `${ledger.counts.accounts} accounts, ${ledger.counts.transfers} transfers, ${ledger.counts.entries} entries`

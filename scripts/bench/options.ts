@@ -10,6 +10,7 @@ export const SCENARIO_NAMES = [
   'orders-spread',
   'flash-sale',
   'transfers',
+  'bookings',
 ] as const;
 
 /** ScenarioName is one of SCENARIO_NAMES. */

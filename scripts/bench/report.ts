@@ -25,11 +25,15 @@ export interface Ratio {
   byConnections: Record<string, number | null>;
 }
 
-/** RATIO_PAIRS are the issue's ratios: holdfast over the ceiling, over the baseline, hot over spread. */
+/**
+ * RATIO_PAIRS are the issues' ratios: holdfast (orders, transfers, bookings) over the ceiling,
+ * over the baseline, hot over spread.
+ */
 const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
   ['orders-hot', 'ceiling'],
   ['orders-spread', 'ceiling'],
   ['transfers', 'ceiling'],
+  ['bookings', 'ceiling'],
   ['orders-hot', 'baseline-hot'],
   ['orders-spread', 'baseline-spread'],
   ['orders-hot', 'orders-spread'],

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { ScenarioName } from './options';
-import { createFlashProducts, SEED, type Fixtures } from './seed';
+import { createBuses, createFlashProducts, SEED, type Fixtures } from './seed';
 import { pick } from '../shared/async';
 
 /** BenchRequest is one request of a run: its headers (with a fresh Idempotency-Key) and body. */
@@ -175,4 +175,36 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     description: 'holdfast POST /v1/transfers between 200 wallets, 1–5 minor units',
     prepare: async (fixtures) => transfers(fixtures),
   },
+  bookings: {
+    name: 'bookings',
+    description:
+      'holdfast POST /v1/bookings, one seat each on fresh 100-seat buses sized for the run, ' +
+      'every request a different free seat',
+    prepare: async (fixtures, hint) =>
+      seatBookings(fixtures, await createBuses(fixtures, hint?.expectedRequests)),
+  },
 };
+
+/**
+ * seatBookings books one seat per request as a pool customer, walking the buses' seats in
+ * turn (bus after bus for each seat number), so requests never collide and every 201 is one
+ * fresh hold on its own seat row.
+ */
+function seatBookings(fixtures: Fixtures, scheduleIds: string[]): PreparedScenario {
+  let next = 0;
+  return {
+    name: 'bookings',
+    path: '/v1/bookings',
+    routePath: '/v1/bookings',
+    okStatuses: [201],
+    nextRequest: () => {
+      const slot = next++;
+      const scheduleId = scheduleIds[slot % scheduleIds.length]!;
+      const seat = 1 + (Math.floor(slot / scheduleIds.length) % SEED.seatsPerBus);
+      return {
+        headers: jsonHeaders(pick(fixtures.customers).token),
+        body: JSON.stringify({ scheduleId, seats: [seat] }),
+      };
+    },
+  };
+}

@@ -22,6 +22,10 @@ export const SEED = {
   customersN: 64,
   walletsN: 200,
   walletMinor: 1_000_000,
+  seatsPerBus: 100,
+  busesMin: 4,
+  busesMax: 400,
+  busesWhenUnknown: 40,
 } as const;
 
 /** SEED_REQUEST_TIMEOUT_MS bounds one seeding request. */
@@ -42,6 +46,8 @@ export interface Fixtures {
   /** customers place orders: a pool, so that no single customer is hot. */
   customers: Actor[];
   wallets: Wallet[];
+  /** busOperatorId is the approved bus operator whose schedules the bookings scenario fills. */
+  busOperatorId: string | undefined;
 }
 
 /** httpCaller returns an ApiCaller over real HTTP to `baseUrl`. */
@@ -87,7 +93,58 @@ export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): P
         return { id: await openFundedWallet(seed, input), owner };
       })
     : [];
-  return { seed, sellerId, hotProductId: hot.id, spreadProductIds, customers, wallets };
+  const busOperatorId = scenarios.includes('bookings')
+    ? await createSeller(seed, {
+        name: `bench buses ${randomUUID()}`,
+        approved: true,
+        kind: 'bus_operator',
+      })
+    : undefined;
+  return {
+    seed,
+    sellerId,
+    hotProductId: hot.id,
+    spreadProductIds,
+    customers,
+    wallets,
+    busOperatorId,
+  };
+}
+
+/**
+ * createBuses creates the schedules of one bookings run, SEED.seatsPerBus seats each, departing
+ * in a week: enough seats for 1.5 × `expectedRequests` (SEED.busesWhenUnknown buses when
+ * unknown), so no request of the run finds its seat taken.
+ */
+export async function createBuses(
+  fixtures: Fixtures,
+  expectedRequests: number | undefined,
+): Promise<string[]> {
+  const { seed, busOperatorId } = fixtures;
+  if (!busOperatorId) throw new Error('the bookings scenario needs its bus operator seeded');
+  const wanted = expectedRequests
+    ? Math.ceil((1.5 * expectedRequests) / SEED.seatsPerBus)
+    : SEED.busesWhenUnknown;
+  const count = Math.min(SEED.busesMax, Math.max(SEED.busesMin, wanted));
+  const departsAt = Date.now() + 7 * 86_400_000;
+  return withBar('buses', range(count), SEED_CONCURRENCY, async (index) => {
+    const created = await seed.api('POST', '/v1/schedules', {
+      token: seed.staff.token,
+      key: randomUUID(),
+      body: {
+        sellerId: busOperatorId,
+        origin: 'Bench',
+        destination: `Stop ${index}`,
+        departsAt: new Date(departsAt).toISOString(),
+        arrivesAt: new Date(departsAt + 3_600_000).toISOString(),
+        seatCount: SEED.seatsPerBus,
+        priceMinor: 100,
+        currency: 'EUR',
+      },
+    });
+    if (created.status !== 201) throw new Error(`create schedule → ${created.status}`);
+    return (created.body as { id: string }).id;
+  });
 }
 
 /** createFlashProducts creates the scarce products of one flash-sale run (20 × `stockEach`). */
