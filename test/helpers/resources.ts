@@ -20,17 +20,18 @@ export interface SeedContext {
 }
 
 /**
- * createSeller creates a merchant named `name` and approves it when `approved`; returns its ID.
+ * createSeller creates a seller of `kind` (default merchant) named `name` and approves it when
+ * `approved`; returns its ID.
  * Throws when the API does not answer 201 (create) and 200 (approve).
  */
 export async function createSeller(
   seed: SeedContext,
-  input: { name: string; approved: boolean },
+  input: { name: string; approved: boolean; kind?: 'merchant' | 'bus_operator' | 'property_owner' },
 ): Promise<string> {
   const seller = expectStatus<{ id: string }>(
     await seed.api('POST', '/v1/sellers', {
       token: seed.staff.token,
-      body: { name: input.name, kind: 'merchant' },
+      body: { name: input.name, kind: input.kind ?? 'merchant' },
       key: seed.newKey?.(),
     }),
     201,
