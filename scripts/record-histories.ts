@@ -31,9 +31,16 @@ async function main(): Promise<void> {
   const cli = await findTemporalCli();
   if (!cli) throw new Error('recording needs the Temporal CLI: run npm run ensure-temporal');
   const ephemeral = await startEphemeralStack({ taskQueue: 'holdfast-record', log: console.log });
-  const { stack, close } = await connectStack(ephemeral, { orderPaymentTtlMs: 1_500 });
+  const { stack, close } = await connectStack(ephemeral, {
+    orderPaymentTtlMs: 1_500,
+    bookingHoldTtlMs: 1_500,
+  });
   try {
-    const recordings = [...(await runOrders(stack)), ...(await runLedger(stack))];
+    const recordings = [
+      ...(await runOrders(stack)),
+      ...(await runLedger(stack)),
+      ...(await runBookings(stack)),
+    ];
     await mkdir(HISTORIES_DIR, { recursive: true });
     for (const recording of recordings) {
       if (only && !only.has(recording.name)) continue;
@@ -174,6 +181,58 @@ async function runLedger(stack: TestStack): Promise<Recording[]> {
     { name: 'hold-voided-by-timer', workflowId: voided.workflowId },
     { name: 'hold-refused', workflowId: transferOf('record-refused-hold') },
     { name: 'staff-payment-completed', workflowId: payment.workflowId },
+  ];
+}
+
+/**
+ * runBookings drives bookings through reserved → confirmed → completed (a bus arriving 3 s
+ * after the start), reserved → expired (1.5 s hold), confirmed → cancelled with a refund, and
+ * a refused hold (the seat is taken).
+ */
+async function runBookings(stack: TestStack): Promise<Recording[]> {
+  scene ??= await setScene(stack);
+  const { staff, buyer, walletId } = scene;
+  const send = (method: string, url: string, body?: unknown) =>
+    http(stack, staff, method, url, body);
+  const seller = await send('POST', '/v1/sellers', { name: 'recorder bus', kind: 'bus_operator' });
+  await send('POST', `/v1/sellers/${seller.id}/approve`);
+  const schedule = (departsInMs: number) =>
+    send('POST', '/v1/schedules', {
+      sellerId: seller.id,
+      origin: 'Lisbon',
+      destination: 'Porto',
+      departsAt: new Date(Date.now() + departsInMs).toISOString(),
+      arrivesAt: new Date(Date.now() + departsInMs + 1_000).toISOString(),
+      seatCount: 4,
+      priceMinor: 250,
+      currency: 'EUR',
+    });
+  const [soon, later] = [await schedule(2_000), await schedule(86_400_000)];
+  const book = (scheduleId: string, seats: number[], key?: string) =>
+    http(stack, buyer, 'POST', '/v1/bookings', { scheduleId, seats }, key);
+  const confirm = (id: string) =>
+    http(stack, buyer, 'POST', `/v1/bookings/${id}/confirm`, { accountId: walletId });
+  const completed = await book(soon.id, [1]);
+  await confirm(completed.id);
+  const expired = await book(later.id, [1]);
+  const cancelled = await book(later.id, [2]);
+  await confirm(cancelled.id);
+  await http(stack, buyer, 'POST', `/v1/bookings/${cancelled.id}/cancel`);
+  await book(later.id, [2, 3]);
+  const refused = await book(later.id, [2], 'record-refused-booking');
+  if (refused.code !== 'seats_unavailable')
+    throw new Error(`expected a refusal, got ${JSON.stringify(refused)}`);
+  const refusedId = resourceIdFor({
+    sub: buyer.sub,
+    idempotencyKey: 'record-refused-booking',
+    scope: 'booking',
+  });
+  return [
+    { name: 'booking-confirmed-completed', workflowId: completed.workflowId },
+    { name: 'booking-expired', workflowId: expired.workflowId },
+    { name: 'booking-cancelled-after-confirm', workflowId: cancelled.workflowId },
+    { name: 'booking-refused', workflowId: workflowIds.booking(refusedId) },
+    { name: 'booking-payment', workflowId: workflowIds.bookingPayment(completed.id) },
   ];
 }
 

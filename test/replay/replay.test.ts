@@ -43,6 +43,11 @@ describe('workflow replay (determinism guard for deploys)', () => {
         'hold-voided-by-timer.json',
         'hold-refused.json',
         'staff-payment-completed.json',
+        'booking-confirmed-completed.json',
+        'booking-expired.json',
+        'booking-cancelled-after-confirm.json',
+        'booking-refused.json',
+        'booking-payment.json',
       ]),
     );
 
