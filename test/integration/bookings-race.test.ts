@@ -120,3 +120,28 @@ describe('racing for the last room', () => {
     await expectLedgerConsistent(stack);
   });
 });
+
+describe('Idempotency-Key on bookings', () => {
+  it('when one key is sent five times at once and again later, then one booking, every answer the same, and a changed body 422', async () => {
+    const { scheduleId } = await seedBus(stack, staff, { seatCount: 6 });
+    const buyer = await actor('customer');
+    const send = (seats: number[]) =>
+      call(stack, 'POST', '/v1/bookings', {
+        token: buyer.token,
+        key: 'seat-click-1',
+        body: { scheduleId, seats },
+      });
+
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => send([5])));
+    const later = await send([5]);
+    const changed = await send([6]);
+
+    expect(concurrent.map((r) => r.status)).toEqual(Array(5).fill(201));
+    expect(new Set([...concurrent, later].map((r) => r.body.id)).size).toBe(1);
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(changed.status).toBe(422);
+    expect(changed.body.code).toBe('idempotency_key_reuse');
+    const seats = await seatsOf(stack, scheduleId);
+    expect([...seats.values()].filter((s) => s.status !== 'free')).toHaveLength(1);
+  });
+});
