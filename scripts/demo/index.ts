@@ -1,6 +1,7 @@
+import type { Actor } from '../../test/helpers/actors';
 import { awaitExpiry, cancelOrders, payOrders, planOrders } from './after-sale';
 import { checkIdempotency, saleAnswersCheck } from './checks';
-import { createClient } from './client';
+import { createClient, type DemoClient } from './client';
 import type { Check } from './model';
 import { summarise, summariseSale } from './report';
 import {
@@ -19,7 +20,10 @@ import {
   READY_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
   RUN_TAG,
+  sceneFromArgs,
+  USAGE,
 } from './settings';
+import { runTravelScene } from './travel';
 import { heading } from './util';
 
 /**
@@ -31,12 +35,20 @@ import { heading } from './util';
  * Finally it reads stock, orders and balances back and checks that nothing was oversold, every
  * payment debited once and money was conserved. Exit code 0 on PASS, 1 on FAIL.
  *
+ * `npm run demo -- --scene travel` runs the bus-seat and hotel-night rush instead
+ * (./travel.ts), `--scene all` runs both; any other argument prints the usage and exits 2.
+ *
  * Env: HOLDFAST_URL (default http://127.0.0.1:$PORT, PORT default 3000), JWT_SECRET (as the
  * server), DEMO_CUSTOMERS (default 240, at least 200). See ./settings.ts.
  */
 
-/** main runs the demo steps in order and exits 0 on PASS, 1 on FAIL. */
+/** main runs the chosen scene(s) and exits 0 on PASS, 1 on FAIL, 2 on a bad command line. */
 async function main(): Promise<void> {
+  const scene = sceneFromArgs(process.argv.slice(2));
+  if (!scene) {
+    console.error(USAGE);
+    process.exit(2);
+  }
   const client = createClient({
     baseUrl: BASE_URL,
     jwtSecret: JWT_SECRET,
@@ -47,6 +59,13 @@ async function main(): Promise<void> {
   });
   await client.assertReady();
   const staff = await client.newActor('staff');
+  const salePassed = scene === 'travel' || (await runSaleScene(client, staff));
+  const travelPassed = scene === 'sale' || (await runTravelScene(client, staff));
+  process.exit(salePassed && travelPassed ? 0 : 1);
+}
+
+/** runSaleScene runs the flash sale's steps in order; resolves true on PASS. */
+async function runSaleScene(client: DemoClient, staff: Actor): Promise<boolean> {
   const checks: Check[] = [];
   console.log(`holdfast demo against ${BASE_URL} (run ${RUN_TAG}, ${CUSTOMER_COUNT} customers)`);
 
@@ -76,7 +95,7 @@ async function main(): Promise<void> {
   const expiryCheck = await awaitExpiry(client, staff, unpaid);
   if (expiryCheck) checks.push(expiryCheck);
 
-  const passed = await summarise({
+  return summarise({
     client,
     staff,
     products,
@@ -88,7 +107,6 @@ async function main(): Promise<void> {
     revenueBeforeMinor,
     checks,
   });
-  process.exit(passed ? 0 : 1);
 }
 
 main().catch((err) => {

@@ -36,3 +36,22 @@ export const EXPIRY_WAIT_LIMIT_MS = 90_000;
 export const EXPIRY_POLL_TIMEOUT_MS = 60_000;
 /** RUN_TAG makes this run's SKUs and names unique. */
 export const RUN_TAG = randomUUID().slice(0, 8);
+/** SCENES are the demo's scenes: the flash sale (the default), the travel rush, or both in turn. */
+export const SCENES = ['sale', 'travel', 'all'] as const;
+/** Scene is one of SCENES. */
+export type Scene = (typeof SCENES)[number];
+/** USAGE is printed, with exit code 2, when the command line is not understood. */
+export const USAGE = `usage: npm run demo [-- --scene ${SCENES.join('|')}]  (default: sale, the flash sale)`;
+
+/**
+ * sceneFromArgs reads `--scene <name>` or `--scene=<name>` from the arguments after the
+ * script: 'sale' when there are none, undefined when they are not understood.
+ */
+export function sceneFromArgs(args: readonly string[]): Scene | undefined {
+  if (args.length === 0) return 'sale';
+  const [flag, ...rest] = args;
+  const value = flag?.startsWith('--scene=') ? flag.slice('--scene='.length) : undefined;
+  const name =
+    flag === '--scene' && rest.length === 1 ? rest[0] : rest.length === 0 ? value : undefined;
+  return SCENES.find((scene) => scene === name);
+}
