@@ -15,6 +15,7 @@ import { idempotency } from './middleware/idempotency';
 import { observeRequests } from './middleware/observe';
 import { orderRoutes } from './orders/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
+import { travelRoutes } from './travel';
 import { newRouter, type ApiDeps } from './router';
 
 /** BODY_LIMIT_BYTES is the largest request body accepted (SPEC.md §1: 64 KiB → 413). */
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps) {
     }),
   );
   app.route('/v1', catalogRoutes(deps));
+  app.route('/v1', travelRoutes(deps));
   app.route('/v1', cartRoutes(deps));
   app.route('/v1', orderRoutes(deps));
   app.route('/v1', accountRoutes(deps));

@@ -1,0 +1,199 @@
+import type { z } from 'zod';
+import * as travel from '../db/travel';
+import type { Db } from '../db/connection';
+import { DomainError } from '../domain/errors';
+import { idParamSchema } from '../domain/schemas';
+import {
+  createPropertyBodySchema,
+  createRoomTypeBodySchema,
+  createScheduleBodySchema,
+  hotelCursorSchema,
+  hotelSearchQuerySchema,
+  scheduleCursorSchema,
+  scheduleSearchQuerySchema,
+  utcDate,
+  type ScheduleView,
+} from '../domain/travel';
+import type { AuthUser } from './middleware/auth';
+import { validationError } from './middleware/errors';
+import {
+  type ApiDeps,
+  decodeCursor,
+  jsonBody,
+  newRouter,
+  page,
+  requestResourceId,
+  routeFor,
+} from './router';
+
+const route = routeFor('travel');
+
+const createScheduleRoute = route('post', '/schedules', {
+  summary: 'Create a bus schedule with its seats (staff, or operator of that bus operator)',
+  request: { body: jsonBody(createScheduleBodySchema) },
+  status: 201,
+});
+
+const searchSchedulesRoute = route('get', '/schedules', {
+  summary: "Search approved operators' schedules by route and UTC day, with seatsAvailable",
+  request: { query: scheduleSearchQuerySchema },
+  status: 200,
+});
+
+const getScheduleRoute = route('get', '/schedules/{id}', {
+  summary: 'Get a schedule (404 to customers when its operator is not approved)',
+  request: { params: idParamSchema },
+  status: 200,
+});
+
+const seatMapRoute = route('get', '/schedules/{id}/seats', {
+  summary: 'Seat map of a schedule: {items: [{seatNo, status: free|held|booked}]}',
+  request: { params: idParamSchema },
+  status: 200,
+});
+
+const createPropertyRoute = route('post', '/properties', {
+  summary: 'Create a property (staff, or operator of that property owner)',
+  request: { body: jsonBody(createPropertyBodySchema) },
+  status: 201,
+});
+
+const createRoomTypeRoute = route('post', '/properties/{id}/room-types', {
+  summary: 'Add a room type and open its nights up to ROOM_HORIZON_NIGHTS (staff, owner)',
+  request: { params: idParamSchema, body: jsonBody(createRoomTypeBodySchema) },
+  status: 201,
+});
+
+const searchHotelsRoute = route('get', '/hotels', {
+  summary: "Search approved owners' active hotels by city, priced and available for the dates",
+  request: { query: hotelSearchQuerySchema },
+  status: 200,
+});
+
+/**
+ * assertMayManageSeller lets staff, or an operator of that seller, add what the seller
+ * offers (SPEC.md §6: "staff, operator" / "staff, owner").
+ * @throws DomainError `forbidden` (403).
+ */
+function assertMayManageSeller(user: AuthUser, sellerId: string): void {
+  if (user.role === 'staff' || (user.role === 'operator' && user.sellerId === sellerId)) return;
+  throw new DomainError('forbidden', 'Only staff or an operator of this seller may add its offer');
+}
+
+/** invalid is a 422 `validation_failed` naming one request field. */
+function invalid(path: string, message: string): DomainError {
+  return new DomainError('validation_failed', 'The request is not valid', {
+    errors: [{ path, message }],
+  });
+}
+
+/**
+ * decodePosition reads a list cursor and checks its values with `schema`, so a forged cursor
+ * is a 422 `validation_failed` (path `cursor…`), never a database error.
+ */
+function decodePosition<S extends z.ZodObject>(
+  cursor: string | undefined,
+  schema: S,
+): z.infer<S> | undefined {
+  const raw = decodeCursor(cursor, Object.keys(schema.shape));
+  if (raw === undefined) return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error, ['cursor']);
+  return parsed.data;
+}
+
+/**
+ * assertStayInHorizon checks hotel search dates against the clock (UTC days): check-in from
+ * today, check-out at most `horizonNights` (ROOM_HORIZON_NIGHTS) after today, as POST
+ * /v1/stays does.
+ * @throws DomainError `validation_failed` (422, path `checkIn` or `checkOut`).
+ */
+function assertStayInHorizon(
+  stay: { checkIn: string; checkOut: string },
+  clock: { nowMs: number; horizonNights: number },
+): void {
+  const today = utcDate(clock.nowMs);
+  if (stay.checkIn < today) throw invalid('checkIn', `must be today (${today}) or later`);
+  const horizonEnd = utcDate(clock.nowMs, clock.horizonNights);
+  if (stay.checkOut > horizonEnd) {
+    throw invalid('checkOut', `must be ${horizonEnd} or earlier (ROOM_HORIZON_NIGHTS)`);
+  }
+}
+
+/**
+ * visibleSchedule reads a schedule as `user` may see it: customers only those of approved
+ * operators, as GET /v1/products/:id.
+ * @throws DomainError `not_found` (404).
+ */
+async function visibleSchedule(db: Db, user: AuthUser, scheduleId: string): Promise<ScheduleView> {
+  const visibleOnly = user.role === 'customer';
+  const schedule = await travel.findVisibleSchedule(db, scheduleId, { visibleOnly });
+  if (!schedule) throw new DomainError('not_found', 'No such schedule');
+  return schedule;
+}
+
+/**
+ * travelRoutes serves the travel catalogue of SPEC.md §6: bus schedules with their seat maps,
+ * properties with their room types, and the schedule and hotel searches, which show only
+ * what approved sellers offer (in SQL, db/travel.ts). Each create is one short transaction
+ * with nothing durable to orchestrate, so no workflow is involved; bookings are
+ * api/bookings/.
+ */
+export function travelRoutes(deps: ApiDeps) {
+  const { db, config } = deps;
+  const app = newRouter();
+  app.openapi(createScheduleRoute, async (c) => {
+    const body = c.req.valid('json');
+    assertMayManageSeller(c.get('user'), body.sellerId);
+    if (Date.parse(body.departsAt) <= Date.now())
+      throw invalid('departsAt', 'must be in the future');
+    const id = requestResourceId(c, 'schedule');
+    return c.json(await travel.createSchedule(db, { id, ...body }), 201);
+  });
+  app.openapi(searchSchedulesRoute, async (c) => {
+    const { origin, destination, date, limit, cursor } = c.req.valid('query');
+    const after = decodePosition(cursor, scheduleCursorSchema);
+    const filters = { origin: origin || undefined, destination: destination || undefined, date };
+    const items = await travel.searchSchedules(db, { ...filters, limit, after });
+    return c.json(
+      page(items, limit, (last) => ({ departsAt: last.departsAt, id: last.id })),
+      200,
+    );
+  });
+  app.openapi(getScheduleRoute, async (c) =>
+    c.json(await visibleSchedule(db, c.get('user'), c.req.valid('param').id), 200),
+  );
+  app.openapi(seatMapRoute, async (c) => {
+    const schedule = await visibleSchedule(db, c.get('user'), c.req.valid('param').id);
+    return c.json({ items: await travel.listSeats(db, schedule.id) }, 200);
+  });
+  app.openapi(createPropertyRoute, async (c) => {
+    const body = c.req.valid('json');
+    assertMayManageSeller(c.get('user'), body.sellerId);
+    const id = requestResourceId(c, 'property');
+    return c.json(await travel.createProperty(db, { id, ...body }), 201);
+  });
+  app.openapi(createRoomTypeRoute, async (c) => {
+    const propertyId = c.req.valid('param').id;
+    const property = await travel.findProperty(db, propertyId);
+    if (!property) throw new DomainError('not_found', 'No such property');
+    assertMayManageSeller(c.get('user'), property.sellerId);
+    const id = requestResourceId(c, 'room-type');
+    const nights = { firstNight: utcDate(Date.now()), nights: config.roomHorizonNights };
+    const input = { id, propertyId, ...c.req.valid('json'), ...nights };
+    return c.json(await travel.createRoomType(db, input), 201);
+  });
+  app.openapi(searchHotelsRoute, async (c) => {
+    const { city, checkIn, checkOut, limit, cursor } = c.req.valid('query');
+    const stay = checkIn && checkOut ? { checkIn, checkOut } : undefined;
+    const clock = { nowMs: Date.now(), horizonNights: config.roomHorizonNights };
+    if (stay) assertStayInHorizon(stay, clock);
+    const after = decodePosition(cursor, hotelCursorSchema);
+    const items = await travel.searchHotels(db, { city: city || undefined, stay, limit, after });
+    return c.json(
+      page(items, limit, (last) => ({ name: last.name, id: last.id })),
+      200,
+    );
+  });
+  return app;
+}
