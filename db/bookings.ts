@@ -202,35 +202,3 @@ export async function ensureSellerRevenueAccount(
   if (rows.length !== 1) throw new Error(`revenue account of seller ${input.sellerId} missing`);
   return rows[0]!.id;
 }
-
-/**
- * findBookableSchedule reads what the API checks before holding seats: a schedule whose
- * operator is approved (its seat count and departure), else undefined.
- */
-export async function findBookableSchedule(
-  db: Db,
-  scheduleId: string,
-): Promise<{ seatCount: number; departsAt: Date } | undefined> {
-  const rows = await query<{ seat_count: number; departs_at: Date }>(
-    db,
-    `SELECT s.seat_count, s.departs_at FROM bus_schedules s JOIN sellers l ON l.id = s.seller_id
-     WHERE s.id = $1 AND l.approval_status = 'approved'`,
-    [scheduleId],
-  );
-  return rows[0] ? { seatCount: rows[0].seat_count, departsAt: rows[0].departs_at } : undefined;
-}
-
-/**
- * findBookableRoomType tells whether a room type can be booked: its property is active and
- * its owner approved.
- */
-export async function findBookableRoomType(db: Db, roomTypeId: string): Promise<boolean> {
-  const rows = await query<{ id: string }>(
-    db,
-    `SELECT r.id FROM room_types r JOIN properties p ON p.id = r.property_id
-     JOIN sellers l ON l.id = p.seller_id
-     WHERE r.id = $1 AND p.active AND l.approval_status = 'approved'`,
-    [roomTypeId],
-  );
-  return rows.length === 1;
-}

@@ -1,9 +1,5 @@
-import {
-  findBooking,
-  findBookableRoomType,
-  findBookableSchedule,
-  softDeleteBooking,
-} from '../../db/bookings';
+import { findBooking, softDeleteBooking } from '../../db/bookings';
+import { findRoomTypeForBooking, findVisibleSchedule } from '../../db/travel';
 import {
   assertBookingTransition,
   cancelBookingUpdate,
@@ -48,9 +44,9 @@ export async function placeSeatBooking(
   input: { user: AuthUser; body: PlaceSeatBookingBody; bookingId: string },
 ): Promise<BookingView> {
   const { scheduleId, seats } = input.body;
-  const schedule = await findBookableSchedule(deps.db, scheduleId);
+  const schedule = await findVisibleSchedule(deps.db, scheduleId, { visibleOnly: true });
   if (!schedule) throw new DomainError('not_found', 'No such schedule');
-  if (schedule.departsAt.getTime() <= Date.now())
+  if (Date.parse(schedule.departsAt) <= Date.now())
     throw invalid('scheduleId', 'the bus has already departed');
   const beyond = seats.filter((n) => n > schedule.seatCount);
   if (beyond.length > 0) {
@@ -82,7 +78,8 @@ export async function placeStay(
   if (checkOut > horizonEnd) {
     throw invalid('checkOut', `stays can be booked up to ${horizonEnd} (ROOM_HORIZON_NIGHTS)`);
   }
-  if (!(await findBookableRoomType(deps.db, roomTypeId)))
+  const roomType = await findRoomTypeForBooking(deps.db, roomTypeId);
+  if (!roomType?.sellerApproved || !roomType.propertyActive)
     throw new DomainError('not_found', 'No such room type');
   return placeBooking(deps, input, { kind: 'stay', roomTypeId, checkIn, checkOut });
 }
