@@ -111,10 +111,10 @@ function registerBookingHandlers(input: BookingWorkflowInput, booking: Entity<Bo
  * timer wins, it lets an in-flight write finish, then expires the booking.
  */
 async function expireUnlessConfirmed(input: BookingWorkflowInput, booking: Entity<BookingView>) {
-  const reserved = () => booking.current.status === 'reserved';
-  if (await condition(() => !reserved(), input.holdTtlMs)) return;
-  await booking.write(async (current) =>
-    current.status === 'reserved' ? acts.expireBooking({ bookingId: input.bookingId }) : current,
+  await booking.changeWhenDue(
+    input.holdTtlMs,
+    (current) => current.status === 'reserved',
+    () => acts.expireBooking({ bookingId: input.bookingId }),
   );
 }
 
@@ -123,12 +123,11 @@ async function expireUnlessConfirmed(input: BookingWorkflowInput, booking: Entit
  * measured on workflow time) unless it is cancelled first, then stamps it `completed`.
  */
 async function completeWhenDue(input: BookingWorkflowInput, booking: Entity<BookingView>) {
-  const confirmed = () => booking.current.status === 'confirmed';
-  if (!confirmed()) return;
-  const dueInMs = Math.max(1, Date.parse(booking.current.endsAt) - Date.now());
-  if (await condition(() => !confirmed(), dueInMs)) return;
-  await booking.write(async (current) =>
-    current.status === 'confirmed' ? acts.completeBooking({ bookingId: input.bookingId }) : current,
+  if (booking.current.status !== 'confirmed') return;
+  await booking.changeWhenDue(
+    Math.max(1, Date.parse(booking.current.endsAt) - Date.now()),
+    (current) => current.status === 'confirmed',
+    () => acts.completeBooking({ bookingId: input.bookingId }),
   );
 }
 

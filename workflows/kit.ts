@@ -176,6 +176,17 @@ export class Entity<T> {
   }
 
   /**
+   * changeWhenDue waits up to `ms` (one workflow timer) while `due(current)` holds. When the
+   * timer wins, it writes `change` under the mutex, unless a write that was in flight left the
+   * value no longer due (an expiry or completion that a payment or cancel overtook). The
+   * timers of orders and bookings (expiry after the TTL, completion at arrival) are this.
+   */
+  async changeWhenDue(ms: number, due: (value: T) => boolean, change: (value: T) => Promise<T>) {
+    if (await condition(() => !due(this.current), ms)) return;
+    await this.write(async (current) => (due(current) ? change(current) : current));
+  }
+
+  /**
    * write waits for placement (throwing its Refusal), then, under the mutex, runs `change`
    * with the current value; a new value it returns replaces the current one (onChanged runs),
    * returning the same value changes nothing. @throws Refusal for whatever `change` threw.

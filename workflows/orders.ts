@@ -128,10 +128,10 @@ function registerOrderHandlers(input: OrderWorkflowInput, order: Entity<OrderVie
  * when the timer wins, it lets an in-flight write finish, then expires the order.
  */
 async function expireUnlessSettled(input: OrderWorkflowInput, order: Entity<OrderView>) {
-  const pending = () => order.current.status === 'pending_payment';
-  if (await condition(() => !pending(), input.paymentTtlMs)) return;
-  await order.write(async (current) =>
-    current.status === 'pending_payment' ? acts.expireOrder({ orderId: input.orderId }) : current,
+  await order.changeWhenDue(
+    input.paymentTtlMs,
+    (current) => current.status === 'pending_payment',
+    () => acts.expireOrder({ orderId: input.orderId }),
   );
 }
 
