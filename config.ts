@@ -41,6 +41,8 @@ const envSchema = z.object({
   ORDER_PAYMENT_TTL: durationMs.default(15 * 60_000),
   BOOKING_HOLD_TTL: durationMs.default(10 * 60_000),
   ROOM_HORIZON_NIGHTS: int(1, 3650).default(365),
+  APPROVAL_TTL: durationMs.default(7 * 24 * 60 * 60_000),
+  PAYMENT_REQUEST_MAX_MINOR: int(1, 1_000_000_000_000).default(10_000_000),
   IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
@@ -79,6 +81,10 @@ export interface Config {
    * type's nights are created that far ahead, and later ones on demand as days pass.
    */
   roomHorizonNights: number;
+  /** approvalTtlMs is how long a payment request waits for a decision before it expires (SPEC.md §7). */
+  approvalTtlMs: number;
+  /** paymentRequestMaxMinor is the largest amount one payment request may ask for, in minor units. */
+  paymentRequestMaxMinor: number;
   idempotencyKeyTtlMs: number;
   idempotencyWaitTimeoutMs: number;
   workerMaxConcurrentActivities: number;
@@ -144,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderPaymentTtlMs: e.ORDER_PAYMENT_TTL,
     bookingHoldTtlMs: e.BOOKING_HOLD_TTL,
     roomHorizonNights: e.ROOM_HORIZON_NIGHTS,
+    approvalTtlMs: e.APPROVAL_TTL,
+    paymentRequestMaxMinor: e.PAYMENT_REQUEST_MAX_MINOR,
     idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL,
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

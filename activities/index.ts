@@ -3,6 +3,7 @@ import type { Db } from '../db/connection';
 import * as bookings from './bookings';
 import * as ledger from './ledger';
 import * as orders from './orders';
+import * as paymentRequests from './payment-requests';
 import * as staffPayments from './staff-payments';
 
 /** ActivityDeps are what activities need: the database (a real pool, or a test's). */
@@ -51,6 +52,10 @@ export function createActivities(deps: ActivityDeps) {
     cancelBooking: withDomainFailures(db, bookings.cancelBooking),
     expireBooking: withDomainFailures(db, bookings.expireBooking),
     completeBooking: withDomainFailures(db, bookings.completeBooking),
+    createPaymentRequest: withDomainFailures(db, paymentRequests.createPaymentRequest),
+    decidePaymentRequest: withDomainFailures(db, paymentRequests.decidePaymentRequest),
+    payOutPaymentRequest: withDomainFailures(db, paymentRequests.payOutPaymentRequest),
+    expirePaymentRequest: withDomainFailures(db, paymentRequests.expirePaymentRequest),
   };
 }
 

@@ -14,6 +14,7 @@ import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { observeRequests } from './middleware/observe';
 import { orderRoutes } from './orders/routes';
+import { paymentRequestRoutes } from './payment-requests/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
 import { travelRoutes } from './travel';
 import { newRouter, type ApiDeps } from './router';
@@ -65,6 +66,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', retainerRoutes(deps));
   app.route('/v1', staffPaymentRoutes(deps));
   app.route('/v1', bookingRoutes(deps));
+  app.route('/v1', paymentRequestRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import * as m0001 from './migrations/0001_foundation';
 import * as m0002 from './migrations/0002_payments';
 import * as m0003 from './migrations/0003_bookings';
+import * as m0004 from './migrations/0004_payment_requests';
 
 /**
  * MIGRATIONS lists every migration in order. They are imported statically (not globbed) so the
@@ -12,6 +13,7 @@ const MIGRATIONS = [
   { name: '0001_foundation', module: m0001 },
   { name: '0002_payments', module: m0002 },
   { name: '0003_bookings', module: m0003 },
+  { name: '0004_payment_requests', module: m0004 },
 ];
 
 /**

@@ -11,6 +11,12 @@ export const CustomerIdKey = defineSearchAttributeKey('CustomerId', 'KEYWORD');
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
 /** BookingStatusKey holds a booking workflow's current status. */
 export const BookingStatusKey = defineSearchAttributeKey('BookingStatus', 'KEYWORD');
+/**
+ * PaymentRequestStatusKey holds a payment request's status (SPEC.md §7); with AmountMinor an
+ * operator finds "all pending requests over €1,000":
+ * `PaymentRequestStatus = "pending_approval" AND AmountMinor > 100000`.
+ */
+export const PaymentRequestStatusKey = defineSearchAttributeKey('PaymentRequestStatus', 'KEYWORD');
 /** AmountMinorKey holds the money a workflow moves, in minor units. */
 export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', 'INT');
 
@@ -27,5 +33,6 @@ export const SEARCH_ATTRIBUTES: readonly SearchAttributeKey[] = [
   CustomerIdKey,
   OrderStatusKey,
   BookingStatusKey,
+  PaymentRequestStatusKey,
   AmountMinorKey,
 ];

@@ -15,6 +15,8 @@ export const workflowIds = {
   booking: (bookingId: string) => `booking-${bookingId}`,
   /** bookingPayment is the child workflow that pays a booking once: `booking-<bookingId>-payment`. */
   bookingPayment: (bookingId: string) => `booking-${bookingId}-payment`,
+  /** paymentRequestApproval decides one payment request (SPEC.md §7): `payment-request-<id>-approval`. */
+  paymentRequestApproval: (id: string) => `payment-request-${id}-approval`,
   /** staffPayment completes one staff payment (SPEC.md §5): `payment-<paymentId>`. */
   staffPayment: (paymentId: string) => `payment-${paymentId}`,
 } as const;
@@ -29,6 +31,7 @@ export const ledgerTransferIds = {
   orderRefund: (orderId: string) => `order-${orderId}-refund`,
   bookingPayment: (bookingId: string) => workflowIds.bookingPayment(bookingId),
   bookingRefund: (bookingId: string) => `booking-${bookingId}-refund`,
+  paymentRequestPayout: (id: string) => `payment-request-${id}-payout`,
 } as const;
 
 /** TASK_QUEUE is the default task queue of holdfast's workers. */

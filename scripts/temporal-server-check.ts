@@ -78,7 +78,7 @@ function report(what: string, server: RunningTemporalServer): void {
 }
 
 /**
- * checkServer asserts the shard count, the `default` namespace and the four custom search
+ * checkServer asserts the shard count, the `default` namespace and the custom search
  * attributes, then starts a workflow (no worker polls its queue) tagged with a CustomerId, finds
  * it through visibility by that attribute, and terminates it.
  */

@@ -72,7 +72,7 @@ function hasAllWanted(listed: Record<string, number>): boolean {
 }
 
 describe('npm run temporal:setup (ensureTemporalSetup)', () => {
-  it('when the namespace is new, then it is registered with all four custom search attributes, and a second run changes nothing', async () => {
+  it('when the namespace is new, then it is registered with all five custom search attributes, and a second run changes nothing', async () => {
     const namespace = freshNamespace();
     const firstLog: string[] = [];
 

@@ -1,0 +1,154 @@
+import type { Transaction } from 'sequelize';
+import { DomainError } from '../domain/errors';
+import type {
+  Decision,
+  PaymentRequestStatus,
+  PaymentRequestView,
+} from '../domain/payment-requests';
+import { toSafeInt, type Db } from './connection';
+import { lockRows, query } from './transaction';
+
+/*
+ * Payment-request queries (SPEC.md §7): the reads shared by the API and the approval
+ * activities, and the request's row lock (lock order: payment_requests → accounts).
+ */
+
+/** PaymentRequestRow is a `payment_requests` row joined with its approval, if any. */
+interface PaymentRequestRow {
+  id: string;
+  requester_id: string;
+  from_account_id: string;
+  to_account_id: string;
+  amount_minor: string;
+  currency: string;
+  reason: string;
+  status: PaymentRequestStatus;
+  workflow_id: string;
+  payout_transfer_id: string | null;
+  payout_failure_code: string | null;
+  payout_failure_detail: string | null;
+  expires_at: Date;
+  decided_at: Date | null;
+  paid_at: Date | null;
+  payout_failed_at: Date | null;
+  rejected_at: Date | null;
+  expired_at: Date | null;
+  created_at: Date;
+  decision: Decision | null;
+  approver_id: string | null;
+  note: string | null;
+  approval_decided_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** SELECT_REQUEST reads requests with their approval (one row each: the approval is unique). */
+const SELECT_REQUEST = `SELECT r.*, a.decision, a.approver_id, a.note, a.decided_at AS approval_decided_at
+  FROM payment_requests r LEFT JOIN payment_request_approvals a ON a.payment_request_id = r.id`;
+
+/** toPaymentRequestView maps a row to the API shape, with its approval and payout. */
+function toPaymentRequestView(row: PaymentRequestRow): PaymentRequestView {
+  const payout =
+    row.status === 'paid' || row.status === 'payout_failed'
+      ? {
+          transferId: row.payout_transfer_id,
+          status: row.status === 'paid' ? ('paid' as const) : ('failed' as const),
+          failure: row.payout_failure_code
+            ? { code: row.payout_failure_code, detail: row.payout_failure_detail ?? '' }
+            : null,
+        }
+      : null;
+  return {
+    id: row.id,
+    requesterId: row.requester_id,
+    fromAccountId: row.from_account_id,
+    toAccountId: row.to_account_id,
+    amountMinor: toSafeInt(row.amount_minor),
+    currency: row.currency.trim(),
+    reason: row.reason,
+    status: row.status,
+    workflowId: row.workflow_id,
+    approval:
+      row.decision && row.approver_id && row.approval_decided_at
+        ? {
+            decision: row.decision,
+            approverId: row.approver_id,
+            note: row.note,
+            decidedAt: row.approval_decided_at.toISOString(),
+          }
+        : null,
+    payout,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    decidedAt: iso(row.decided_at),
+    paidAt: iso(row.paid_at),
+    payoutFailedAt: iso(row.payout_failed_at),
+    rejectedAt: iso(row.rejected_at),
+    expiredAt: iso(row.expired_at),
+  };
+}
+
+/** findPaymentRequest reads one request with its approval and payout, or undefined. */
+export async function findPaymentRequest(
+  db: Db,
+  id: string,
+  transaction?: Transaction,
+): Promise<PaymentRequestView | undefined> {
+  const rows = await query<PaymentRequestRow>(
+    db,
+    `${SELECT_REQUEST} WHERE r.id = $1`,
+    [id],
+    transaction,
+  );
+  return rows[0] ? toPaymentRequestView(rows[0]) : undefined;
+}
+
+/**
+ * lockPaymentRequest locks one request row `FOR UPDATE` and returns it with its approval.
+ * @throws DomainError `not_found` (404) when it does not exist.
+ */
+export async function lockPaymentRequest(
+  db: Db,
+  transaction: Transaction,
+  id: string,
+): Promise<PaymentRequestView> {
+  await lockRows(
+    db,
+    transaction,
+    'payment_requests',
+    'SELECT id FROM payment_requests WHERE id = $1 FOR UPDATE',
+    [id],
+  );
+  const request = await findPaymentRequest(db, id, transaction);
+  if (!request) throw new DomainError('not_found', `Payment request ${id} does not exist`);
+  return request;
+}
+
+/** ListPaymentRequestsInput pages through requests newest first, optionally by status. */
+export interface ListPaymentRequestsInput {
+  status?: PaymentRequestStatus;
+  limit: number;
+  /** after is the (createdAt, id) of the last request of the previous page. */
+  after?: { createdAt: string; id: string };
+}
+
+/** listPaymentRequests returns up to `limit` requests, newest first, after the cursor. */
+export async function listPaymentRequests(
+  db: Db,
+  input: ListPaymentRequestsInput,
+): Promise<PaymentRequestView[]> {
+  const where: string[] = [];
+  const bind: unknown[] = [];
+  if (input.status) {
+    bind.push(input.status);
+    where.push(`r.status = $${bind.length}`);
+  }
+  if (input.after) {
+    bind.push(input.after.createdAt, input.after.id);
+    where.push(`(r.created_at, r.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`);
+  }
+  bind.push(input.limit);
+  const sql = `${SELECT_REQUEST} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY r.created_at DESC, r.id DESC LIMIT $${bind.length}`;
+  return (await query<PaymentRequestRow>(db, sql, bind)).map(toPaymentRequestView);
+}

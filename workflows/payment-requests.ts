@@ -1,0 +1,84 @@
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  assertMayDecide,
+  createPaymentRequestUpdate,
+  decidePaymentRequestUpdate,
+  paymentRequestStatusQuery,
+  TERMINAL_PAYMENT_REQUEST_STATUSES,
+  type PaymentRequestStatus,
+  type PaymentRequestWorkflowInput,
+} from '../domain/payment-requests';
+import { AmountMinorKey, PaymentRequestStatusKey } from '../domain/search-attributes';
+import { workflowIds } from '../domain/workflow-ids';
+import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity } from './kit';
+
+const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
+
+/** PaymentRequestWorkflowResult is how an approval workflow ended: the request's final status. */
+export interface PaymentRequestWorkflowResult {
+  status: PaymentRequestStatus;
+}
+
+/**
+ * paymentRequestWorkflow (`payment-request-<id>-approval`) decides one payment request once
+ * (SPEC.md §7). The `create` Update (Update-with-Start) records it; `decide` Updates run one
+ * at a time, so the first decision wins and is stored as the one approval row, the same
+ * approver repeating it gets the stored request, and any other decision is refused with
+ * `already_decided`. An approval runs the payout (`payment-request-<id>-payout`) once → `paid`,
+ * or `payout_failed` with the ledger's reason and no retry. Without a decision within
+ * `approvalTtlMs` (APPROVAL_TTL) the timer expires it. PaymentRequestStatus and AmountMinor
+ * are kept current for the Web UI.
+ */
+export async function paymentRequestWorkflow(
+  input: PaymentRequestWorkflowInput,
+): Promise<PaymentRequestWorkflowResult> {
+  const paymentRequestId = input.paymentRequestId;
+  const request = new Entity(
+    () =>
+      localActs.createPaymentRequest({
+        ...input,
+        workflowId: workflowIds.paymentRequestApproval(paymentRequestId),
+      }),
+    {
+      onPlaced: (created) =>
+        upsertSearchAttributes([
+          { key: PaymentRequestStatusKey, value: created.status },
+          { key: AmountMinorKey, value: created.amountMinor },
+        ]),
+      onChanged: (changed) =>
+        upsertSearchAttributes([{ key: PaymentRequestStatusKey, value: changed.status }]),
+    },
+  );
+  setHandler(createPaymentRequestUpdate, () => request.placed());
+  setHandler(decidePaymentRequestUpdate, (decision) =>
+    request.write(async (current) => {
+      if (assertMayDecide(current, decision)) return current;
+      const decided = await acts.decidePaymentRequest({ paymentRequestId, ...decision });
+      if (decided.status !== 'approved') return decided;
+      return acts.payOutPaymentRequest({ paymentRequestId });
+    }),
+  );
+  setHandler(paymentRequestStatusQuery, () => request.placedValue?.status);
+  await request.settle();
+  if (request.refusal) {
+    await condition(allHandlersFinished);
+    throw request.refusal;
+  }
+  await request.changeWhenDue(
+    input.approvalTtlMs,
+    (current) => current.status === 'pending_approval',
+    () => acts.expirePaymentRequest({ paymentRequestId }),
+  );
+  await condition(() => TERMINAL_PAYMENT_REQUEST_STATUSES.includes(request.current.status));
+  await condition(allHandlersFinished);
+  return { status: request.current.status };
+}
