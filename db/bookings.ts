@@ -145,13 +145,17 @@ export async function listBookings(db: Db, input: ListBookingsInput): Promise<Bo
     bind.push(input.status);
     where.push(`b.status = $${bind.length}`);
   }
+  // The cursor's createdAt is JSON (milliseconds) while created_at keeps microseconds: compare
+  // and order at millisecond precision, or rows of the same millisecond fall between pages.
   if (input.after) {
     bind.push(input.after.createdAt, input.after.id);
-    where.push(`(b.created_at, b.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`);
+    where.push(
+      `(date_trunc('milliseconds', b.created_at), b.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`,
+    );
   }
   bind.push(input.limit);
   const sql = `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE ${where.join(' AND ')}
-    ORDER BY b.created_at DESC, b.id DESC LIMIT $${bind.length}`;
+    ORDER BY date_trunc('milliseconds', b.created_at) DESC, b.id DESC LIMIT $${bind.length}`;
   return (await query<BookingRow>(db, sql, bind)).map(toBookingView);
 }
 

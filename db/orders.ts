@@ -96,13 +96,17 @@ export async function listOrders(db: Db, input: ListOrdersInput): Promise<OrderV
     bind.push(input.customerId);
     where.push(`o.customer_id = $${bind.length}`);
   }
+  // The cursor's createdAt is JSON (milliseconds) while created_at keeps microseconds: compare
+  // and order at millisecond precision, or rows of the same millisecond fall between pages.
   if (input.after) {
     bind.push(input.after.createdAt, input.after.id);
-    where.push(`(o.created_at, o.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`);
+    where.push(
+      `(date_trunc('milliseconds', o.created_at), o.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`,
+    );
   }
   bind.push(input.limit);
   const sql = `${ORDER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY o.created_at DESC, o.id DESC LIMIT $${bind.length}`;
+    ORDER BY date_trunc('milliseconds', o.created_at) DESC, o.id DESC LIMIT $${bind.length}`;
   return (await query<OrderRow>(db, sql, bind)).map(toOrderView);
 }
 

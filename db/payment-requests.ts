@@ -143,12 +143,16 @@ export async function listPaymentRequests(
     bind.push(input.status);
     where.push(`r.status = $${bind.length}`);
   }
+  // The cursor's createdAt is JSON (milliseconds) while created_at keeps microseconds: compare
+  // and order at millisecond precision, or rows of the same millisecond fall between pages.
   if (input.after) {
     bind.push(input.after.createdAt, input.after.id);
-    where.push(`(r.created_at, r.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`);
+    where.push(
+      `(date_trunc('milliseconds', r.created_at), r.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`,
+    );
   }
   bind.push(input.limit);
   const sql = `${SELECT_REQUEST} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY r.created_at DESC, r.id DESC LIMIT $${bind.length}`;
+    ORDER BY date_trunc('milliseconds', r.created_at) DESC, r.id DESC LIMIT $${bind.length}`;
   return (await query<PaymentRequestRow>(db, sql, bind)).map(toPaymentRequestView);
 }
