@@ -34,12 +34,14 @@ async function main(): Promise<void> {
   const { stack, close } = await connectStack(ephemeral, {
     orderPaymentTtlMs: 1_500,
     bookingHoldTtlMs: 1_500,
+    approvalTtlMs: 1_500,
   });
   try {
     const recordings = [
       ...(await runOrders(stack)),
       ...(await runLedger(stack)),
       ...(await runBookings(stack)),
+      ...(await runPaymentRequests(stack)),
     ];
     await mkdir(HISTORIES_DIR, { recursive: true });
     for (const recording of recordings) {
@@ -233,6 +235,46 @@ async function runBookings(stack: TestStack): Promise<Recording[]> {
     { name: 'booking-cancelled-after-confirm', workflowId: cancelled.workflowId },
     { name: 'booking-refused', workflowId: workflowIds.booking(refusedId) },
     { name: 'booking-payment', workflowId: workflowIds.bookingPayment(completed.id) },
+  ];
+}
+
+/**
+ * runPaymentRequests drives payment requests (SPEC.md §7) through approved → paid, rejected,
+ * expired (1.5 s APPROVAL_TTL, nobody decides) and approved → payout_failed (the source
+ * lacks the funds), each asked by the buyer from its wallet and decided by staff.
+ */
+async function runPaymentRequests(stack: TestStack): Promise<Recording[]> {
+  scene ??= await setScene(stack);
+  const { staff, buyer, walletId, otherId } = scene;
+  const ask = async (amountMinor: number) => {
+    const asked = await http(stack, buyer, 'POST', '/v1/payment-requests', {
+      fromAccountId: walletId,
+      toAccountId: otherId,
+      amountMinor,
+      reason: 'recorded payment request',
+    });
+    if (asked.status !== 'pending_approval')
+      throw new Error(`expected pending_approval, got ${JSON.stringify(asked)}`);
+    return asked;
+  };
+  const decide = async (id: string, verb: 'approve' | 'reject', expected: string) => {
+    const body = verb === 'approve' ? { note: 'recorded' } : { reason: 'recorded' };
+    const decided = await http(stack, staff, 'POST', `/v1/payment-requests/${id}/${verb}`, body);
+    if (decided.status !== expected)
+      throw new Error(`expected ${expected}, got ${JSON.stringify(decided)}`);
+  };
+  const paid = await ask(100);
+  await decide(paid.id, 'approve', 'paid');
+  const rejected = await ask(100);
+  await decide(rejected.id, 'reject', 'rejected');
+  const expired = await ask(100);
+  const unfunded = await ask(5_000_000);
+  await decide(unfunded.id, 'approve', 'payout_failed');
+  return [
+    { name: 'payment-request-approved-paid', workflowId: paid.workflowId },
+    { name: 'payment-request-rejected', workflowId: rejected.workflowId },
+    { name: 'payment-request-expired', workflowId: expired.workflowId },
+    { name: 'payment-request-payout-failed', workflowId: unfunded.workflowId },
   ];
 }
 

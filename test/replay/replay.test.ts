@@ -48,6 +48,10 @@ describe('workflow replay (determinism guard for deploys)', () => {
         'booking-cancelled-after-confirm.json',
         'booking-refused.json',
         'booking-payment.json',
+        'payment-request-approved-paid.json',
+        'payment-request-rejected.json',
+        'payment-request-expired.json',
+        'payment-request-payout-failed.json',
       ]),
     );
 
