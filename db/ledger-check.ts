@@ -1,6 +1,7 @@
 import { Transaction } from 'sequelize';
 import { BOOKING_CHECKS } from './bookings-check';
 import type { Db } from './connection';
+import { PAYMENT_REQUEST_CHECKS } from './payment-requests-check';
 import { query } from './transaction';
 
 /** LedgerCheck is one verified invariant: its name, whether it holds, and the offending rows. */
@@ -71,8 +72,9 @@ const LEDGER_CHECKS: { name: string; sql: string }[] = [
 ];
 
 /**
- * checkLedger verifies every LEDGER_CHECKS invariant, and the bookings' (BOOKING_CHECKS: seats,
- * nights, booking payments), against one consistent snapshot and
+ * checkLedger verifies every LEDGER_CHECKS invariant, the bookings' (BOOKING_CHECKS: seats,
+ * nights, booking payments) and the payment requests' (one decision, one payout), against one
+ * consistent snapshot and
  * returns what it found; it never throws for a violation (the caller decides). Tests call it
  * after every race; `npm run ledger:check` prints it and exits non-zero on any violation.
  */
@@ -80,7 +82,7 @@ export async function checkLedger(db: Db): Promise<LedgerReport> {
   const options = { isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true };
   return db.sequelize.transaction(options, async (transaction) => {
     const checks: LedgerCheck[] = [];
-    for (const check of [...LEDGER_CHECKS, ...BOOKING_CHECKS]) {
+    for (const check of [...LEDGER_CHECKS, ...BOOKING_CHECKS, ...PAYMENT_REQUEST_CHECKS]) {
       const violations = await query<Record<string, unknown>>(db, check.sql, [], transaction);
       checks.push({
         name: check.name,
