@@ -43,6 +43,14 @@ const envSchema = z.object({
   ROOM_HORIZON_NIGHTS: int(1, 3650).default(365),
   APPROVAL_TTL: durationMs.default(7 * 24 * 60 * 60_000),
   PAYMENT_REQUEST_MAX_MINOR: int(1, 1_000_000_000_000).default(10_000_000),
+  ORDER_SUBMISSIONS_PER_MINUTE: int(1, 100_000).default(3),
+  ORDER_BACKOFF_BASE: durationMs.default(1_000),
+  ORDER_BACKOFF_MAX: durationMs.default(60_000),
+  ORDER_BACKOFF_RESET: durationMs.default(60 * 60_000),
+  DUPLICATE_WINDOW: durationMs.default(5 * 60_000),
+  ORDER_GATE_HISTORY_MAX: int(20, 50_000).default(2_000),
+  ORDER_GATE_TIMEOUT: durationMs.default(15_000),
+  ORDER_FAILURE_RETENTION_DAYS: int(1, 3650).default(90),
   IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
@@ -85,6 +93,25 @@ export interface Config {
   approvalTtlMs: number;
   /** paymentRequestMaxMinor is the largest amount one payment request may ask for, in minor units. */
   paymentRequestMaxMinor: number;
+  /** orderSubmissionsPerMinute is how many submissions one customer's gate takes per minute (SPEC.md §8). */
+  orderSubmissionsPerMinute: number;
+  /**
+   * orderBackoffBaseMs is the unit of the gate's backoff: after n consecutive failed submissions
+   * the next is refused for orderBackoffBaseMs × 2^n (SPEC.md §8: 2^n s, so 1 s by default).
+   */
+  orderBackoffBaseMs: number;
+  /** orderBackoffMaxMs caps one backoff (SPEC.md §8: 60 s). */
+  orderBackoffMaxMs: number;
+  /** orderBackoffResetMs without a failure resets the failure count (SPEC.md §8: 1 h). */
+  orderBackoffResetMs: number;
+  /** duplicateWindowMs is how long the same lines without an Idempotency-Key are a duplicate (5 min). */
+  duplicateWindowMs: number;
+  /** orderGateHistoryMax is the history length (events) at which a gate continues as new. */
+  orderGateHistoryMax: number;
+  /** orderGateTimeoutMs bounds how long the API waits for the gate's answer before 503. */
+  orderGateTimeoutMs: number;
+  /** orderFailureRetentionDays is how long order_failures rows are kept (SPEC.md §8: 90). */
+  orderFailureRetentionDays: number;
   idempotencyKeyTtlMs: number;
   idempotencyWaitTimeoutMs: number;
   workerMaxConcurrentActivities: number;
@@ -152,6 +179,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roomHorizonNights: e.ROOM_HORIZON_NIGHTS,
     approvalTtlMs: e.APPROVAL_TTL,
     paymentRequestMaxMinor: e.PAYMENT_REQUEST_MAX_MINOR,
+    orderSubmissionsPerMinute: e.ORDER_SUBMISSIONS_PER_MINUTE,
+    orderBackoffBaseMs: e.ORDER_BACKOFF_BASE,
+    orderBackoffMaxMs: e.ORDER_BACKOFF_MAX,
+    orderBackoffResetMs: e.ORDER_BACKOFF_RESET,
+    duplicateWindowMs: e.DUPLICATE_WINDOW,
+    orderGateHistoryMax: e.ORDER_GATE_HISTORY_MAX,
+    orderGateTimeoutMs: e.ORDER_GATE_TIMEOUT,
+    orderFailureRetentionDays: e.ORDER_FAILURE_RETENTION_DAYS,
     idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL,
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_foundation';
 import * as m0002 from './migrations/0002_payments';
 import * as m0003 from './migrations/0003_bookings';
 import * as m0004 from './migrations/0004_payment_requests';
+import * as m0005 from './migrations/0005_order_gate';
 
 /**
  * MIGRATIONS lists every migration in order. They are imported statically (not globbed) so the
@@ -14,6 +15,7 @@ const MIGRATIONS = [
   { name: '0002_payments', module: m0002 },
   { name: '0003_bookings', module: m0003 },
   { name: '0004_payment_requests', module: m0004 },
+  { name: '0005_order_gate', module: m0005 },
 ];
 
 /**
