@@ -118,6 +118,8 @@ export interface LockedProduct {
   stock_on_hand: number;
   reserved: number;
   approval_status: string;
+  /** category is the product's category (SPEC.md §2), which allowance sub-limits count by. */
+  category: string | null;
 }
 
 /** lockOrder locks one order row `FOR UPDATE` (orders come first in the lock order). */
@@ -150,7 +152,7 @@ export async function lockProducts(
     db,
     transaction,
     'products',
-    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status
+    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status, p.category
      FROM products p JOIN sellers s ON s.id = p.seller_id
      WHERE p.id = ANY($1::uuid[]) ORDER BY p.id FOR UPDATE OF p`,
     [productIds],
@@ -172,7 +174,7 @@ export async function lockProductsForPlacement(
     db,
     transaction,
     'products',
-    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status,
+    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status, p.category,
             EXISTS (SELECT 1 FROM orders WHERE id = $2) AS placed
      FROM products p JOIN sellers s ON s.id = p.seller_id
      WHERE p.id = ANY($1::uuid[]) ORDER BY p.id FOR UPDATE OF p`,

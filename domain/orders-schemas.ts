@@ -12,6 +12,12 @@ export const orderLineSchema = z
   .object({ productId: uuidSchema, quantity: quantitySchema })
   .strict();
 
+/**
+ * payOrderBodySchema is the body of POST /v1/orders/:id/pay (and `pay` at placement): the wallet
+ * to debit for a wallet order; nothing for an allowance order, paid from the allowance.
+ */
+export const payOrderBodySchema = z.object({ accountId: uuidSchema.optional() }).strict();
+
 /** ORDER_LINES_MAX bounds the lines of one order. */
 export const ORDER_LINES_MAX = 100;
 
@@ -24,7 +30,7 @@ export const placeOrderBodySchema = z
     lines: z.array(orderLineSchema).min(1).max(ORDER_LINES_MAX).optional(),
     fromCart: z.literal(true).optional(),
     paymentMethod: z.enum(['wallet', 'allowance']).default('wallet'),
-    pay: z.object({ accountId: uuidSchema }).strict().optional(),
+    pay: payOrderBodySchema.optional(),
   })
   .strict()
   .refine((body) => (body.lines === undefined) !== (body.fromCart === undefined), {

@@ -116,9 +116,12 @@ export interface OrderWorkflowInput {
   codeVersion?: CodeVersion;
 }
 
-/** PayOrderInput asks to pay an order from a wallet account. */
+/**
+ * PayOrderInput asks to pay an order: a wallet order names the wallet (`accountId`); an
+ * allowance order has none and is paid from the customer's allowance programme (SPEC.md §8).
+ */
 export interface PayOrderInput {
-  accountId: string;
+  accountId?: string;
   actorId: string;
 }
 

@@ -135,10 +135,10 @@ async function expireUnlessSettled(input: OrderWorkflowInput, order: Entity<Orde
   );
 }
 
-/** OrderPaymentInput names the order to pay and the wallet to debit. */
+/** OrderPaymentInput names the order to pay and the wallet to debit (none for allowance orders). */
 export interface OrderPaymentInput {
   orderId: string;
-  accountId: string;
+  accountId?: string;
   actorId: string;
 }
 

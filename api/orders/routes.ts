@@ -1,6 +1,5 @@
-import { z } from '@hono/zod-openapi';
 import { listOrders } from '../../db/orders';
-import { placeOrderBodySchema } from '../../domain/orders-schemas';
+import { payOrderBodySchema, placeOrderBodySchema } from '../../domain/orders-schemas';
 import { idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {
@@ -15,7 +14,6 @@ import {
 import { cancelOrder, fulfillOrder, payOrder, placeOrder, visibleOrder } from './service';
 
 const route = routeFor('orders');
-const payBodySchema = z.object({ accountId: uuidSchema }).strict();
 const listQuerySchema = pageQuerySchema.extend({ customerId: uuidSchema.optional() });
 
 const placeRoute = route('post', '/orders', {
@@ -38,7 +36,7 @@ const getRoute = route('get', '/orders/{id}', {
 
 const payRoute = route('post', '/orders/{id}/pay', {
   summary: 'Pay an order from a wallet (owner); debits once',
-  request: { params: idParamSchema, body: jsonBody(payBodySchema) },
+  request: { params: idParamSchema, body: jsonBody(payOrderBodySchema) },
   status: 200,
 });
 

@@ -125,19 +125,39 @@ export interface OrderActionInput {
 }
 
 /**
- * payOrder pays the caller's order from `accountId` once, through `order-<id>-payment`.
- * @throws DomainError `not_found` (404), `insufficient_funds`, `order_expired`,
- *   `invalid_transition` (409), `forbidden` (403), `currency_mismatch` (422).
+ * payOrder pays the caller's order once, through `order-<id>-payment`: a wallet order from the
+ * wallet `accountId`, an allowance order from the customer's allowance (no `accountId`).
+ * @throws DomainError `not_found` (404), `insufficient_funds`, `insufficient_allowance`,
+ *   `category_limit_exceeded`, `order_expired`, `invalid_transition` (409), `forbidden` (403),
+ *   `currency_mismatch` (422), `validation_failed` (422) when `accountId` is missing for a
+ *   wallet order or given for an allowance order.
  */
 export async function payOrder(
   deps: ApiDeps,
-  input: OrderActionInput & { accountId: string },
+  input: OrderActionInput & { accountId?: string },
 ): Promise<OrderView> {
   const { user, accountId } = input;
   const order = await visibleOrder(deps, user, input.orderId);
+  assertPaymentAccount(order.paymentMethod, accountId);
   return sendOrderUpdate(deps, order.id, 'paid', (handle) =>
     handle.executeUpdate(payOrderUpdate, { args: [{ accountId, actorId: user.sub }] }),
   );
+}
+
+/**
+ * assertPaymentAccount checks the pay body against the order's payment method: a wallet order
+ * names the wallet to debit, an allowance order names none (SPEC.md §8).
+ * @throws DomainError `validation_failed` (422) otherwise.
+ */
+function assertPaymentAccount(method: OrderView['paymentMethod'], accountId: string | undefined) {
+  if ((method === 'wallet') === (accountId !== undefined)) return;
+  const message =
+    method === 'wallet'
+      ? 'a wallet order is paid from a wallet: give accountId'
+      : 'an allowance order is paid from the allowance: leave accountId out';
+  throw new DomainError('validation_failed', message, {
+    errors: [{ path: 'accountId', message }],
+  });
 }
 
 /**

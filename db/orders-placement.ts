@@ -1,0 +1,194 @@
+import type { Transaction } from 'sequelize';
+import { DomainError } from '../domain/errors';
+import type { OrderLineInput, OrderView, PaymentMethod } from '../domain/orders';
+import type { AllowanceCoverInput } from './allowances';
+import { toSafeInt, type Db } from './connection';
+import type { LockedProduct } from './orders';
+import { execute } from './transaction';
+
+/*
+ * The pieces the placement transaction (activities/orders.ts placeOrder) is built from: the
+ * checks it makes on the locked products, and the one statement that writes the order.
+ */
+
+/** PlacementInput is what one placement reserves: lines merged and sorted by productId. */
+export interface PlacementInput {
+  orderId: string;
+  customerId: string;
+  workflowId: string;
+  lines: OrderLineInput[];
+  paymentMethod: PaymentMethod;
+  paymentTtlMs: number;
+  /** fromCart removes the ordered products from the customer's cart in the same transaction. */
+  fromCart?: boolean;
+  /**
+   * deadlineMs (epoch ms) is when the caller stops waiting for the answer (the order gate's
+   * submissions carry it): after it, an order not yet placed is refused `unavailable` instead
+   * of being placed for a client that has gone.
+   */
+  deadlineMs?: number;
+}
+
+/**
+ * assertBeforeDeadline refuses to place an order once its caller has stopped waiting.
+ * @throws DomainError `unavailable` (503) after `deadlineMs`.
+ */
+export function assertBeforeDeadline(deadlineMs: number | undefined): void {
+  if (deadlineMs === undefined || Date.now() <= deadlineMs) return;
+  throw new DomainError('unavailable', 'The submission was not placed before its caller gave up');
+}
+
+/** allowanceCoverOf is what the allowance check needs of a placement: lines with price and category. */
+export function allowanceCoverOf(
+  input: PlacementInput,
+  products: Map<string, LockedProduct>,
+): AllowanceCoverInput {
+  const first = products.get(input.lines[0]!.productId)!;
+  return {
+    customerId: input.customerId,
+    currency: first.currency.trim(),
+    lines: input.lines.map((line) => {
+      const product = products.get(line.productId)!;
+      return {
+        ...line,
+        priceMinor: toSafeInt(product.price_minor),
+        category: product.category,
+      };
+    }),
+  };
+}
+
+/**
+ * assertInStock checks every line against its locked product's available stock.
+ * @throws DomainError `insufficient_stock` (409) with `lines: [{productId, requested, available}]`
+ *   naming every short line (SPEC.md §4).
+ */
+export function assertInStock(lines: OrderLineInput[], products: Map<string, LockedProduct>): void {
+  const short = lines
+    .map((l) => {
+      const p = products.get(l.productId)!;
+      return {
+        productId: l.productId,
+        requested: l.quantity,
+        available: p.stock_on_hand - p.reserved,
+      };
+    })
+    .filter((l) => l.available < l.requested);
+  if (short.length > 0) {
+    throw new DomainError('insufficient_stock', 'Not enough stock for every line', {
+      lines: short,
+    });
+  }
+}
+
+/**
+ * insertOrder writes the order (`pending_payment`, expiring after `paymentTtlMs`), its lines at
+ * the locked products' current prices, the reservation and its stock movements, and (fromCart)
+ * removes the ordered cart lines, all in ONE statement, then returns the placed order built
+ * from what it wrote (no re-read). The total is in the products' one currency.
+ */
+export async function insertOrder(
+  db: Db,
+  transaction: Transaction,
+  input: PlacementInput,
+  products: Map<string, LockedProduct>,
+): Promise<OrderView> {
+  const lines = input.lines.map((l) => ({
+    ...l,
+    priceMinor: toSafeInt(products.get(l.productId)!.price_minor),
+  }));
+  const totalMinor = lines.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0);
+  const currency = products.get(input.lines[0]!.productId)!.currency.trim();
+  const [stamps] = await execute<{ reserved_at: Date; expires_at: Date; created_at: Date }>(
+    db,
+    `WITH d AS (SELECT * FROM unnest($8::uuid[], $9::int[], $10::bigint[]) AS d(product_id, quantity, price_minor)),
+     o AS (
+       INSERT INTO orders (id, customer_id, status, payment_method, total_minor, currency, workflow_id, reserved_at,
+         expires_at, placement_finished_at)
+       VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, now(), now() + ($7 || ' milliseconds')::interval,
+         clock_timestamp())
+       RETURNING reserved_at, expires_at, created_at),
+     l AS (INSERT INTO order_lines (order_id, product_id, quantity, price_minor) SELECT $1, * FROM d),
+     p AS (UPDATE products p SET reserved = p.reserved + d.quantity, updated_at = now()
+           FROM d WHERE p.id = d.product_id),
+     m AS (INSERT INTO stock_movements (product_id, order_id, reason, on_hand_delta, reserved_delta)
+           SELECT d.product_id, $1, 'reserve', 0, d.quantity FROM d),
+     c AS (DELETE FROM cart_items WHERE $11::boolean AND customer_id = $2 AND product_id IN (SELECT product_id FROM d))
+     SELECT reserved_at, expires_at, created_at FROM o`,
+    [
+      input.orderId,
+      input.customerId,
+      input.paymentMethod,
+      totalMinor,
+      currency,
+      input.workflowId,
+      String(input.paymentTtlMs),
+      lines.map((l) => l.productId),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.priceMinor),
+      input.fromCart === true,
+    ],
+    transaction,
+  );
+  return placedOrderView({ input, lines, totalMinor, currency, stamps: stamps! });
+}
+
+/** placedOrderView is the OrderView of an order just placed, as findOrder would read it. */
+function placedOrderView(placed: {
+  input: PlacementInput;
+  lines: { productId: string; quantity: number; priceMinor: number }[];
+  totalMinor: number;
+  currency: string;
+  stamps: { reserved_at: Date; expires_at: Date; created_at: Date };
+}): OrderView {
+  const { input, stamps } = placed;
+  return {
+    id: input.orderId,
+    customerId: input.customerId,
+    status: 'pending_payment',
+    paymentMethod: input.paymentMethod,
+    lines: placed.lines,
+    totalMinor: placed.totalMinor,
+    currency: placed.currency,
+    workflowId: input.workflowId,
+    paymentAccountId: null,
+    paymentTransferId: null,
+    refundTransferId: null,
+    reservedAt: stamps.reserved_at.toISOString(),
+    expiresAt: stamps.expires_at.toISOString(),
+    paidAt: null,
+    fulfilledAt: null,
+    cancelledAt: null,
+    expiredAt: null,
+    createdAt: stamps.created_at.toISOString(),
+  };
+}
+
+/**
+ * assertOrderableLines checks that every product exists, belongs to an approved seller and
+ * that all share one currency.
+ * @throws DomainError `validation_failed` (422) or `currency_mismatch` (422).
+ */
+export function assertOrderableLines(
+  lines: OrderLineInput[],
+  products: Map<string, LockedProduct>,
+): void {
+  const errors = lines
+    .map((line, index) => ({ line, index }))
+    .filter(({ line }) => products.get(line.productId)?.approval_status !== 'approved')
+    .map(({ line, index }) => ({
+      path: `lines.${index}.productId`,
+      message: `unknown product ${line.productId}`,
+    }));
+  if (errors.length > 0) {
+    throw new DomainError('validation_failed', 'Some lines name products that cannot be ordered', {
+      errors,
+    });
+  }
+  const currencies = new Set(lines.map((l) => products.get(l.productId)!.currency));
+  if (currencies.size > 1) {
+    throw new DomainError('currency_mismatch', 'All lines of one order must share a currency', {
+      currencies: [...currencies].sort(),
+    });
+  }
+}
