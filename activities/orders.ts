@@ -4,7 +4,11 @@ import { assertOrderTransition, type OrderView } from '../domain/orders';
 import { ledgerTransferIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
 import { ensureSystemAccount } from '../db/ledger';
-import { assertAllowanceCovers } from '../db/allowances';
+import {
+  assertAllowanceCovers,
+  debitAllowanceForOrder,
+  restoreAllowanceForOrder,
+} from '../db/allowances';
 import {
   allowanceCoverOf,
   assertBeforeDeadline,
@@ -70,11 +74,14 @@ export interface PayOrderActivityInput {
 
 /**
  * payOrder debits the customer's wallet and credits revenue with the transfer `transferId`,
- * and marks the order paid, in one transaction (orders → accounts lock order). A retry after
- * commit finds the order paid by this transfer and returns it.
+ * and marks the order paid, in one transaction (orders → accounts lock order). An allowance
+ * order is paid from its programme instead (payFromAllowance). A retry after commit finds the
+ * order paid by this transfer and returns it.
  *
  * @throws DomainError `insufficient_funds`, `order_expired`, `invalid_transition` (409),
- *   `forbidden` (403) for an account the customer does not own, `currency_mismatch` (422).
+ *   `forbidden` (403) for an account the customer does not own, `currency_mismatch` (422);
+ *   for allowance orders `insufficient_allowance`, `category_limit_exceeded` (409),
+ *   `not_a_participant` (422).
  */
 export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);
@@ -84,6 +91,8 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
     const order = await lockOrder(db, transaction, input.orderId);
     if (order.status === 'paid' && order.paymentTransferId === input.transferId) return order;
     assertOrderTransition(order.status, 'paid');
+    if (order.paymentMethod === 'allowance')
+      return payFromAllowance(db, transaction, { order, input, revenueId });
     if (input.accountId === undefined)
       throw new DomainError('validation_failed', 'A wallet order is paid from a wallet account');
     const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
@@ -108,15 +117,61 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
       description: `payment of order ${order.id}`,
       initiatedBy: input.actorId,
     });
-    await execute(
-      db,
-      `UPDATE orders SET status = 'paid', paid_at = now(), payment_account_id = $2, payment_transfer_id = $3,
-         updated_at = now() WHERE id = $1`,
-      [order.id, wallet.id, input.transferId],
-      transaction,
-    );
-    return (await findOrder(db, order.id, transaction))!;
+    return markOrderPaid(db, transaction, {
+      orderId: order.id,
+      accountId: wallet.id,
+      transferId: input.transferId,
+    });
   });
+}
+
+/**
+ * payFromAllowance is payOrder's step for an allowance order (SPEC.md §8), inside its
+ * transaction after the order is locked: it checks the allowance again and writes the debit
+ * posting (locking the participant), then posts the transfer `transferId` from the programme's
+ * funding account to revenue (locking the accounts) and marks the order paid from that account.
+ * @throws DomainError `insufficient_allowance`, `category_limit_exceeded` (409) stating the
+ *   available balance, `not_a_participant`, `currency_mismatch`, `validation_failed` (422).
+ */
+async function payFromAllowance(
+  db: Db,
+  transaction: Transaction,
+  paying: { order: OrderView; input: PayOrderActivityInput; revenueId: string },
+): Promise<OrderView> {
+  const { order, input } = paying;
+  if (input.accountId !== undefined)
+    throw new DomainError('validation_failed', 'An allowance order is paid from the allowance');
+  const { fundingAccountId } = await debitAllowanceForOrder(db, transaction, order);
+  await postTransferInTx(db, transaction, {
+    id: input.transferId,
+    kind: 'order_payment',
+    fromAccountId: fundingAccountId,
+    toAccountId: paying.revenueId,
+    amountMinor: order.totalMinor,
+    description: `allowance payment of order ${order.id}`,
+    initiatedBy: input.actorId,
+  });
+  return markOrderPaid(db, transaction, {
+    orderId: order.id,
+    accountId: fundingAccountId,
+    transferId: input.transferId,
+  });
+}
+
+/** markOrderPaid stamps an order paid from `accountId` by `transferId` and reads it back. */
+async function markOrderPaid(
+  db: Db,
+  transaction: Transaction,
+  paid: { orderId: string; accountId: string; transferId: string },
+): Promise<OrderView> {
+  await execute(
+    db,
+    `UPDATE orders SET status = 'paid', paid_at = now(), payment_account_id = $2, payment_transfer_id = $3,
+       updated_at = now() WHERE id = $1`,
+    [paid.orderId, paid.accountId, paid.transferId],
+    transaction,
+  );
+  return (await findOrder(db, paid.orderId, transaction))!;
 }
 
 /** OrderActionInput names the order a cancel or fulfil moves and who asks for it. */
@@ -127,8 +182,10 @@ export interface OrderActionInput {
 
 /**
  * cancelOrder releases the order's reservation and, when it was paid, refunds the payment
- * (transfer `order-<id>-refund`, revenue → the paying wallet), in one transaction with locks
- * orders → products → accounts. Cancelling a cancelled order returns it unchanged (a retry).
+ * (transfer `order-<id>-refund`, revenue → the paying wallet or programme funding account) and,
+ * for an allowance order, restores the allowance (posting `order-<id>-allowance-restore`), in
+ * one transaction with locks orders → products → participants → accounts. Cancelling a
+ * cancelled order returns it unchanged (a retry).
  * @throws DomainError `invalid_transition` (409) from fulfilled or expired.
  */
 export async function cancelOrder(db: Db, input: OrderActionInput): Promise<OrderView> {
@@ -146,6 +203,8 @@ export async function cancelOrder(db: Db, input: OrderActionInput): Promise<Orde
       if (order.status !== 'paid') return null;
       if (!revenueId || !order.paymentAccountId)
         throw new Error(`paid order ${order.id} has no payment account`);
+      if (order.paymentMethod === 'allowance')
+        await restoreAllowanceForOrder(db, transaction, order);
       const refund = await postTransferInTx(db, transaction, {
         id: ledgerTransferIds.orderRefund(order.id),
         kind: 'order_refund',

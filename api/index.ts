@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { metricsRegistry } from '../lib/metrics';
+import { allowanceRoutes } from './allowances/routes';
 import { accountRoutes } from './ledger/accounts';
 import { retainerRoutes } from './ledger/retainers';
 import { transferRoutes } from './ledger/transfers';
@@ -67,6 +68,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', staffPaymentRoutes(deps));
   app.route('/v1', bookingRoutes(deps));
   app.route('/v1', paymentRequestRoutes(deps));
+  app.route('/v1', allowanceRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

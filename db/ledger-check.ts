@@ -1,4 +1,5 @@
 import { Transaction } from 'sequelize';
+import { ALLOWANCE_CHECKS } from './allowances-check';
 import { BOOKING_CHECKS } from './bookings-check';
 import type { Db } from './connection';
 import { PAYMENT_REQUEST_CHECKS } from './payment-requests-check';
@@ -73,16 +74,22 @@ const LEDGER_CHECKS: { name: string; sql: string }[] = [
 
 /**
  * checkLedger verifies every LEDGER_CHECKS invariant, the bookings' (BOOKING_CHECKS: seats,
- * nights, booking payments) and the payment requests' (one decision, one payout), against one
- * consistent snapshot and
- * returns what it found; it never throws for a violation (the caller decides). Tests call it
- * after every race; `npm run ledger:check` prints it and exits non-zero on any violation.
+ * nights, booking payments), the payment requests' (one decision, one payout) and the allowance
+ * orders' (ALLOWANCE_CHECKS: one debit when paid, one restore when cancelled after payment),
+ * against one consistent snapshot and returns what it found; it never throws for a violation
+ * (the caller decides). Tests call it after every race; `npm run ledger:check` prints it and exits non-zero on any violation.
  */
 export async function checkLedger(db: Db): Promise<LedgerReport> {
   const options = { isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true };
   return db.sequelize.transaction(options, async (transaction) => {
     const checks: LedgerCheck[] = [];
-    for (const check of [...LEDGER_CHECKS, ...BOOKING_CHECKS, ...PAYMENT_REQUEST_CHECKS]) {
+    const all = [
+      ...LEDGER_CHECKS,
+      ...BOOKING_CHECKS,
+      ...PAYMENT_REQUEST_CHECKS,
+      ...ALLOWANCE_CHECKS,
+    ];
+    for (const check of all) {
       const violations = await query<Record<string, unknown>>(db, check.sql, [], transaction);
       checks.push({
         name: check.name,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ORDER_LINES_MAX, placeOrderBodySchema } from '../../domain/orders-schemas';
 import { idempotencyKeySchema, QUANTITY_MAX } from '../../domain/schemas';
+import {
+  CATEGORY_LIMITS_MAX,
+  createPauseBodySchema,
+  createProgramBodySchema,
+  createVoucherBodySchema,
+  multiplierSchema,
+} from '../../domain/allowances-schemas';
 
 const PRODUCT = '00000000-0000-4000-8000-000000000001';
 const ACCOUNT = '00000000-0000-4000-8000-0000000000aa';
@@ -127,5 +134,68 @@ describe('idempotencyKeySchema', () => {
 
   it('refuses a non-string', () => {
     expect(idempotencyKeySchema.safeParse(42).success).toBe(false);
+  });
+});
+
+describe('multiplierSchema (allowance pauses and vouchers)', () => {
+  it.each([0.001, 0.5, 1, 1.5, 1.005, 2, 99.999, 100])('accepts %s', (value) => {
+    expect(multiplierSchema.safeParse(value).success).toBe(true);
+  });
+
+  it.each([
+    ['zero', 0],
+    ['negative', -2],
+    ['above 100', 100.001],
+    ['four decimals', 1.0005],
+    ['a float sum', 0.1 + 0.2],
+    ['a numeric string', '2'],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['null', null],
+  ])('refuses %s', (_label, value) => {
+    expect(multiplierSchema.safeParse(value).success).toBe(false);
+  });
+});
+
+describe('allowance programme bodies', () => {
+  const program = { name: 'Benefits', currency: 'EUR', allowanceMinor: 5_000, period: 'month' };
+
+  it('defaults categoryLimits to none', () => {
+    expect(createProgramBodySchema.parse(program)).toEqual({ ...program, categoryLimits: {} });
+  });
+
+  it.each([
+    ['a zero limit', { hygiene: 0 }],
+    ['a fractional limit', { hygiene: 1.5 }],
+    ['an empty category', { '': 100 }],
+    ['a category with a trailing space', { 'hygiene ': 100 }],
+    [
+      `more than ${CATEGORY_LIMITS_MAX} categories`,
+      Object.fromEntries(Array.from({ length: CATEGORY_LIMITS_MAX + 1 }, (_, i) => [`c${i}`, 1])),
+    ],
+  ])('refuses %s', (_label, categoryLimits) => {
+    expect(createProgramBodySchema.safeParse({ ...program, categoryLimits }).success).toBe(false);
+  });
+
+  it('refuses a pause that ends when or before it starts, naming endsAt', () => {
+    const pause = {
+      name: 'summer',
+      startsAt: '2025-07-01T00:00:00Z',
+      endsAt: '2025-07-01T00:00:00Z',
+      multiplier: 2,
+    };
+
+    const result = createPauseBodySchema.safeParse(pause);
+
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['endsAt']);
+    expect(
+      createPauseBodySchema.safeParse({ ...pause, endsAt: '2025-07-01T00:00:00.001Z' }).success,
+    ).toBe(true);
+  });
+
+  it('refuses a voucher without an ISO-8601 expiry', () => {
+    expect(
+      createVoucherBodySchema.safeParse({ multiplier: 2, expiresAt: 'next week' }).success,
+    ).toBe(false);
   });
 });
