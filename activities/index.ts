@@ -2,6 +2,7 @@ import { DomainError } from '../domain/errors';
 import type { Db } from '../db/connection';
 import * as bookings from './bookings';
 import * as ledger from './ledger';
+import * as orderFailures from './order-failures';
 import * as orders from './orders';
 import * as paymentRequests from './payment-requests';
 import * as staffPayments from './staff-payments';
@@ -56,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     decidePaymentRequest: withDomainFailures(db, paymentRequests.decidePaymentRequest),
     payOutPaymentRequest: withDomainFailures(db, paymentRequests.payOutPaymentRequest),
     expirePaymentRequest: withDomainFailures(db, paymentRequests.expirePaymentRequest),
+    deleteOrderFailures: withDomainFailures(db, orderFailures.deleteOrderFailures),
   };
 }
 

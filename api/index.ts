@@ -14,6 +14,7 @@ import { bearerAuth } from './middleware/auth';
 import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { observeRequests } from './middleware/observe';
+import { orderFailureRoutes } from './order-failures/routes';
 import { orderRoutes } from './orders/routes';
 import { paymentRequestRoutes } from './payment-requests/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
@@ -69,6 +70,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', bookingRoutes(deps));
   app.route('/v1', paymentRequestRoutes(deps));
   app.route('/v1', allowanceRoutes(deps));
+  app.route('/v1', orderFailureRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

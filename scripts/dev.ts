@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
+import { ensureSchedules } from '../lib/schedules';
 import { PROJECT_ROOT } from '../lib/temporal-cli';
 import {
   startEmbeddedPostgres,
@@ -19,9 +20,10 @@ const CHILD_START_TIMEOUT_MS = 180_000;
  * DATABASE_URL or an embedded server with data in `.data/postgres` (port EMBEDDED_PG_PORT,
  * default 54329); Temporal is TEMPORAL_ADDRESS or a dev server on 7233 with its Web UI on
  * 8233 and state in `.data/temporal.db` (with TEMPORAL_PERSISTENCE=postgres: the full server on
- * that PostgreSQL, no Web UI). Then it migrates and runs the worker and the API
- * (PORT, default 3000) as two processes until Ctrl-C, which stops everything it started; when
- * either process dies, the rest is stopped too.
+ * that PostgreSQL, no Web UI). Then it migrates, runs the worker and the API (PORT, default
+ * 3000) as two processes and creates the Temporal Schedules (lib/schedules.ts). All of it runs
+ * until Ctrl-C, which stops everything it started; when either process dies, the rest is
+ * stopped too.
  */
 async function main(): Promise<void> {
   const log = (line: string) => console.log(`[dev] ${line}`);
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   await db.sequelize.close();
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
   const children = await startApiAndWorker(started);
+  await ensureDevSchedules(children, started, log);
   const { port } = loadConfig();
   log(`holdfast is up: http://127.0.0.1:${port}/readyz, API docs at http://127.0.0.1:${port}/docs`);
 
@@ -109,6 +112,32 @@ async function startApiAndWorker(started: RunningService[]): Promise<TsChild[]> 
     });
     return [api, worker];
   } catch (err) {
+    for (const service of started.reverse()) await service.stop();
+    throw err;
+  }
+}
+
+/**
+ * ensureDevSchedules creates or updates the Temporal Schedules (lib/schedules.ts: the daily
+ * order_failures cleanup on TEMPORAL_TASK_QUEUE), once the worker that runs them is up.
+ * @throws the Temporal client's error, after stopping the children and the services started.
+ */
+async function ensureDevSchedules(
+  children: TsChild[],
+  started: RunningService[],
+  log: (line: string) => void,
+): Promise<void> {
+  const config = loadConfig();
+  try {
+    await ensureSchedules({
+      address: config.temporalAddress,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      retentionDays: config.orderFailureRetentionDays,
+      log,
+    });
+  } catch (err) {
+    for (const child of children) await child.stop();
     for (const service of started.reverse()) await service.stop();
     throw err;
   }

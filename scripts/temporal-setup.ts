@@ -1,15 +1,19 @@
 import { loadConfig } from '../config';
 import { parseDurationMs } from '../domain/duration';
+import { ensureSchedules } from '../lib/schedules';
 import { DEFAULT_RETENTION, ensureTemporalSetup } from '../lib/temporal-setup';
 
 /**
  * `npm run temporal:setup`: registers TEMPORAL_NAMESPACE (retention
  * TEMPORAL_NAMESPACE_RETENTION, default 72h) and the custom search attributes of
- * domain/search-attributes.ts on the server at TEMPORAL_ADDRESS (lib/temporal-setup.ts).
- * docker-compose.yml runs it as the one-shot `temporal-setup` service. Exits 1 on a failure.
+ * domain/search-attributes.ts on the server at TEMPORAL_ADDRESS (lib/temporal-setup.ts), then
+ * creates or updates the Schedules (lib/schedules.ts: the daily order_failures cleanup on
+ * TEMPORAL_TASK_QUEUE, keeping ORDER_FAILURE_RETENTION_DAYS). docker-compose.yml runs it as
+ * the one-shot `temporal-setup` service. Exits 1 on a failure.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const log = (line: string) => console.log(`temporal-setup: ${line}`);
   const retention = process.env.TEMPORAL_NAMESPACE_RETENTION ?? DEFAULT_RETENTION;
   const retentionMs = parseDurationMs(retention);
   if (retentionMs === undefined) {
@@ -19,7 +23,14 @@ async function main(): Promise<void> {
     address: config.temporalAddress,
     namespace: config.temporalNamespace,
     retentionMs,
-    log: (line) => console.log(`temporal-setup: ${line}`),
+    log,
+  });
+  await ensureSchedules({
+    address: config.temporalAddress,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    retentionDays: config.orderFailureRetentionDays,
+    log,
   });
 }
 

@@ -8,3 +8,4 @@ export { transferWorkflow, holdWorkflow } from './ledger';
 export { staffPaymentWorkflow } from './staff-payments';
 export { bookingWorkflow, bookingPaymentWorkflow } from './bookings';
 export { paymentRequestWorkflow } from './payment-requests';
+export { orderFailuresCleanupWorkflow } from './order-failures';

@@ -10,6 +10,8 @@ import type { QueryInterface } from 'sequelize';
  */
 const ORDER_GATE_SQL = `
     ALTER TABLE orders ADD COLUMN placement_finished_at timestamptz;
+    -- The audit's analytics count every order of a window as an accepted submission.
+    CREATE INDEX orders_created_idx ON orders (created_at);
 
     CREATE TABLE programs (
       id uuid PRIMARY KEY,
@@ -93,7 +95,7 @@ const ORDER_GATE_SQL = `
       pause_active boolean NOT NULL DEFAULT false,
       pause_name text,
       pause_multiplier numeric(7, 3),
-      voucher_multiplier numeric(12, 6),
+      voucher_multiplier numeric,
       voucher_count integer NOT NULL DEFAULT 0,
       ip text,
       user_agent text,
@@ -128,6 +130,7 @@ export const down: MigrationFn<QueryInterface> = async ({ context }) => {
     DROP TABLE IF EXISTS order_failures, allowance_postings, participant_vouchers,
       program_participants, program_pauses, program_category_limits, programs CASCADE;
     DROP FUNCTION IF EXISTS order_failures_append_only();
+    DROP INDEX IF EXISTS orders_created_idx;
     ALTER TABLE orders DROP COLUMN IF EXISTS placement_finished_at;
   `);
 };

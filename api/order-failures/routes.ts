@@ -1,0 +1,48 @@
+import { listOrderFailures, orderFailureAnalytics } from '../../db/order-failures';
+import {
+  listOrderFailuresQuerySchema,
+  orderFailureAnalyticsQuerySchema,
+} from '../../domain/order-failures-schemas';
+import { assertRole } from '../middleware/auth';
+import { type ApiDeps, decodeCursor, newRouter, page, routeFor } from '../router';
+
+const route = routeFor('order-failures');
+
+// The analytics route comes first, so that a later `/admin/order-failures/{id}` never takes
+// `analytics` for an ID.
+const analyticsRoute = route('get', '/admin/order-failures/analytics', {
+  summary: 'Failed-attempt analytics over the last `days` UTC dates (staff)',
+  request: { query: orderFailureAnalyticsQuerySchema },
+  status: 200,
+});
+
+const listRoute = route('get', '/admin/order-failures', {
+  summary: 'List refused order submissions, newest first, by customer (staff)',
+  request: { query: listOrderFailuresQuerySchema },
+  status: 200,
+});
+
+/**
+ * orderFailureRoutes serves the failed-attempt audit of SPEC.md §8 to staff (customers and
+ * operators get 403 `forbidden`): the refused submissions newest first, and their analytics
+ * computed in SQL. Read-only: audit rows are written by the order gate, never through the API.
+ */
+export function orderFailureRoutes(deps: ApiDeps) {
+  const app = newRouter();
+  app.openapi(analyticsRoute, async (c) => {
+    assertRole(c.get('user'), ['staff']);
+    const { days, customerId } = c.req.valid('query');
+    return c.json(await orderFailureAnalytics(deps.db, { days, customerId }), 200);
+  });
+  app.openapi(listRoute, async (c) => {
+    assertRole(c.get('user'), ['staff']);
+    const { limit, cursor, customerId } = c.req.valid('query');
+    const after = decodeCursor(cursor, ['createdAt', 'id'] as const);
+    const items = await listOrderFailures(deps.db, { customerId, limit, after });
+    return c.json(
+      page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
+      200,
+    );
+  });
+  return app;
+}

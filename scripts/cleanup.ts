@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { createDb, type Db } from '../db/connection';
+import {
+  countOrderFailuresOlderThan,
+  deleteOrderFailuresOlderThan,
+  orderFailureCutoff,
+  sampleOrderFailuresOlderThan,
+} from '../db/order-failures';
+import { ORDER_FAILURES_DELETE_BATCH_SIZE, RETENTION_DAYS_MAX } from '../domain/order-failures';
+
+/** USAGE is printed on stderr, with exit code 2, for a bad or unknown argument. */
+const USAGE = `usage: npm run cleanup -- [--days N] [--dry-run]
+  --days N    delete order_failures rows older than N whole days, 1-${RETENTION_DAYS_MAX}
+              (default: ORDER_FAILURE_RETENTION_DAYS, 90)
+  --dry-run   print how many rows are due and a sample of them; delete nothing`;
+
+/** SAMPLE_MAX bounds the rows a dry run prints. */
+const SAMPLE_MAX = 5;
+
+/**
+ * BATCHES_MAX bounds the DELETE batches of one invocation (ORDER_FAILURES_DELETE_BATCH_SIZE
+ * rows each: 100 million rows); when it is reached the script says so, and a second run goes on.
+ */
+const BATCHES_MAX = 100_000;
+
+/** CleanupArgs is a valid command line: the retention in days (unset: configured) and the mode. */
+interface CleanupArgs {
+  days: number | undefined;
+  dryRun: boolean;
+}
+
+/** parseCommandLine reads `argv` strictly; undefined for an unknown option or a bad --days. */
+function parseCommandLine(argv: string[]): CleanupArgs | undefined {
+  let values: { days?: string; 'dry-run'?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { days: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch {
+    return undefined;
+  }
+  const dryRun = values['dry-run'] === true;
+  if (values.days === undefined) return { days: undefined, dryRun };
+  if (!/^\d{1,4}$/.test(values.days)) return undefined;
+  const days = Number(values.days);
+  if (days < 1 || days > RETENTION_DAYS_MAX) return undefined;
+  return { days, dryRun };
+}
+
+/** dryRun prints how many rows are older than `cutoff` and up to SAMPLE_MAX of them, oldest first. */
+async function dryRun(db: Db, days: number, cutoff: Date): Promise<void> {
+  const count = await countOrderFailuresOlderThan(db, cutoff);
+  const sample = await sampleOrderFailuresOlderThan(db, { cutoff, limit: SAMPLE_MAX });
+  console.log(
+    `dry run: ${count} order_failures rows older than ${days} days ` +
+      `(created before ${cutoff.toISOString()}) would be deleted; nothing was deleted`,
+  );
+  if (sample.length > 0)
+    console.log(`sample (oldest ${sample.length}): id customerId code createdAt`);
+  for (const row of sample) {
+    console.log(`  ${row.id} ${row.customerId} ${row.code} ${row.createdAt}`);
+  }
+}
+
+/**
+ * `npm run cleanup -- [--days N] [--dry-run]` applies the retention of the failed-attempt audit
+ * by hand (SPEC.md §8 "Retention"), as the daily Schedule does: it deletes the order_failures
+ * rows of DATABASE_URL older than N days (default ORDER_FAILURE_RETENTION_DAYS) in batches of
+ * ORDER_FAILURES_DELETE_BATCH_SIZE, and prints the count. `--dry-run` prints the count and a
+ * sample of up to five rows and deletes nothing. Exit code 2 with the usage for a bad or
+ * unknown argument, 1 on a failure.
+ */
+async function main(): Promise<void> {
+  const args = parseCommandLine(process.argv.slice(2));
+  if (!args) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const days = args.days ?? config.orderFailureRetentionDays;
+  const db = createDb({ ...config, dbPoolMax: 1 }, 'cleanup');
+  try {
+    const cutoff = await orderFailureCutoff(db, days);
+    if (args.dryRun) return await dryRun(db, days, cutoff);
+    const batchSize = ORDER_FAILURES_DELETE_BATCH_SIZE;
+    const deleted = await deleteOrderFailuresOlderThan(db, {
+      cutoff,
+      batchSize,
+      batchesMax: BATCHES_MAX,
+    });
+    console.log(
+      `deleted ${deleted} order_failures rows older than ${days} days ` +
+        `(created before ${cutoff.toISOString()})`,
+    );
+    if (deleted === batchSize * BATCHES_MAX) console.log('more rows may be due: run it again');
+  } finally {
+    await db.sequelize.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
