@@ -1,15 +1,21 @@
+import type { Client } from '@temporalio/client';
 import { DomainError } from '../domain/errors';
 import type { Db } from '../db/connection';
 import * as bookings from './bookings';
 import * as ledger from './ledger';
 import * as orderFailures from './order-failures';
+import * as orderGate from './order-gate';
 import * as orders from './orders';
 import * as paymentRequests from './payment-requests';
 import * as staffPayments from './staff-payments';
 
-/** ActivityDeps are what activities need: the database (a real pool, or a test's). */
+/**
+ * ActivityDeps are what activities need: the database (a real pool, or a test's) and a Temporal
+ * client on the worker's connection (the order gate's activity starts order workflows).
+ */
 export interface ActivityDeps {
   db: Db;
+  temporal: Client;
 }
 
 /**
@@ -17,13 +23,13 @@ export interface ActivityDeps {
  * ApplicationFailure carrying the SPEC code; every other error stays retryable and is retried
  * by the caller's retry policy (deadlocks, lock timeouts, lost connections).
  */
-function withDomainFailures<I, R>(
-  db: Db,
-  fn: (db: Db, input: I) => Promise<R>,
+function withDomainFailures<D, I, R>(
+  deps: D,
+  fn: (deps: D, input: I) => Promise<R>,
 ): (input: I) => Promise<R> {
   return async function activity(input: I): Promise<R> {
     try {
-      return await fn(db, input);
+      return await fn(deps, input);
     } catch (err) {
       if (err instanceof DomainError) throw err.toFailure();
       throw err;
@@ -39,6 +45,7 @@ function withDomainFailures<I, R>(
 export function createActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
+    placeGatedOrder: withDomainFailures(deps, orderGate.placeGatedOrder),
     placeOrder: withDomainFailures(db, orders.placeOrder),
     payOrder: withDomainFailures(db, orders.payOrder),
     cancelOrder: withDomainFailures(db, orders.cancelOrder),

@@ -4,6 +4,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import {
+  ApplicationFailure,
   TypedSearchAttributes,
   type SearchAttributePair,
   type UpdateDefinition,
@@ -64,8 +65,11 @@ export interface StartWithUpdateInput<W extends Workflow, Ret, Args extends unkn
   args: Parameters<W>;
   update: UpdateDefinition<Ret, Args>;
   updateArgs: Args;
-  /** reusePolicy: REJECT_DUPLICATE for business facts; ALLOW_DUPLICATE_FAILED_ONLY where a failed run may be retried. */
-  reusePolicy: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY';
+  /**
+   * reusePolicy: REJECT_DUPLICATE for business facts; ALLOW_DUPLICATE_FAILED_ONLY where a failed
+   * run may be retried; ALLOW_DUPLICATE for a gate that closes when idle and starts again.
+   */
+  reusePolicy: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY' | 'ALLOW_DUPLICATE';
   /** searchAttributes are set at start (CustomerId …), so the Web UI finds the run at once. */
   searchAttributes?: SearchAttributePair[];
   /**
@@ -74,6 +78,13 @@ export interface StartWithUpdateInput<W extends Workflow, Ret, Args extends unkn
    * Without it, that WorkflowExecutionAlreadyStartedError propagates (see updateOrConflict).
    */
   readStored?: () => Promise<Ret | undefined>;
+  /** deadlineMs (epoch ms) bounds every call, polls included; past it the call fails (503). */
+  deadlineMs?: number;
+  /**
+   * resend sends the Update again when its validator turned it away with a failure of type
+   * `rejectedAs` (a gate continuing as new), up to `attemptsMax` sends, `delayMs` apart.
+   */
+  resend?: { rejectedAs: string; attemptsMax: number; delayMs: number };
 }
 
 /**
@@ -83,6 +94,36 @@ export interface StartWithUpdateInput<W extends Workflow, Ret, Args extends unkn
  * @throws DomainError the Update's or the closed run's Refusal; other failures propagate.
  */
 export async function startWithUpdate<W extends Workflow, Ret, Args extends unknown[]>(
+  client: Client,
+  input: StartWithUpdateInput<W, Ret, Args>,
+): Promise<Ret> {
+  const send = () => sendWithStart(client, input);
+  const call =
+    input.deadlineMs === undefined ? send : () => client.withDeadline(input.deadlineMs!, send);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (err) {
+      const { resend } = input;
+      if (!resend || attempt >= resend.attemptsMax || failureTypeOf(err) !== resend.rejectedAs)
+        throw err;
+      await new Promise((resolve) => setTimeout(resolve, resend.delayMs));
+    }
+  }
+}
+
+/** failureTypeOf is the type of the first ApplicationFailure in an error's cause chain. */
+function failureTypeOf(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && current; depth += 1) {
+    if (current instanceof ApplicationFailure) return current.type ?? undefined;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** sendWithStart sends one Update-with-Start of startWithUpdate (a start operation is single-use). */
+async function sendWithStart<W extends Workflow, Ret, Args extends unknown[]>(
   client: Client,
   input: StartWithUpdateInput<W, Ret, Args>,
 ): Promise<Ret> {

@@ -77,17 +77,25 @@ export type ProblemExtra = Record<string, unknown>;
 /**
  * DomainError is an expected business refusal (insufficient stock, invalid transition …).
  * It carries a SPEC `code`, whose HTTP status comes from ERROR_STATUS, a human `detail`, and
- * `extra` members for the problem+json body. It is never retried.
+ * `extra` members for the problem+json body, and `headers` for the HTTP response (`Retry-After`,
+ * `RateLimit` … of SPEC.md §1 "Rate limits"; never carried across Temporal). It is never retried.
  */
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly extra: ProblemExtra;
+  readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, detail: string, extra: ProblemExtra = {}) {
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    extra: ProblemExtra = {},
+    headers: Record<string, string> = {},
+  ) {
     super(detail);
     this.name = 'DomainError';
     this.code = code;
     this.extra = extra;
+    this.headers = headers;
   }
 
   /** status is the HTTP status of this error's code. */

@@ -114,6 +114,11 @@ export interface OrderWorkflowInput {
   fromCart?: boolean;
   /** codeVersion is the code path this run follows (domain/code-versions.ts). */
   codeVersion?: CodeVersion;
+  /**
+   * placed is the order its customer's gate already placed (SPEC.md §8): the run starts with it
+   * (search attributes set at start) and only waits for payment, cancel or expiry.
+   */
+  placed?: OrderView;
 }
 
 /**

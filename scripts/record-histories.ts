@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { orderSubmissionOf, submitOrder } from '../api/orders/submission';
 import { resourceIdFor } from '../domain/ids';
+import type { GatePolicy } from '../domain/order-gate';
+import { createLogger } from '../lib/logger';
 import { workflowIds } from '../domain/workflow-ids';
 import { startEphemeralStack } from '../lib/local-stack';
 import { findTemporalCli, PROJECT_ROOT } from '../lib/temporal-cli';
@@ -15,6 +19,8 @@ export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'historie
 interface Recording {
   name: string;
   workflowId: string;
+  /** runId names an earlier run of the ID (one that continued as new); default: the latest. */
+  runId?: string;
 }
 
 /**
@@ -23,7 +29,8 @@ interface Recording {
  * test/replay/histories/<name>.json with its real workflowId, for the replay test
  * (ARCHITECTURE.md "Tests"). `--only` writes just the named files, so histories recorded from
  * older code stay as they were: order-rejected.json (before the refusal patch), order-refused.json
- * (the patch), order-*.json and transfer-*.json without `v2` (before CODE_VERSION 2).
+ * (the patch), order-*.json and transfer-*.json without `v2` (before CODE_VERSION 2), order-v2-*
+ * (orders placed by their own Update-with-Start, before the order gate placed them).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -35,10 +42,12 @@ async function main(): Promise<void> {
     orderPaymentTtlMs: 1_500,
     bookingHoldTtlMs: 1_500,
     approvalTtlMs: 1_500,
+    orderSubmissionsPerMinute: 100,
   });
   try {
     const recordings = [
       ...(await runOrders(stack)),
+      ...(await runOrderGates(stack)),
       ...(await runLedger(stack)),
       ...(await runBookings(stack)),
       ...(await runPaymentRequests(stack)),
@@ -111,12 +120,16 @@ async function setScene(stack: TestStack): Promise<Scene> {
 
 let scene: Scene | undefined;
 
-/** runOrders drives orders through paid-and-fulfilled, expired, cancelled after pay, refused. */
+/**
+ * runOrders drives orders placed through their customer's gate (started with `placed`) through
+ * paid-and-fulfilled, expired and cancelled after pay; a refused submission starts no order run.
+ */
 async function runOrders(stack: TestStack): Promise<Recording[]> {
   scene ??= await setScene(stack);
   const { staff, buyer, productId, walletId } = scene;
-  const place = (quantity: number, key?: string) =>
-    http(stack, buyer, 'POST', '/v1/orders', { lines: [{ productId, quantity }] }, key);
+  // Each with a key of its own: the same lines without one would be a duplicate (SPEC.md §8).
+  const place = (quantity: number) =>
+    http(stack, buyer, 'POST', '/v1/orders', { lines: [{ productId, quantity }] }, randomUUID());
   const paid = await place(1);
   await http(stack, buyer, 'POST', `/v1/orders/${paid.id}/pay`, { accountId: walletId });
   await http(stack, staff, 'POST', `/v1/orders/${paid.id}/fulfill`);
@@ -124,20 +137,73 @@ async function runOrders(stack: TestStack): Promise<Recording[]> {
   const cancelled = await place(2);
   await http(stack, buyer, 'POST', `/v1/orders/${cancelled.id}/pay`, { accountId: walletId });
   await http(stack, buyer, 'POST', `/v1/orders/${cancelled.id}/cancel`);
-  const refused = await place(50, 'record-refused');
-  if (refused.code !== 'insufficient_stock')
-    throw new Error(`expected a refusal, got ${JSON.stringify(refused)}`);
-  const refusedId = resourceIdFor({
-    sub: buyer.sub,
-    idempotencyKey: 'record-refused',
-    scope: 'order',
-  });
   return [
-    { name: 'order-v2-paid-fulfilled', workflowId: paid.workflowId },
-    { name: 'order-v2-expired', workflowId: expired.workflowId },
-    { name: 'order-v2-cancelled-after-pay', workflowId: cancelled.workflowId },
-    { name: 'order-v2-refused', workflowId: workflowIds.order(refusedId) },
+    { name: 'order-gated-paid-fulfilled', workflowId: paid.workflowId },
+    { name: 'order-gated-expired', workflowId: expired.workflowId },
+    { name: 'order-gated-cancelled-after-pay', workflowId: cancelled.workflowId },
     { name: 'order-payment', workflowId: workflowIds.orderPayment(paid.id) },
+  ];
+}
+
+/**
+ * runOrderGates drives customer gates (SPEC.md §8) through their paths with short windows (1 s
+ * throttle window, so each gate closes when idle within seconds): one accepted submission; 4 at
+ * once with a limit of 2 (two throttled by the handler); a refused placement whose backoff a
+ * timer ends (the backoff refusal itself is the validator's: no history); and a gate that
+ * continues as new (the run that did is recorded).
+ */
+async function runOrderGates(stack: TestStack): Promise<Recording[]> {
+  const staff = await actor('staff');
+  const seller = await http(stack, staff, 'POST', '/v1/sellers', {
+    name: 'gate',
+    kind: 'merchant',
+  });
+  await http(stack, staff, 'POST', `/v1/sellers/${seller.id}/approve`);
+  const product = await http(stack, staff, 'POST', '/v1/products', {
+    sellerId: seller.id,
+    sku: `GATE-${seller.id.slice(0, 8)}`,
+    name: 'gated',
+    priceMinor: 100,
+    currency: 'EUR',
+    stock: 1_000,
+  });
+  const deps = { ...stack, logger: createLogger({ level: 'silent' }) };
+  const submitAs = async (buyer: Actor, quantity: number, policy: Partial<GatePolicy> = {}) => {
+    const submission = await orderSubmissionOf(deps, {
+      user: { sub: buyer.sub, role: 'customer' },
+      body: { lines: [{ productId: product.id, quantity }], paymentMethod: 'wallet' },
+      orderId: randomUUID(),
+      idempotencyKey: randomUUID(),
+    });
+    const windows = { throttleWindowMs: 1_000, duplicateWindowMs: 1_000, backoffResetMs: 1_500 };
+    return submitOrder(deps, {
+      ...submission,
+      policy: { ...submission.policy, ...windows, backoffMaxMs: 1_000, ...policy },
+    }).then(
+      () => 'accepted',
+      (err: { code?: string }) => err.code ?? String(err),
+    );
+  };
+  const [accepted, throttled, backoff, rolling] = await Promise.all(
+    [1, 2, 3, 4].map(() => actor('customer')),
+  );
+  await submitAs(accepted!, 1);
+  await Promise.all([1, 2, 3, 4].map(() => submitAs(throttled!, 1, { submissionsPerMinute: 2 })));
+  if ((await submitAs(backoff!, 5_000)) !== 'insufficient_stock')
+    throw new Error('expected the backoff scene to start with a refused placement');
+  await submitAs(backoff!, 1);
+  for (let i = 0; i < 8; i += 1) await submitAs(rolling!, 1, { historyEventsMax: 20 });
+  const gateOf = (buyer: Actor) => workflowIds.customerOrders(buyer.sub);
+  const latest = (await stack.temporal.workflow.getHandle(gateOf(rolling!)).fetchHistory())
+    .events![0]!;
+  const continuedRunId =
+    latest.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+  if (!continuedRunId) throw new Error('expected the rolling gate to have continued as new');
+  return [
+    { name: 'order-gate-accepted', workflowId: gateOf(accepted!) },
+    { name: 'order-gate-throttled', workflowId: gateOf(throttled!) },
+    { name: 'order-gate-backoff', workflowId: gateOf(backoff!) },
+    { name: 'order-gate-continued-as-new', workflowId: gateOf(rolling!), runId: continuedRunId },
   ];
 }
 
@@ -280,16 +346,27 @@ async function runPaymentRequests(stack: TestStack): Promise<Recording[]> {
 
 /** record waits for the run to close and writes its history as the CLI prints it (JSON). */
 async function record(stack: TestStack, cli: string, recording: Recording): Promise<void> {
-  const { name, workflowId } = recording;
+  const { name, workflowId, runId } = recording;
   const address = stack.config.temporalAddress;
   await stack.temporal.workflow
-    .getHandle(workflowId)
+    .getHandle(workflowId, runId, runId ? { followRuns: false } : undefined)
     .result()
     .catch(() => undefined);
   // The CLI's JSON is the format historyFromJSON reads back (the replay test does).
+  const run = runId ? ['--run-id', runId] : [];
   const { stdout } = await promisify(execFile)(
     cli,
-    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', address],
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      ...run,
+      '--output',
+      'json',
+      '--address',
+      address,
+    ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   const history = JSON.parse(stdout) as { events: unknown[] };

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
@@ -61,7 +62,10 @@ export async function createWorker(
     connection,
     namespace: input.namespace,
     taskQueue: input.taskQueue,
-    activities: createActivities({ db: input.db }),
+    activities: createActivities({
+      db: input.db,
+      temporal: new Client({ connection, namespace: input.namespace }),
+    }),
     ...(input.workflowBundle
       ? { workflowBundle: input.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -1,9 +1,10 @@
 /**
  * Every workflow holdfast runs, exported for the worker's `workflowsPath` and for clients. One
- * file per domain: orders.ts, ledger.ts, staff-payments.ts, bookings.ts, payment-requests.ts;
+ * file per domain: orders.ts, order-gate.ts, ledger.ts, staff-payments.ts, bookings.ts, payment-requests.ts;
  * kit.ts holds what they share.
  */
 export { orderWorkflow, orderPaymentWorkflow } from './orders';
+export { orderGateWorkflow } from './order-gate';
 export { transferWorkflow, holdWorkflow } from './ledger';
 export { staffPaymentWorkflow } from './staff-payments';
 export { bookingWorkflow, bookingPaymentWorkflow } from './bookings';

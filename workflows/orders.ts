@@ -42,23 +42,29 @@ export interface OrderWorkflowResult {
 }
 
 /**
- * orderWorkflow (`order-<orderId>`) is the story of one order (SPEC.md §4): it places the
- * order when the `place` Update arrives with Update-with-Start, then waits for `pay`,
- * `cancel` or `fulfill`, or for the payment timer (`paymentTtlMs`) that expires it and
- * releases its stock. Writes run one at a time. A refused placement fails the run with its
- * Refusal (`insufficient_stock` …).
+ * orderWorkflow (`order-<orderId>`) is the story of one order (SPEC.md §4). Its customer's gate
+ * (workflows/order-gate.ts) places the order and starts this run with it (`placed`, the search
+ * attributes set at start); runs started before the gate placed it themselves when the `place`
+ * Update arrived with Update-with-Start, and a refused placement failed the run with its
+ * Refusal (`insufficient_stock` …). Then it waits for `pay`, `cancel` or `fulfill`, or for the
+ * payment timer (`paymentTtlMs`) that expires it and releases its stock. Writes run one at a time.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowResult> {
-  const order = new Entity(() => placeOrder(input), {
-    onPlaced: (placed) =>
-      upsertSearchAttributes([
-        { key: OrderStatusKey, value: placed.status },
-        { key: AmountMinorKey, value: placed.totalMinor },
-      ]),
-    onRefused: () => upsertSearchAttributes([{ key: OrderStatusKey, value: 'rejected' }]),
-    onChanged: (changed) =>
-      upsertSearchAttributes([{ key: OrderStatusKey, value: changed.status }]),
-  });
+  const order = new Entity(
+    () => (input.placed ? Promise.resolve(input.placed) : placeOrder(input)),
+    {
+      onPlaced: (placed) => {
+        if (input.placed) return;
+        upsertSearchAttributes([
+          { key: OrderStatusKey, value: placed.status },
+          { key: AmountMinorKey, value: placed.totalMinor },
+        ]);
+      },
+      onRefused: () => upsertSearchAttributes([{ key: OrderStatusKey, value: 'rejected' }]),
+      onChanged: (changed) =>
+        upsertSearchAttributes([{ key: OrderStatusKey, value: changed.status }]),
+    },
+  );
   registerOrderHandlers(input, order);
   await order.settle();
   if (order.refusal) {

@@ -64,7 +64,7 @@ export function validationError(error: z.ZodError, prefix: string[] = []): Domai
  */
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   const domain = err instanceof DomainError ? err : domainErrorFromFailure(err);
-  if (domain) return problemResponse(domain.code, domain.message, domain.extra);
+  if (domain) return problemResponse(domain.code, domain.message, domain.extra, domain.headers);
   if (err instanceof HTTPException) {
     if (err.status === 400) return problemResponse('malformed_json', 'The body is not valid JSON');
     if (err.status === 413)

@@ -1,9 +1,13 @@
 import { listOrders } from '../../db/orders';
 import { payOrderBodySchema, placeOrderBodySchema } from '../../domain/orders-schemas';
 import { idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
+import type { Context } from 'hono';
+import type { z } from 'zod';
 import { assertRole } from '../middleware/auth';
+import { validationError } from '../middleware/errors';
 import {
   type ApiDeps,
+  type AppEnv,
   decodeCursor,
   jsonBody,
   newRouter,
@@ -11,13 +15,16 @@ import {
   requestResourceId,
   routeFor,
 } from '../router';
+import { recordRefusal, requestMetaOf } from './audit';
 import { cancelOrder, fulfillOrder, payOrder, placeOrder, visibleOrder } from './service';
+import { rateLimitHeaders } from './submission';
 
 const route = routeFor('orders');
 const listQuerySchema = pageQuerySchema.extend({ customerId: uuidSchema.optional() });
 
 const placeRoute = route('post', '/orders', {
-  summary: 'Place an order (customer); 409 insufficient_stock',
+  summary:
+    "Place an order (customer) through the customer's gate: 429 throttled/backoff, 409 duplicate_submission, insufficient_stock, insufficient_allowance",
   request: { body: jsonBody(placeOrderBodySchema) },
   status: 201,
 });
@@ -56,18 +63,70 @@ const cancelRoute = actionRoute(
 const fulfillRoute = actionRoute('fulfill', 'Fulfil a paid order (staff)');
 
 /**
- * orderRoutes serves SPEC.md §4: placement answered synchronously (201, or 409
- * `insufficient_stock`), reads straight from PostgreSQL, and pay, cancel and fulfil as Updates
- * to `order-<id>` through the order service.
+ * auditInvalidBody is the placement route's validation hook: a customer's body that fails the
+ * schema is refused 422 `validation_failed` like any other, after its `order_failures` row
+ * (SPEC.md §8: every refused submission is audited; the raw body is the cart snapshot).
+ */
+async function auditInvalidBody(
+  deps: ApiDeps,
+  error: z.ZodError,
+  c: Context<AppEnv>,
+): Promise<never> {
+  const refusal = validationError(error);
+  const user = c.get('user');
+  if (user?.role === 'customer') {
+    const key = c.req.header('idempotency-key');
+    await recordRefusal(
+      deps,
+      {
+        user,
+        orderId: requestResourceId(c, 'order'),
+        idempotencyKey: key,
+        cart: await rawBodyOf(c),
+        cartHash: null,
+        paymentMethod: null,
+        meta: requestMetaOf(c),
+      },
+      refusal,
+    );
+  }
+  throw refusal;
+}
+
+/** rawBodyOf is a refused body as the audit keeps it: its JSON, or its first 1000 characters. */
+async function rawBodyOf(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { raw: text.slice(0, 1000) };
+  }
+}
+
+/**
+ * orderRoutes serves SPEC.md §4 and §8: placement answered synchronously through the
+ * customer's gate (201 with RateLimit headers; 409, 422 or 429 with its audit row), reads
+ * straight from PostgreSQL, and pay, cancel and fulfil as Updates to `order-<id>` through the
+ * order service.
  */
 export function orderRoutes(deps: ApiDeps) {
   const app = newRouter();
-  app.openapi(placeRoute, async (c) => {
-    const user = c.get('user');
-    assertRole(user, ['customer']);
-    const orderId = requestResourceId(c, 'order');
-    return c.json(await placeOrder(deps, { user, body: c.req.valid('json'), orderId }), 201);
-  });
+  app.openapi(
+    placeRoute,
+    async (c) => {
+      const user = c.get('user');
+      assertRole(user, ['customer']);
+      const { order, rateLimit } = await placeOrder(deps, {
+        user,
+        body: c.req.valid('json'),
+        orderId: requestResourceId(c, 'order'),
+        idempotencyKey: c.req.header('idempotency-key'),
+        meta: requestMetaOf(c),
+      });
+      return c.json(order, 201, rateLimitHeaders(rateLimit));
+    },
+    (result, c) => (result.success ? undefined : auditInvalidBody(deps, result.error, c)),
+  );
   app.openapi(listRoute, async (c) => {
     const user = c.get('user');
     assertRole(user, ['customer', 'staff']);

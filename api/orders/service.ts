@@ -1,37 +1,31 @@
-import { getCart } from '../../db/carts';
-import { findVisibleProductIds } from '../../db/catalog';
 import { findOrder } from '../../db/orders';
-import { CODE_VERSION } from '../../domain/code-versions';
 import { DomainError } from '../../domain/errors';
+import type { OrderSubmission, RateLimitView } from '../../domain/order-gate';
 import {
   assertOrderTransition,
   cancelOrderUpdate,
   fulfillOrderUpdate,
   payOrderUpdate,
-  placeOrderUpdate,
   TERMINAL_ORDER_STATUSES,
-  type OrderLineInput,
   type OrderStatus,
   type OrderView,
 } from '../../domain/orders';
-import type { PlaceOrderBody } from '../../domain/orders-schemas';
-import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
-import { orderWorkflow } from '../../workflows/orders';
 import type { AuthUser } from '../middleware/auth';
 import type { ApiDeps } from '../router';
-import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal-kit';
+import { terminalConflict, updateOrConflict } from '../temporal-kit';
+import { cartSnapshotOf, recordRefusal, type RefusedSubmission, type RequestMeta } from './audit';
+import { orderSubmissionOf, submitOrder, type SubmissionRequest } from './submission';
 
 /*
- * The order service (SPEC.md §4): what the order routes call. Placement is an
- * Update-with-Start on `order-<id>`; pay, cancel and fulfil are Updates to that workflow.
+ * The order service (SPEC.md §4, §8): what the order routes call. Placement is a submission to
+ * the customer's gate (api/orders/submission.ts), which places the order and starts
+ * `order-<id>`; pay, cancel and fulfil are Updates to that workflow.
  */
 
-/** PlaceOrderInput is a validated placement: who places it, the body and the derived ID. */
-export interface PlaceOrderInput {
-  user: AuthUser;
-  body: PlaceOrderBody;
-  orderId: string;
+/** PlaceOrderInput is a validated POST /v1/orders and where it came from (for the audit). */
+export interface PlaceOrderInput extends SubmissionRequest {
+  meta: RequestMeta;
 }
 
 /** PlacedOrder is the placed order, plus `paymentError` when `pay` was asked and refused. */
@@ -39,72 +33,74 @@ export type PlacedOrder = OrderView & {
   paymentError?: { code: string; detail: string } & Record<string, unknown>;
 };
 
+/** PlacedOrderAnswer is a placement's answer: the order and the throttle after it. */
+export interface PlacedOrderAnswer {
+  order: PlacedOrder;
+  rateLimit: RateLimitView;
+}
+
 /**
- * placeOrder validates every line before any write (SPEC.md §4), places the order with the
- * `place` Update (Update-with-Start, reuse policy REJECT_DUPLICATE) and, with `pay`, pays it
- * at once; a refused payment leaves the order placed and names the refusal as paymentError.
- * @throws DomainError `validation_failed` (422, unknown products or an empty cart),
- *   `insufficient_stock` (409), `currency_mismatch` (422).
+ * placeOrder submits the order to the customer's gate `customer-<id>-orders` (SPEC.md §8), which
+ * checks everything before any write and places it; with `pay` it is paid at once, and a
+ * refused payment leaves the order placed and names the refusal as paymentError. Every refusal
+ * (4xx) writes its one `order_failures` row before it is thrown.
+ * @throws DomainError `throttled`, `backoff` (429, with Retry-After and RateLimit headers),
+ *   `duplicate_submission`, `insufficient_stock`, `insufficient_allowance`,
+ *   `category_limit_exceeded` (409), `validation_failed`, `currency_mismatch`,
+ *   `not_a_participant` (422), `unavailable` (503).
  */
-export async function placeOrder(deps: ApiDeps, input: PlaceOrderInput): Promise<PlacedOrder> {
-  const { user, body, orderId } = input;
-  const lines = body.fromCart ? await cartLines(deps, user.sub) : body.lines!;
-  await assertLinesVisible(deps, lines);
-  const order = await startWithUpdate(deps.temporal, {
-    workflow: orderWorkflow,
-    workflowId: workflowIds.order(orderId),
-    taskQueue: deps.config.taskQueue,
-    args: [
-      {
-        orderId,
-        customerId: user.sub,
-        actorId: user.sub,
-        lines,
-        paymentMethod: body.paymentMethod,
-        paymentTtlMs: deps.config.orderPaymentTtlMs,
-        fromCart: body.fromCart === true,
-        codeVersion: CODE_VERSION,
-      },
-    ],
-    update: placeOrderUpdate,
-    updateArgs: [],
-    reusePolicy: 'REJECT_DUPLICATE',
-    searchAttributes: [{ key: CustomerIdKey, value: user.sub }],
-    readStored: () => findOrder(deps.db, orderId),
-  });
-  if (!body.pay) return order;
+export async function placeOrder(
+  deps: ApiDeps,
+  input: PlaceOrderInput,
+): Promise<PlacedOrderAnswer> {
+  let submission: OrderSubmission | undefined;
   try {
-    return await payOrder(deps, { user, orderId: order.id, accountId: body.pay.accountId });
+    submission = await orderSubmissionOf(deps, input);
+    const { order, rateLimit } = await submitOrder(deps, submission);
+    return { order: await payAtOnce(deps, input, order), rateLimit };
+  } catch (err) {
+    if (err instanceof DomainError && err.status < 500)
+      await recordRefusal(deps, refusedSubmissionOf(input, submission), err);
+    throw err;
+  }
+}
+
+/** payAtOnce pays a just-placed order when the body asked to (`pay`); a refusal is reported, not thrown. */
+async function payAtOnce(
+  deps: ApiDeps,
+  input: PlaceOrderInput,
+  order: OrderView,
+): Promise<PlacedOrder> {
+  const { pay } = input.body;
+  if (!pay) return order;
+  try {
+    return await payOrder(deps, { user: input.user, orderId: order.id, accountId: pay.accountId });
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     return { ...order, paymentError: { code: err.code, detail: err.message, ...err.extra } };
   }
 }
 
-/** cartLines reads the caller's cart as order lines. @throws 422 when the cart is empty. */
-async function cartLines(deps: ApiDeps, customerId: string): Promise<OrderLineInput[]> {
-  const { items } = await getCart(deps.db, customerId);
-  if (items.length === 0) {
-    throw new DomainError('validation_failed', 'The cart is empty', {
-      errors: [{ path: 'fromCart', message: 'the cart is empty' }],
-    });
-  }
-  return items;
-}
-
-/** assertLinesVisible validates every line's product before any write (SPEC.md §4). */
-async function assertLinesVisible(deps: ApiDeps, lines: OrderLineInput[]): Promise<void> {
-  const ids = [...new Set(lines.map((l) => l.productId))];
-  const visible = await findVisibleProductIds(deps.db, ids);
-  const errors = lines
-    .map((line, index) => ({ line, index }))
-    .filter(({ line }) => !visible.has(line.productId))
-    .map(({ line, index }) => ({
-      path: `lines.${index}.productId`,
-      message: `unknown product ${line.productId}`,
-    }));
-  if (errors.length > 0)
-    throw new DomainError('validation_failed', 'Some lines name unknown products', { errors });
+/** refusedSubmissionOf is the audit's view of a refused placement (the submission, if built). */
+function refusedSubmissionOf(
+  input: PlaceOrderInput,
+  submission: OrderSubmission | undefined,
+): RefusedSubmission {
+  const { body } = input;
+  const lines = submission?.lines ?? body.lines ?? [];
+  return {
+    user: input.user,
+    orderId: input.orderId,
+    idempotencyKey: input.idempotencyKey,
+    cart: cartSnapshotOf({
+      lines,
+      fromCart: body.fromCart === true,
+      paymentMethod: body.paymentMethod,
+    }),
+    cartHash: submission?.cartHash ?? null,
+    paymentMethod: body.paymentMethod,
+    meta: input.meta,
+  };
 }
 
 /**

@@ -119,9 +119,10 @@ function moveOrder(orderId: string, change: Partial<OrderView>): OrderView {
 }
 
 /**
- * placeOrder starts `order-<orderId>` with its `place` Update, as POST /v1/orders does: on the
- * current code path (CODE_VERSION, placement in a local activity). Older paths are covered by
- * the replay histories.
+ * placeOrder starts `order-<orderId>` with its `place` Update, as POST /v1/orders did before the
+ * order gate placed orders itself (CODE_VERSION, placement in a local activity): runs started
+ * that way are still open in production, so the path stays tested. Older paths are covered by
+ * the replay histories; the gate's path (`placed`) is tested below.
  */
 function placeOrder(orderId: string, input: { lines: OrderLineInput[]; paymentTtlMs: number }) {
   const customerId = `customer-of-${orderId}`;
@@ -222,6 +223,38 @@ describe('orderWorkflow: placement', () => {
 
     expect(placed).toMatchObject({ id: orderId, status: 'pending_payment' });
     expect(log.inputsOf('placeOrder', orderId)).toHaveLength(2);
+  });
+});
+
+describe('orderWorkflow: started by the order gate with the placed order', () => {
+  it('when the gate starts it with `placed`, then nothing is placed again, no attribute is upserted, and the timer expires it', async () => {
+    const orderId = randomUUID();
+    const customerId = `customer-of-${orderId}`;
+    const input = {
+      orderId,
+      customerId,
+      workflowId: workflowIds.order(orderId),
+      lines: [{ productId: randomUUID(), quantity: 2 }],
+      paymentMethod: 'wallet' as const,
+      paymentTtlMs: 500,
+    };
+    const placed = placedOrder(input);
+    ordersById.set(orderId, placed);
+
+    const handle = await env.client.workflow.start(orderWorkflow, {
+      workflowId: workflowIds.order(orderId),
+      taskQueue: env.taskQueue,
+      args: [{ ...input, actorId: customerId, codeVersion: CODE_VERSION, placed }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    const asked = await handle.executeUpdate(placeOrderUpdate, { args: [] });
+
+    expect(asked).toEqual(placed);
+    expect(await handle.result()).toEqual({ status: 'expired' });
+    expect(log.inputsOf('placeOrder', orderId)).toHaveLength(0);
+    expect(log.inputsOf('expireOrder', orderId)).toHaveLength(1);
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,91 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { CodeVersion } from '../domain/code-versions';
+import type { OrderView } from '../domain/orders';
+import { AmountMinorKey, CustomerIdKey, OrderStatusKey } from '../domain/search-attributes';
+import type { Db } from '../db/connection';
+import type { PlacementInput } from '../db/orders-placement';
+import type { orderWorkflow } from '../workflows/orders';
+import { placeOrder } from './orders';
+
+/*
+ * The order gate's activity (SPEC.md §8): the gate places an accepted submission itself and
+ * starts the order's lifecycle workflow only then, so a submission costs one interaction with
+ * the gate instead of a gate interaction plus an Update-with-Start of `order-<id>` (issue 10).
+ */
+
+/** PlaceGatedOrderInput is one accepted submission to place: the placement and who asked. */
+export interface PlaceGatedOrderInput extends PlacementInput {
+  actorId: string;
+  /** codeVersion is the order workflow's code path (domain/code-versions.ts). */
+  codeVersion: CodeVersion;
+}
+
+/** GateActivityDeps are what the gate's activity needs: the database and a Temporal client. */
+export interface GateActivityDeps {
+  db: Db;
+  temporal: Client;
+}
+
+/**
+ * placeGatedOrder places the order in one transaction (activities/orders.ts placeOrder: locks,
+ * checks, reserves, inserts; a retry finds it placed) and then starts its lifecycle workflow
+ * `order-<id>` with the placed order as input, so the workflow only waits for payment, cancel
+ * or its expiry timer. Starting is idempotent (an existing run is kept), so a retry after a
+ * crash between the two steps finishes the job and no placed order is left without its timer.
+ * @throws DomainError from placeOrder: `insufficient_stock`, `insufficient_allowance`,
+ *   `category_limit_exceeded` (409), `validation_failed`, `currency_mismatch`,
+ *   `not_a_participant` (422), `unavailable` (503) past the submission's deadline.
+ */
+export async function placeGatedOrder(
+  deps: GateActivityDeps,
+  input: PlaceGatedOrderInput,
+): Promise<OrderView> {
+  const placed = await placeOrder(deps.db, input);
+  await startOrderLifecycle(deps.temporal, input, placed);
+  return placed;
+}
+
+/**
+ * startOrderLifecycle starts `order-<id>` for a placed order on this activity's task queue,
+ * with reuse policy REJECT_DUPLICATE and the search attributes set at start (CustomerId,
+ * OrderStatus, AmountMinor), so the run needs no upsert, as an eager start (the worker runs its
+ * first task from the response). An existing run is left as it is.
+ */
+async function startOrderLifecycle(
+  temporal: Client,
+  input: PlaceGatedOrderInput,
+  placed: OrderView,
+): Promise<void> {
+  try {
+    await temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+      workflowId: input.workflowId,
+      taskQueue: Context.current().info.taskQueue,
+      args: [
+        {
+          orderId: input.orderId,
+          customerId: input.customerId,
+          actorId: input.actorId,
+          lines: input.lines,
+          paymentMethod: input.paymentMethod,
+          paymentTtlMs: input.paymentTtlMs,
+          fromCart: input.fromCart ?? false,
+          codeVersion: input.codeVersion,
+          placed,
+        },
+      ],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Its first workflow task comes back in the start's response to this worker (the client
+      // shares the worker's NativeConnection), skipping the trip through matching.
+      requestEagerStart: true,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: CustomerIdKey, value: placed.customerId },
+        { key: OrderStatusKey, value: placed.status },
+        { key: AmountMinorKey, value: placed.totalMinor },
+      ]),
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}

@@ -1,0 +1,115 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import { findAllowanceBalance } from '../../db/allowances';
+import { insertOrderFailure } from '../../db/order-failures';
+import type { AllowanceBalanceView } from '../../domain/allowances';
+import type { DomainError } from '../../domain/errors';
+import type { ValidationErrorEntry } from '../../domain/order-failures';
+import type { OrderLineInput } from '../../domain/orders';
+import type { AuthUser } from '../middleware/auth';
+import type { ApiDeps } from '../router';
+
+/*
+ * The failed-attempt audit of SPEC.md §8: every refused POST /v1/orders writes exactly one
+ * `order_failures` row (db/order-failures.ts), after the refusal and never for a success. The
+ * API writes it because it sees every refusal in one place: its own validation, the cart, and
+ * whatever the customer's gate refused (throttle, backoff, duplicate, stock, allowance). A
+ * replayed Idempotency-Key answers from the stored response and writes nothing again.
+ */
+
+/** RequestMeta is where a submission came from: client IP and user agent, when known. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * requestMetaOf reads the client's IP (the first `X-Forwarded-For` hop when a proxy sets it,
+ * else the socket's peer) and its `User-Agent`, for the audit only (never for a decision).
+ */
+export function requestMetaOf(c: Context): RequestMeta {
+  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+  let ip: string | null = forwarded || null;
+  if (!ip) {
+    try {
+      ip = getConnInfo(c).remote.address ?? null;
+    } catch {
+      ip = null; // no socket: app.request() in tests
+    }
+  }
+  return { ip, userAgent: c.req.header('user-agent')?.slice(0, 500) ?? null };
+}
+
+/** RefusedSubmission is what the audit knows of a refused submission. */
+export interface RefusedSubmission {
+  user: AuthUser;
+  orderId: string | null;
+  idempotencyKey: string | undefined;
+  /** cart is the snapshot: the lines as submitted (or read from the cart), or the raw body. */
+  cart: unknown;
+  /** lines are the merged lines when the submission got that far (they give the cart hash). */
+  cartHash: string | null;
+  paymentMethod: string | null;
+  meta: RequestMeta;
+}
+
+/**
+ * recordRefusal writes the one `order_failures` row of a refused submission: its SPEC code and
+ * status, the reasons (`errors`: code + message each), the cart, and for allowance orders the
+ * balance the refusal stated (from its `balance` extra) or, when it stated none, the balance
+ * read now.
+ */
+export async function recordRefusal(
+  deps: ApiDeps,
+  refused: RefusedSubmission,
+  err: DomainError,
+): Promise<void> {
+  await insertOrderFailure(deps.db, {
+    customerId: refused.user.sub,
+    actorId: refused.user.sub,
+    orderId: refused.orderId,
+    code: err.code,
+    httpStatus: err.status,
+    detail: err.message,
+    errors: reasonsOf(err),
+    cart: refused.cart,
+    cartHash: refused.cartHash,
+    idempotencyKey: refused.idempotencyKey ?? null,
+    paymentMethod: refused.paymentMethod,
+    balance: await balanceOf(deps, refused, err),
+    ip: refused.meta.ip,
+    userAgent: refused.meta.userAgent,
+  });
+}
+
+/** cartSnapshotOf is the audit's cart: the lines and how they were to be paid. */
+export function cartSnapshotOf(input: {
+  lines: OrderLineInput[];
+  fromCart: boolean;
+  paymentMethod: string;
+}) {
+  return { lines: input.lines, fromCart: input.fromCart, paymentMethod: input.paymentMethod };
+}
+
+/** reasonsOf lists a refusal's reasons: each validation error, or the refusal itself. */
+function reasonsOf(err: DomainError): ValidationErrorEntry[] {
+  const errors = (err.extra as { errors?: { path?: string; message?: string }[] }).errors;
+  if (!Array.isArray(errors) || errors.length === 0)
+    return [{ code: err.code, message: err.message }];
+  return errors.map((e) => ({
+    code: err.code,
+    message: e.path ? `${e.path}: ${e.message ?? ''}` : String(e.message ?? ''),
+  }));
+}
+
+/** balanceOf is the allowance balance to record: the refusal's own, else read for allowance orders. */
+async function balanceOf(
+  deps: ApiDeps,
+  refused: RefusedSubmission,
+  err: DomainError,
+): Promise<AllowanceBalanceView | null> {
+  const stated = (err.extra as { balance?: AllowanceBalanceView }).balance;
+  if (stated) return stated;
+  if (refused.paymentMethod !== 'allowance') return null;
+  return (await findAllowanceBalance(deps.db, refused.user.sub)) ?? null;
+}
