@@ -90,11 +90,19 @@ export function createApp(deps: ApiDeps) {
   return app;
 }
 
-/** readiness answers 200 when PostgreSQL and Temporal both answer, else 503 (SPEC.md §9). */
+/** READINESS_TIMEOUT_MS bounds each readiness check, so a probe gets its answer in time. */
+const READINESS_TIMEOUT_MS = 2_000;
+
+/**
+ * readiness answers 200 when PostgreSQL and Temporal both answer within READINESS_TIMEOUT_MS,
+ * else 503 naming the one that did not (SPEC.md §9). Without the bound, the Temporal client's
+ * own retries kept a probe waiting about 20 s for a server that was down.
+ */
 async function readiness(c: Context, deps: ApiDeps): Promise<Response> {
+  const deadline = Date.now() + READINESS_TIMEOUT_MS;
   const checks = await Promise.allSettled([
     deps.db.sequelize.query('SELECT 1'),
-    deps.temporal.workflowService.getSystemInfo({}),
+    deps.temporal.withDeadline(deadline, () => deps.temporal.workflowService.getSystemInfo({})),
   ]);
   const [postgres, temporal] = checks.map((check) =>
     check.status === 'fulfilled' ? 'ok' : 'unreachable',

@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { TemporalFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ConnectionError } from 'sequelize';
+import { pgCode } from '../../db/transaction';
 import {
   ServiceError,
   WorkflowFailedError,
@@ -59,8 +61,9 @@ export function validationError(error: z.ZodError, prefix: string[] = []): Domai
 /**
  * toProblem maps any error a handler throws to a problem response: DomainErrors (also inside
  * Temporal Update and workflow failures) keep their code; Hono's HTTPExceptions for bad JSON
- * oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal being unreachable becomes
- * 503 `unavailable`; anything else is a 500 `internal` with no detail (logged, never shown).
+ * oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal
+ * or PostgreSQL being unreachable becomes 503 `unavailable` (never an unchecked write, SPEC.md
+ * §8); anything else is a 500 `internal` with no detail (logged, never shown).
  */
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   const domain = err instanceof DomainError ? err : domainErrorFromFailure(err);
@@ -96,6 +99,34 @@ export function toProblem(err: unknown, c: Context, logger: Logger): Response {
       { 'retry-after': '1' },
     );
   }
+  if (isDatabaseUnavailable(err)) {
+    logger.error({ err, requestId: c.get('requestId') }, 'database unavailable');
+    return problemResponse(
+      'unavailable',
+      'The database did not answer; retry with the same Idempotency-Key',
+      {},
+      { 'retry-after': '1' },
+    );
+  }
   logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
   return problemResponse('internal', 'An internal error occurred');
+}
+
+/**
+ * DATABASE_UNAVAILABLE_CODES are the SQLSTATEs of a database that is down, restarting or
+ * overloaded (class 08 connection exceptions are matched by prefix): admin/crash shutdown,
+ * cannot connect now, too many connections, and a lock or statement timeout.
+ */
+const DATABASE_UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '55P03', '57014']);
+
+/**
+ * isDatabaseUnavailable tells an infrastructure failure of PostgreSQL (no connection, a lost
+ * one, a restart, a timeout), which is a 503 a client may retry, from a bug (500).
+ */
+function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof ConnectionError) return true;
+  const code = pgCode(err);
+  if (code && (code.startsWith('08') || DATABASE_UNAVAILABLE_CODES.has(code))) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(message);
 }
