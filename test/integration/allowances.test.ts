@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../../db/transaction';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
 import {
   balanceOf,
@@ -376,27 +377,44 @@ describe('the balance', () => {
 });
 
 describe('allowance orders', () => {
-  it('when an order exceeds the available balance, then 409 insufficient_allowance stating the AVAILABLE balance, and nothing is written', async () => {
+  it('when an order exceeds the available balance under a 2× pause and a 1.5× voucher, then 409 insufficient_allowance states the AVAILABLE balance, the audit row records it, and nothing else is written', async () => {
     const program = await createProgram({ allowanceMinor: 1_000 });
     await runningPause(program.id, 2);
     const customer = await participant(program.id);
-    const [productId] = await products([{ priceMinor: 2_001 }]);
+    const voucherBody = { multiplier: 1.5, expiresAt: isoIn(HOUR_MS) };
+    expectStatus(await post(`/v1/participants/${customer.sub}/vouchers`, voucherBody), 201);
+    const [productId] = await products([{ priceMinor: 3_001 }]);
     const shown = expectStatus(await balance(customer), 200);
 
     const refused = await placeAllowance(customer, [productId!]);
 
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('insufficient_allowance');
+    expect(shown).toMatchObject({ availableBalanceMinor: 3_000, fullBalanceMinor: 1_000 });
     expect(refused.body.availableBalanceMinor).toBe(shown.availableBalanceMinor);
-    expect(refused.body.availableBalanceMinor).toBe(2_000);
     expect(refused.body.availableBalanceMinor).not.toBe(shown.fullBalanceMinor);
     expect(refused.body).toMatchObject({
-      requestedMinor: 2_001,
+      requestedMinor: 3_001,
       fullBalanceMinor: 1_000,
-      multiplier: 2,
+      multiplier: 3,
     });
     expect(refused.body.balance).toEqual(shown);
-    expect(refused.body.detail).toMatch(/\b2000\b/);
+    expect(refused.body.detail).toMatch(/\b3000\b/);
+    const [audit] = await query<Record<string, any>>(
+      stack.db,
+      'SELECT * FROM order_failures WHERE customer_id = $1',
+      [customer.sub],
+    );
+    expect(audit).toMatchObject({
+      code: 'insufficient_allowance',
+      payment_method: 'allowance',
+      full_balance_minor: '1000',
+      available_balance_minor: '3000',
+      pause_active: true,
+      pause_name: 'winter break',
+    });
+    expect([Number(audit!.pause_multiplier), Number(audit!.voucher_multiplier)]).toEqual([2, 1.5]);
+    expect(audit!.voucher_count).toBe(1);
     expect(
       await countRows(stack, 'SELECT count(*) AS n FROM orders WHERE customer_id = $1', [
         customer.sub,
