@@ -148,9 +148,10 @@ async function runOrders(stack: TestStack): Promise<Recording[]> {
 /**
  * runOrderGates drives customer gates (SPEC.md §8) through their paths with short windows (1 s
  * throttle window, so each gate closes when idle within seconds): one accepted submission; 4 at
- * once with a limit of 2 (two throttled by the handler); a refused placement whose backoff a
- * timer ends (the backoff refusal itself is the validator's: no history); and a gate that
- * continues as new (the run that did is recorded).
+ * once with a limit of 2 (the gate at its limit: the two over it are refused by its validator,
+ * which writes no history); a refused placement whose backoff a timer ends (the backoff
+ * refusal itself is the validator's: no history); and a gate that continues as new (the run
+ * that did is recorded).
  */
 async function runOrderGates(stack: TestStack): Promise<Recording[]> {
   const staff = await actor('staff');
