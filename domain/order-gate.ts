@@ -249,9 +249,14 @@ export function gateRefusal(
   return undefined;
 }
 
-/** recordProcessed counts a submission the gate goes on to place, at `nowMs`. */
-export function recordProcessed(state: GateState, nowMs: number): GateState {
-  return { ...state, processedAtMs: [...state.processedAtMs, nowMs], lastActivityAtMs: nowMs };
+/**
+ * recordProcessed counts a submission the gate goes on to place, at `nowMs`. Only the last
+ * `submissionsPerMinute` times matter to the throttle (whether the window is full, and when its
+ * oldest slot frees), so no more are kept.
+ */
+export function recordProcessed(state: GateState, nowMs: number, policy: GatePolicy): GateState {
+  const processedAtMs = [...state.processedAtMs, nowMs].slice(-policy.submissionsPerMinute);
+  return { ...state, processedAtMs, lastActivityAtMs: nowMs };
 }
 
 /** recordAccepted notes a placed submission: n resets, the backoff ends, duplicates see it. */

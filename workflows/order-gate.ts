@@ -131,7 +131,7 @@ class OrderGate {
         throw refuse('unavailable', 'The submission waited past its deadline; send it again');
       const refusal = gateRefusal(this.state, submission, nowMs);
       if (refusal) throw refusal.toFailure();
-      this.state = recordProcessed(this.state, nowMs);
+      this.state = recordProcessed(this.state, nowMs, this.policy);
     }
     try {
       const order = await localActs.placeGatedOrder(placementOf(submission));

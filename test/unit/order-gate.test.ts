@@ -48,7 +48,7 @@ describe('the gate throttle (SPEC §8: ORDER_SUBMISSIONS_PER_MINUTE)', () => {
     let state = newGateState(0);
     for (const at of [0, 10_000, 20_000]) {
       expect(gateRefusal(state, submission({ cartHash: `h${at}` }), at)).toBeUndefined();
-      state = recordProcessed(state, at);
+      state = recordProcessed(state, at, POLICY);
     }
     const refusal = gateRefusal(state, submission({ cartHash: 'other' }), 30_000);
     expect(refusal?.code).toBe('throttled');
@@ -62,9 +62,15 @@ describe('the gate throttle (SPEC §8: ORDER_SUBMISSIONS_PER_MINUTE)', () => {
     });
   });
 
+  it('keeps only as many submission times as the limit', () => {
+    let state = newGateState(0);
+    for (const at of [0, 1, 2, 3, 4]) state = recordProcessed(state, at, POLICY);
+    expect(state.processedAtMs).toEqual([2, 3, 4]);
+  });
+
   it('slides: a minute after the first submission a slot is free again', () => {
     let state = newGateState(0);
-    for (const at of [0, 10_000, 20_000]) state = recordProcessed(state, at);
+    for (const at of [0, 10_000, 20_000]) state = recordProcessed(state, at, POLICY);
     const later = pruneGate(state, 60_000, POLICY);
     expect(later.processedAtMs).toEqual([10_000, 20_000]);
     expect(gateRefusal(later, submission({ cartHash: 'x' }), 60_000)).toBeUndefined();
@@ -130,7 +136,7 @@ describe('the duplicate rule (SPEC §8: same lines within 5 min without an Idemp
 
   it('answers a duplicate before a backoff or the throttle', () => {
     let state = recordAccepted(newGateState(0), submission({ orderId: 'first' }), 0);
-    state = recordFailed(recordProcessed(recordProcessed(state, 1), 2), 3, POLICY);
+    state = recordFailed(recordProcessed(recordProcessed(state, 1, POLICY), 2, POLICY), 3, POLICY);
     expect(gateRefusal(state, submission(), 4)?.code).toBe('duplicate_submission');
     expect(gateRefusal(state, submission({ cartHash: 'x' }), 4)?.code).toBe('backoff');
   });
@@ -139,7 +145,7 @@ describe('the duplicate rule (SPEC §8: same lines within 5 min without an Idemp
 describe('the gate closing when idle', () => {
   it('waits out every window and any backoff before it may close', () => {
     expect(gateIdleMs(POLICY)).toBe(3_600_000);
-    const state = recordProcessed(newGateState(0), 0);
+    const state = recordProcessed(newGateState(0), 0, POLICY);
     expect(isGateIdle(state, 3_599_999, POLICY)).toBe(false);
     expect(isGateIdle(state, 3_600_000, POLICY)).toBe(true);
     const failed = recordFailed(state, 0, { ...POLICY, backoffResetMs: 1 });
