@@ -85,7 +85,10 @@ export interface GateState {
   /** consecutiveFailures is n: refused processed submissions since the last success or reset. */
   consecutiveFailures: number;
   lastFailureAtMs: number | null;
-  /** backoffUntilMs is set by a failure and cleared by the gate's timer when the backoff ends. */
+  /**
+   * backoffUntilMs is set by a failure: submissions before it are refused. The gate's timer
+   * clears it when it passes (a late timer never extends a backoff: the rule compares times).
+   */
   backoffUntilMs: number | null;
   /** accepted are the submissions placed within the duplicate window, oldest first. */
   accepted: AcceptedSubmission[];
@@ -157,7 +160,8 @@ export function gateIdleMs(policy: GatePolicy): number {
 /**
  * pruneGate forgets what no rule needs at `nowMs`: processed submissions older than the
  * throttle window, accepted ones older than the duplicate window, and the failure count after
- * `backoffResetMs` without a failure. The backoff itself ends by the gate's timer (endBackoffIfDue).
+ * `backoffResetMs` without a failure. A backoff's end is cleared by the gate's timer
+ * (endBackoffIfDue); gateRefusal compares times, so a late timer never extends it.
  */
 export function pruneGate(state: GateState, nowMs: number, policy: GatePolicy): GateState {
   const reset =
@@ -225,8 +229,8 @@ export function gateRefusal(
       },
     );
   }
-  if (state.backoffUntilMs !== null) {
-    const retryAfterMs = Math.max(0, state.backoffUntilMs - nowMs);
+  if (state.backoffUntilMs !== null && state.backoffUntilMs > nowMs) {
+    const retryAfterMs = state.backoffUntilMs - nowMs;
     return new DomainError(
       'backoff',
       `${state.consecutiveFailures} failed submissions in a row: wait ${secondsUntil(state.backoffUntilMs, nowMs)} s`,

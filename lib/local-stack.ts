@@ -154,6 +154,11 @@ export interface StartTemporalInput {
   uiPort?: number;
   /** dbFilename persists the server's state in SQLite; undefined keeps it in memory. */
   dbFilename?: string;
+  /**
+   * metricsPort serves the server's Prometheus metrics on 127.0.0.1 (`--metrics-port`, path
+   * `/metrics`); undefined leaves the CLI's default.
+   */
+  metricsPort?: number;
   log?: (line: string) => void;
 }
 
@@ -211,6 +216,7 @@ export async function startTemporalDevServer(input: StartTemporalInput): Promise
       `${name}=${CLI_SEARCH_ATTRIBUTE_TYPES[type]}`,
     ]),
     ...(input.uiPort ? ['--ui-port', String(input.uiPort)] : ['--headless']),
+    ...metricsPortArgs(input),
     ...(input.dbFilename
       ? [
           '--db-filename',
@@ -230,6 +236,11 @@ export async function startTemporalDevServer(input: StartTemporalInput): Promise
   });
   await waitForTemporal(address, child, () => stderr);
   return { url: address, stop: () => stopChild(child) };
+}
+
+/** metricsPortArgs are the dev server's `--metrics-port` arguments (none when unset). */
+function metricsPortArgs(input: StartTemporalInput): string[] {
+  return input.metricsPort === undefined ? [] : ['--metrics-port', String(input.metricsPort)];
 }
 
 async function waitForTemporal(
@@ -279,7 +290,10 @@ async function startSdkDevServer(input: StartTemporalInput): Promise<RunningServ
       uiPort: input.uiPort,
       dbFilename: input.dbFilename,
       searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
+      extraArgs: [
+        ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
+        ...metricsPortArgs(input),
+      ],
     },
   });
   return { url: `127.0.0.1:${input.port}`, stop: () => env.teardown() };

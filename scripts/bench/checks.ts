@@ -2,6 +2,7 @@ import type { Db } from '../../db/connection';
 import { checkLedger } from '../../db/ledger-check';
 import { query } from '../../db/transaction';
 import type { RunResult } from './load';
+import { DUPLICATE_SKU_LABEL, SEED } from './seed';
 
 /** BenchCheck is one invariant checked after all runs: whether it holds, and what was seen. */
 export interface BenchCheck {
@@ -130,8 +131,43 @@ function flashSaleChecks(runs: RunResult[]): BenchCheck[] {
 }
 
 /**
+ * duplicateChecks: orders-duplicates placed each customer's line at most once (its products
+ * are fresh per run, so a second order of the same customer and product is a duplicate the
+ * gate let through), and no run placed more orders than it has customers' lines (one each).
+ */
+async function duplicateChecks(db: Db, runs: RunResult[]): Promise<BenchCheck[]> {
+  const duplicates = runs.filter((run) => run.scenario === 'orders-duplicates');
+  if (duplicates.length === 0) return [];
+  const twice = await query<Record<string, unknown>>(
+    db,
+    `SELECT o.customer_id, l.product_id, count(*) AS orders FROM orders o
+     JOIN order_lines l ON l.order_id = o.id JOIN products p ON p.id = l.product_id
+     WHERE p.sku LIKE $1 GROUP BY o.customer_id, l.product_id HAVING count(*) > 1`,
+    [`${DUPLICATE_SKU_LABEL}-%`],
+  );
+  const placed = (run: RunResult) => run.serverStatusCounts['201'] ?? 0;
+  return [
+    {
+      name: 'orders-duplicates: no keyless line placed twice for a customer',
+      ok: twice.length === 0 && duplicates.every((run) => placed(run) <= SEED.customersN),
+      detail:
+        twice.length > 0
+          ? `${twice.length} placed twice, e.g. ${JSON.stringify(twice.slice(0, 3))}`
+          : duplicates
+              .map(
+                (run) =>
+                  `${run.connections} conn: ${placed(run)} × 201 (≤ ${SEED.customersN}), ` +
+                  `${run.serverStatusCounts['409'] ?? 0} × 409`,
+              )
+              .join(', '),
+    },
+  ];
+}
+
+/**
  * runChecks verifies, after all runs: no oversell and reservations that match orders (SQL),
- * no double charge, every acknowledged write stored once, the flash-sale bound, and the
+ * no double charge, every acknowledged write stored once, the flash-sale bound, each keyless
+ * duplicate line placed once, and the
  * double-entry ledger (db/ledger-check.ts).
  */
 export async function runChecks(db: Db, apiUrl: string, runs: RunResult[]): Promise<BenchCheck[]> {
@@ -148,6 +184,7 @@ export async function runChecks(db: Db, apiUrl: string, runs: RunResult[]): Prom
     });
   }
   checks.push(...(await acknowledgedChecks(db, apiUrl)), ...flashSaleChecks(runs));
+  checks.push(...(await duplicateChecks(db, runs)));
   // checkLedger also runs the booking invariants (db/bookings-check.ts): no seat taken twice.
   const ledger = await checkLedger(db);
   const failed = ledger.checks.filter((check) => !check.ok);

@@ -36,8 +36,10 @@ import { sleep } from '../shared/async';
  * `npm run bench`: on a throwaway stack (embedded PostgreSQL, a file-backed Temporal dev
  * server, the API and the worker as separate processes), measures side by side the
  * non-durable baseline, the no-op Update-with-Start ceiling, holdfast placement (hot and
- * spread), a flash sale and holdfast transfers, each at every connection count, with
- * throughput, p50/p99 and the CPU seconds per order of each process read from /proc. Then it
+ * spread), a flash sale, keyless duplicate submissions the order gate refuses, holdfast
+ * transfers and bookings, each at every connection count, with throughput, p50/p99, the CPU
+ * seconds per order of each process read from /proc and the Temporal server's frontend and
+ * persistence requests per order (its Prometheus metrics, temporal-metrics.ts). Then it
  * checks the invariants (no oversell, no double charge, the ledger) and writes
  * bench-results/bench-<timestamp>.json and .md. Ratios are printed last.
  */
@@ -77,6 +79,7 @@ async function runAll(stack: BenchStack, fixtures: Fixtures, context: ModeContex
     apiUrl: stack.apiUrl,
     rolePids: stack.rolePids as Record<Role, number>,
     ticksPerSecond: context.ticksPerSecond,
+    temporalMetricsUrl: stack.temporalMetricsUrl,
     onLoad: context.onLoad,
   };
   // Connection count outermost: the runs a ratio compares are measured minutes apart at most.
@@ -199,9 +202,20 @@ function runLine(run: RunResult): string {
     `${run.scenario.padEnd(16)} ${connectionsText(run).padStart(3)} conn: ` +
     `${run.okPerSecond.toFixed(1)} ok/s, p50 ${run.latencyMs.p50.toFixed(1)} ms, ` +
     `p99 ${run.latencyMs.p99.toFixed(1)} ms, ` +
-    `CPU ms/order ${cpuText}, statuses ${JSON.stringify(run.statusCounts)}, ` +
+    `CPU ms/order ${cpuText}, ${temporalText(run)}, ` +
+    `statuses ${JSON.stringify(run.statusCounts)}, ` +
     `others ${othersPercent(run).toFixed(0)}% of a core` +
     (run.discardedNoisy?.length ? ` (${run.discardedNoisy.length} noisy attempts discarded)` : '')
+  );
+}
+
+/** temporalText is a run's Temporal requests per order, for runLine. */
+function temporalText(run: RunResult): string {
+  const cost = run.temporal;
+  if (!cost) return 'Temporal req/order –';
+  return (
+    `Temporal req/order frontend ${cost.frontendRequestsPerOk.toFixed(2)} ` +
+    `persistence ${cost.persistenceRequestsPerOk.toFixed(2)}`
   );
 }
 

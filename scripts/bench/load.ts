@@ -3,6 +3,12 @@ import type { ScenarioName } from './options';
 import { cpuDelta, sampleCpu, type CpuSample } from './proc-cpu';
 import { runPacedLoad, type LoadHandle, type LoadOutcome } from './paced';
 import type { PreparedScenario } from './scenarios';
+import {
+  scrapeTemporalCounters,
+  temporalCost,
+  type TemporalCost,
+  type TemporalCounters,
+} from './temporal-metrics';
 import { sleep } from '../shared/async';
 
 /** REQUEST_TIMEOUT_S bounds one request of a run (autocannon counts it as a timeout after). */
@@ -49,6 +55,11 @@ export interface RunResult {
   cpuSeconds: Record<Role | 'bench', number>;
   /** cpuSecondsPerOrder is cpuSeconds / serverOkCount per role, plus their total. */
   cpuSecondsPerOrder: Record<Role | 'total', number> | undefined;
+  /**
+   * temporal is the Temporal server's requests (frontend RPCs, persistence calls) between the
+   * samples per serverOkCount (temporal-metrics.ts); undefined when the server serves no metrics.
+   */
+  temporal: TemporalCost | undefined;
   machineBusyPercent: number;
   machineStealPercent: number;
   /**
@@ -99,6 +110,8 @@ export interface RunInput {
   offeredPerSecond?: number;
   rolePids: Record<Role, number>;
   ticksPerSecond: number;
+  /** temporalMetricsUrl is the Temporal server's Prometheus endpoint, scraped with the CPU. */
+  temporalMetricsUrl?: string;
   /** onLoad receives the running load (to stop it on Ctrl-C); undefined when it ends. */
   onLoad?: (load: LoadHandle | undefined) => void;
 }
@@ -133,13 +146,22 @@ async function drain(apiUrl: string, routePath: string): Promise<void> {
   await sleep(SETTLE_MS);
 }
 
-/** sample reads the server counts and the CPU of every role, at one moment. */
-async function sample(input: RunInput) {
-  const [counts, cpu] = await Promise.all([
+/** Sample is what is read before and after a run, at one moment. */
+interface Sample {
+  counts: { byStatus: Record<string, number> };
+  cpu: CpuSample;
+  temporal: TemporalCounters | undefined;
+  benchCpuSeconds: number;
+}
+
+/** sample reads the server counts, the CPU of every role and Temporal's counters, at one moment. */
+async function sample(input: RunInput): Promise<Sample> {
+  const [counts, cpu, temporal] = await Promise.all([
     serverCounts(input.apiUrl, input.scenario.routePath),
     sampleCpu(input.rolePids, input.ticksPerSecond),
+    scrapeTemporalCounters(input.temporalMetricsUrl),
   ]);
-  return { counts, cpu, benchCpuSeconds: benchCpuSeconds() };
+  return { counts, cpu, temporal, benchCpuSeconds: benchCpuSeconds() };
 }
 
 function benchCpuSeconds(): number {
@@ -219,10 +241,7 @@ function percentileMs(sortedMs: number[], p: number): number {
 function toRunResult(
   input: RunInput,
   { statusCounts, durationSeconds, timeouts, socketErrors, responseTimesMs }: LoadOutcome,
-  samples: Record<
-    'before' | 'after',
-    { counts: { byStatus: Record<string, number> }; cpu: CpuSample; benchCpuSeconds: number }
-  >,
+  samples: Record<'before' | 'after', Sample>,
 ): RunResult {
   const { scenario } = input;
   const isOk = (status: string) => scenario.okStatuses.includes(Number(status));
@@ -258,6 +277,7 @@ function toRunResult(
     windowSeconds: delta.wallSeconds,
     cpuSeconds,
     cpuSecondsPerOrder: perOrder(cpuSeconds, serverOkCount),
+    temporal: temporalCost(samples.before.temporal, samples.after.temporal, serverOkCount),
     machineBusyPercent: delta.machineBusyPercent,
     otherCpuSeconds: Math.max(
       0,

@@ -9,6 +9,7 @@ export const SCENARIO_NAMES = [
   'orders-hot',
   'orders-spread',
   'flash-sale',
+  'orders-duplicates',
   'transfers',
   'bookings',
 ] as const;

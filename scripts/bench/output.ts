@@ -30,6 +30,10 @@ export async function writeReport(meta: ReportMeta, modes: ModeResult[]): Promis
       okPerSecond: 'definite answers per second of load',
       cpuSeconds: 'CPU seconds of the process tree between the samples',
       cpuSecondsPerOrder: 'cpuSeconds / serverOkCount',
+      temporal:
+        "the Temporal server's request counters (Prometheus service_requests of the frontend, " +
+        'persistence_requests of all services; namespace default) between the samples / ' +
+        'serverOkCount',
     },
     persistence: Object.fromEntries(modes.map((mode) => [mode.persistence, mode])),
   };

@@ -26,12 +26,14 @@ export interface Ratio {
 }
 
 /**
- * RATIO_PAIRS are the issues' ratios: holdfast (orders, transfers, bookings) over the ceiling,
+ * RATIO_PAIRS are the issues' ratios: holdfast (orders, refused duplicate orders, transfers,
+ * bookings) over the ceiling,
  * over the baseline, hot over spread.
  */
 const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
   ['orders-hot', 'ceiling'],
   ['orders-spread', 'ceiling'],
+  ['orders-duplicates', 'ceiling'],
   ['transfers', 'ceiling'],
   ['bookings', 'ceiling'],
   ['orders-hot', 'baseline-hot'],
@@ -99,6 +101,8 @@ function runsTable(mode: ModeResult): string {
     'p99 ms',
     ...ROLES.map((role) => `CPU ms/order ${role}`),
     'CPU ms/order total',
+    'Temporal frontend req/order',
+    'Temporal persistence req/order',
     'others CPU %',
     'answers',
     'errors',
@@ -114,6 +118,8 @@ function runsTable(mode: ModeResult): string {
     latencyText(run.latencyMs.p99),
     ...ROLES.map((role) => fixed(1000 * (run.cpuSecondsPerOrder?.[role] ?? NaN), 2)),
     fixed(1000 * (run.cpuSecondsPerOrder?.total ?? NaN), 2),
+    fixed(run.temporal?.frontendRequestsPerOk, 2),
+    fixed(run.temporal?.persistenceRequestsPerOk, 2),
     `${fixed(othersPercent(run), 0)}${othersPercent(run) > NOISY_OTHERS_PERCENT ? ' ⚠' : ''}`,
     Object.entries(run.statusCounts)
       .map(([status, count]) => `${status}×${count}`)
@@ -175,10 +181,14 @@ export function renderMarkdown(meta: ReportMeta, modes: ModeResult[]): string {
       `${options.durationMs / 1000} s per run (warm-up ${options.warmupMs / 1000} s per scenario), ` +
       `connections ${options.connections.join(', ')}; wall time ${fixed(meta.wallSeconds, 0)} s.`,
     '',
-    'ok/s counts definite answers (2xx; 409 too in flash-sale) in the run; p50/p99 are client ' +
-      'latencies. CPU ms/order is CPU time of each process tree (from /proc) between samples ' +
-      'taken before the run and after the server drained, divided by the definite answers the ' +
-      'API served in that window. Others CPU % is what processes outside the bench (other ' +
+    'ok/s counts definite answers (2xx; 409 too in flash-sale and orders-duplicates) in the ' +
+      'run; p50/p99 are client latencies. CPU ms/order is CPU time of each process tree (from ' +
+      '/proc) between samples taken before the run and after the server drained, divided by the ' +
+      'definite answers the API served in that window. Temporal req/order divides, over the same ' +
+      "window and answers, the Temporal server's own counters (its Prometheus metrics, namespace " +
+      '`default`): frontend `service_requests` (the RPCs of clients and workers: starts, Updates, ' +
+      'polls, task completions) and `persistence_requests` of every service; – where the server ' +
+      'serves no metrics (the full server of `postgres`). Others CPU % is what processes outside the bench (other ' +
       `work on a shared machine) used in that window, in % of one core; ⚠ over ${NOISY_OTHERS_PERCENT}. ` +
       'A connection count like `64 @ 27/s` is a half-peak run: the offered load capped at half ' +
       "the scenario's best ok/s, for the latency of a busy but unsaturated server.",

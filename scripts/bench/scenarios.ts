@@ -1,7 +1,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { ScenarioName } from './options';
-import { createBuses, createFlashProducts, SEED, type Fixtures } from './seed';
-import { pick } from '../shared/async';
+import {
+  createBuses,
+  createDuplicateProducts,
+  createFlashProducts,
+  SEED,
+  type Fixtures,
+} from './seed';
+import { mapLimit, pick } from '../shared/async';
+import { SEED_CONCURRENCY } from './progress';
 
 /** BenchRequest is one request of a run: its headers (with a fresh Idempotency-Key) and body. */
 export interface BenchRequest {
@@ -49,11 +56,14 @@ function flashStockEach(hint: PrepareHint | undefined): number {
   return Math.min(SEED.flashStock, Math.max(1, Math.round(units)));
 }
 
-/** jsonHeaders are the headers of one request: JSON, a fresh Idempotency-Key, a bearer token. */
-function jsonHeaders(token?: string): Record<string, string> {
+/**
+ * jsonHeaders are the headers of one request: JSON, a fresh Idempotency-Key (none when not
+ * `keyed`), a bearer token.
+ */
+function jsonHeaders(token?: string, keyed = true): Record<string, string> {
   return {
     'content-type': 'application/json',
-    'idempotency-key': randomUUID(),
+    ...(keyed ? { 'idempotency-key': randomUUID() } : {}),
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   };
 }
@@ -94,6 +104,46 @@ function orders(
   });
 }
 
+/**
+ * duplicateOrders sends keyless orders as a random pool customer, each customer always the
+ * same line (one unit of its own product of `productIds`, fresh for the run, whose first order
+ * placeFirstOrders placed before the run): every measured submission is refused 409
+ * duplicate_submission (SPEC.md §8) by its gate's Update validator, without writing history.
+ */
+function duplicateOrders(fixtures: Fixtures, productIds: string[]): PreparedScenario {
+  return {
+    name: 'orders-duplicates',
+    path: '/v1/orders',
+    routePath: '/v1/orders',
+    okStatuses: [201, 409],
+    nextRequest: () => {
+      const index = randomInt(fixtures.customers.length);
+      return {
+        headers: jsonHeaders(fixtures.customers[index]!.token, false),
+        body: JSON.stringify({ lines: [{ productId: productIds[index]!, quantity: 1 }] }),
+      };
+    },
+  };
+}
+
+/**
+ * placeFirstOrders places, before an orders-duplicates run, each pool customer's one order of
+ * its product (keyless, as the run's requests), so the run measures refusals only.
+ * @throws Error when one is not placed.
+ */
+async function placeFirstOrders(fixtures: Fixtures, productIds: string[]): Promise<void> {
+  await mapLimit(fixtures.customers, SEED_CONCURRENCY, async (customer, index) => {
+    const placed = await fixtures.seed.api('POST', '/v1/orders', {
+      token: customer.token,
+      body: { lines: [{ productId: productIds[index]!, quantity: 1 }] },
+    });
+    if (placed.status !== 201)
+      throw new Error(
+        `orders-duplicates: first order ${placed.status} ${JSON.stringify(placed.body)}`,
+      );
+  });
+}
+
 /** transfers moves 1–5 minor units from a random wallet (as its owner) to another one. */
 function transfers(fixtures: Fixtures): PreparedScenario {
   const { wallets } = fixtures;
@@ -121,7 +171,9 @@ function transfers(fixtures: Fixtures): PreparedScenario {
  * SCENARIOS are the issue's measurements, side by side on one stack: the non-durable
  * baseline, the no-op Update-with-Start ceiling, holdfast placement on a hot product and over
  * 1000 products, a flash sale on 20 fresh products of 10 units each per run (most requests
- * are refused with 409 insufficient_stock), and holdfast transfers between 200 wallets.
+ * are refused with 409 insufficient_stock), keyless repeats of one line per customer (refused
+ * 409 duplicate_submission by the customer's gate after its first), holdfast transfers between
+ * 200 wallets, and bookings.
  */
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   'baseline-hot': {
@@ -168,6 +220,18 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       const scarce = await createFlashProducts(fixtures, stockEach);
       const prepared = orders('flash-sale', () => scarce, [201, 409])(fixtures);
       return { ...prepared, scarceUnits: scarce.length * stockEach };
+    },
+  },
+  'orders-duplicates': {
+    name: 'orders-duplicates',
+    description:
+      'holdfast POST /v1/orders without Idempotency-Key, each pool customer always one unit of ' +
+      'its own product (fresh per run, its first order placed before the run): every one ' +
+      'refused 409 duplicate_submission by the gate’s Update validator (no history written)',
+    prepare: async (fixtures) => {
+      const productIds = await createDuplicateProducts(fixtures);
+      await placeFirstOrders(fixtures, productIds);
+      return duplicateOrders(fixtures, productIds);
     },
   },
   transfers: {

@@ -9,6 +9,7 @@ import {
 } from '../../test/helpers/resources';
 import type { ScenarioName } from './options';
 import { withBar } from '../shared/progress';
+import { mapLimit } from '../shared/async';
 import { SEED_CONCURRENCY } from './progress';
 import { BENCH_JWT_SECRET } from './stack';
 
@@ -19,6 +20,7 @@ export const SEED = {
   spreadStock: 1_000_000,
   flashProductsN: 20,
   flashStock: 10,
+  duplicateStock: 1000,
   customersN: 64,
   walletsN: 200,
   walletMinor: 1_000_000,
@@ -152,13 +154,37 @@ export async function createFlashProducts(
   fixtures: Fixtures,
   stockEach: number,
 ): Promise<string[]> {
+  return createRunProducts(fixtures, 'FLASH', SEED.flashProductsN, stockEach);
+}
+
+/** DUPLICATE_SKU_LABEL starts the SKU of every orders-duplicates product (checks.ts finds them). */
+export const DUPLICATE_SKU_LABEL = 'DUP';
+
+/**
+ * createDuplicateProducts creates the products of one orders-duplicates run, one per pool
+ * customer (SEED.duplicateStock units each, far more than the one order each may place), so
+ * that each customer's line is new to its gate at the start of every run.
+ */
+export async function createDuplicateProducts(fixtures: Fixtures): Promise<string[]> {
+  const count = fixtures.customers.length;
+  return createRunProducts(fixtures, DUPLICATE_SKU_LABEL, count, SEED.duplicateStock);
+}
+
+/**
+ * createRunProducts creates `count` products of `stockEach` units (SKUs `<label>-<index>-…`),
+ * SEED_CONCURRENCY at a time and without a bar: it runs under the load's progress bar.
+ */
+async function createRunProducts(
+  fixtures: Fixtures,
+  label: string,
+  count: number,
+  stockEach: number,
+): Promise<string[]> {
   const { seed, sellerId } = fixtures;
-  return Promise.all(
-    range(SEED.flashProductsN).map(
-      async (index) =>
-        (await createProduct(seed, productInput(sellerId, `FLASH-${index}`, stockEach))).id,
-    ),
-  );
+  return mapLimit(range(count), SEED_CONCURRENCY, async (index) => {
+    const input = productInput(sellerId, `${label}-${index}`, stockEach);
+    return (await createProduct(seed, input)).id;
+  });
 }
 
 /** range returns [0, 1, …, n − 1]. */

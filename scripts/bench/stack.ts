@@ -72,14 +72,20 @@ export interface TemporalUnderTest {
   address: string;
   /** pid is the server's process, whose CPU the bench reads. */
   pid: number;
+  /**
+   * metricsUrl is the server's Prometheus endpoint, scraped around each run for its request
+   * counts (temporal-metrics.ts); undefined when the mode serves none.
+   */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
 /**
  * startTemporalFor starts a Temporal server with `persistence` under `dir`: `sqlite` is the
- * file-backed dev server of `npm run dev` (WAL pragmas, lib/local-stack.ts); `postgres` is the
- * full Temporal server on the bench's PostgreSQL with 4 history shards (lib/temporal-server.ts,
- * TEMPORAL_PERSISTENCE=postgres of `npm run dev`).
+ * file-backed dev server of `npm run dev` (WAL pragmas, lib/local-stack.ts), with its
+ * Prometheus metrics on a free port; `postgres` is the full Temporal server on the bench's
+ * PostgreSQL with 4 history shards (lib/temporal-server.ts, TEMPORAL_PERSISTENCE=postgres of
+ * `npm run dev`), whose config opens no metrics listener (so no metricsUrl).
  * @throws Error for a mode that cannot start.
  */
 export async function startTemporalFor(
@@ -88,9 +94,10 @@ export async function startTemporalFor(
 ): Promise<TemporalUnderTest> {
   switch (persistence) {
     case 'sqlite': {
-      const port = await freePort();
+      const [port, metricsPort] = [await freePort(), await freePort()];
       const server = await startTemporalDevServer({
         port,
+        metricsPort,
         dbFilename: path.join(input.dir, 'temporal.db'),
       });
       const pid = await findPidByCmdline(['start-dev', String(port)]);
@@ -98,7 +105,8 @@ export async function startTemporalFor(
         await server.stop();
         throw new Error(`the Temporal dev server on port ${port} has no process in /proc`);
       }
-      return { persistence, address: server.url, pid, stop: server.stop };
+      const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+      return { persistence, address: server.url, pid, metricsUrl, stop: server.stop };
     }
     case 'postgres': {
       // The production shape on one machine: the full server, 4 history shards, its
@@ -120,6 +128,8 @@ export interface BenchStack {
   apiUrl: string;
   databaseUrl: string;
   temporalAddress: string;
+  /** temporalMetricsUrl is the Temporal server's Prometheus endpoint, when it serves one. */
+  temporalMetricsUrl: string | undefined;
   /** db is the bench's own small pool, for setup and the final checks. */
   db: Db;
   /** rolePids maps each measured role to the root of its process tree. */
@@ -211,6 +221,7 @@ export async function startBenchStack(
     apiUrl,
     databaseUrl: pg.url,
     temporalAddress: temporal.address,
+    temporalMetricsUrl: temporal.metricsUrl,
     db,
     rolePids: { api: api.pid, worker: worker.pid, temporal: temporal.pid, postgres: postmasterPid },
     children: [api, worker],
@@ -220,7 +231,15 @@ export async function startBenchStack(
 /**
  * childEnv is the environment of the API and worker processes: the production defaults of
  * config.ts (pool of 10, 20 activity slots) except metrics ports off, warn-level logs, the
- * bench secret, and a payment TTL of 1 h so no order expires (and releases stock) mid-bench.
+ * bench secret, a payment TTL of 1 h so no order expires (and releases stock) mid-bench, and
+ * an order gate (SPEC.md §8) that lets every submission through its throttle and backoff: the
+ * bench's 64 customers send far more than the default 3 submissions a minute each, and
+ * flash-sale's ~90 % refused with 409 insufficient_stock would back their customers off for
+ * up to 60 s (base 1 s × 2^n). With 100000 a minute and a 1 ms backoff, the orders scenarios
+ * measure placement through the gate, not its 429s (the backoff rule compares times, so it
+ * ends after 1 ms whenever the gate's timer fires). The duplicate rule keeps its default window
+ * (orders-duplicates measures it; the other scenarios send Idempotency-Keys, to which it does
+ * not apply).
  */
 function childEnv(input: {
   databaseUrl: string;
@@ -238,6 +257,9 @@ function childEnv(input: {
     WORKER_METRICS_PORT: '0',
     TEMPORAL_SDK_METRICS_PORT: '0',
     ORDER_PAYMENT_TTL: '1h',
+    ORDER_SUBMISSIONS_PER_MINUTE: '100000',
+    ORDER_BACKOFF_BASE: '1ms',
+    ORDER_BACKOFF_MAX: '1ms',
   };
 }
 

@@ -97,10 +97,11 @@ describe('the gate backoff (SPEC §8: 2^n s after n failures, at most 60 s, rese
       consecutiveFailures: 1,
     });
     expect(nextDeadlineMs(failed, POLICY)).toBe(3_000);
+    expect(gateRefusal(failed, submission(), 2_999)?.code).toBe('backoff');
+    // A timer that fires late does not make the backoff longer.
+    expect(gateRefusal(failed, submission(), 3_000)).toBeUndefined();
     expect(endBackoffIfDue(failed, 2_999).backoffUntilMs).toBe(3_000);
-    const ended = endBackoffIfDue(failed, 3_000);
-    expect(ended.backoffUntilMs).toBeNull();
-    expect(gateRefusal(ended, submission(), 3_000)).toBeUndefined();
+    expect(endBackoffIfDue(failed, 3_000).backoffUntilMs).toBeNull();
   });
 
   it('resets the failure count after a success', () => {
