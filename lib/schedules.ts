@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import {
   Client,
   Connection,
@@ -108,6 +109,26 @@ export interface EnsureSchedulesInput extends OrderFailuresCleanupScheduleInput 
   namespace: string;
   /** log receives one line per Schedule; default: none. */
   log?: (line: string) => void;
+}
+
+/**
+ * schedulesInputOf is the EnsureSchedulesInput of a configuration: TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE and ORDER_FAILURE_RETENTION_DAYS.
+ */
+export function schedulesInputOf(
+  config: Pick<
+    Config,
+    'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'orderFailureRetentionDays'
+  >,
+  log?: (line: string) => void,
+): EnsureSchedulesInput {
+  return {
+    address: config.temporalAddress,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    retentionDays: config.orderFailureRetentionDays,
+    log,
+  };
 }
 
 /**

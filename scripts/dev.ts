@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
-import { ensureSchedules } from '../lib/schedules';
+import { ensureSchedules, schedulesInputOf } from '../lib/schedules';
 import { PROJECT_ROOT } from '../lib/temporal-cli';
 import {
   startEmbeddedPostgres,
@@ -129,13 +129,7 @@ async function ensureDevSchedules(
 ): Promise<void> {
   const config = loadConfig();
   try {
-    await ensureSchedules({
-      address: config.temporalAddress,
-      namespace: config.temporalNamespace,
-      taskQueue: config.taskQueue,
-      retentionDays: config.orderFailureRetentionDays,
-      log,
-    });
+    await ensureSchedules(schedulesInputOf(config, log));
   } catch (err) {
     for (const child of children) await child.stop();
     for (const service of started.reverse()) await service.stop();

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config';
 import { parseDurationMs } from '../domain/duration';
-import { ensureSchedules } from '../lib/schedules';
+import { ensureSchedules, schedulesInputOf } from '../lib/schedules';
 import { DEFAULT_RETENTION, ensureTemporalSetup } from '../lib/temporal-setup';
 
 /**
@@ -25,13 +25,7 @@ async function main(): Promise<void> {
     retentionMs,
     log,
   });
-  await ensureSchedules({
-    address: config.temporalAddress,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    retentionDays: config.orderFailureRetentionDays,
-    log,
-  });
+  await ensureSchedules(schedulesInputOf(config, log));
 }
 
 main().catch((err) => {

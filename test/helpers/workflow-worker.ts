@@ -179,12 +179,14 @@ export interface UpdateWithStartInput<W extends Workflow, Ret, Args extends unkn
   args: Parameters<W>;
   update: UpdateDefinition<Ret, Args>;
   updateArgs: Args;
+  /** reusePolicy is REJECT_DUPLICATE unless given (ALLOW_DUPLICATE for an order gate). */
+  reusePolicy?: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE';
 }
 
 /**
  * updateWithStart sends `update` with Update-with-Start, conflict policy USE_EXISTING and reuse
- * policy REJECT_DUPLICATE, as api/temporal-kit.ts does, on the env's task queue. Unlike the
- * kit it leaves failures as Temporal throws them (WorkflowUpdateFailedError …).
+ * policy REJECT_DUPLICATE (or `reusePolicy`), as api/temporal-kit.ts does, on the env's task
+ * queue. Unlike the kit it leaves failures as Temporal throws them (WorkflowUpdateFailedError …).
  */
 export async function updateWithStart<W extends Workflow, Ret, Args extends unknown[]>(
   env: WorkflowWorkerEnv,
@@ -195,7 +197,7 @@ export async function updateWithStart<W extends Workflow, Ret, Args extends unkn
     taskQueue: env.taskQueue,
     args: input.args,
     workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdReusePolicy: input.reusePolicy ?? 'REJECT_DUPLICATE',
   } as unknown as ConstructorParameters<typeof WithStartWorkflowOperation<W>>[1]);
   return env.client.workflow.executeUpdateWithStart(input.update, {
     args: input.updateArgs,

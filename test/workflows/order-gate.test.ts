@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { PlaceGatedOrderInput } from '../../activities/order-gate';
 import { DomainError } from '../../domain/errors';
@@ -13,7 +12,12 @@ import {
 import type { OrderView } from '../../domain/orders';
 import { workflowIds } from '../../domain/workflow-ids';
 import { orderGateWorkflow } from '../../workflows/order-gate';
-import { ActivityLog, rejectionOf, useWorkflowWorker } from '../helpers/workflow-worker';
+import {
+  ActivityLog,
+  rejectionOf,
+  updateWithStart,
+  useWorkflowWorker,
+} from '../helpers/workflow-worker';
 
 /*
  * orderGateWorkflow with a mocked placement activity: what only the gate decides. Submissions
@@ -104,16 +108,13 @@ function submission(
 
 /** submit sends one submission to the customer's gate by Update-with-Start, as the API does. */
 function submit(input: OrderSubmission): Promise<GateAnswer> {
-  const startWorkflowOperation = new WithStartWorkflowOperation(orderGateWorkflow, {
+  return updateWithStart(env, {
+    workflow: orderGateWorkflow,
     workflowId: workflowIds.customerOrders(input.customerId),
-    taskQueue: env.taskQueue,
     args: [{ customerId: input.customerId, policy: input.policy }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
-  return env.client.workflow.executeUpdateWithStart(submitOrderUpdate, {
-    args: [input],
-    startWorkflowOperation,
+    update: submitOrderUpdate,
+    updateArgs: [input],
+    reusePolicy: 'ALLOW_DUPLICATE',
   });
 }
 
