@@ -18,6 +18,11 @@ const DURATIONS = [
   ['ORDER_PAYMENT_TTL', 'orderPaymentTtlMs'],
   ['IDEMPOTENCY_KEY_TTL', 'idempotencyKeyTtlMs'],
   ['IDEMPOTENCY_WAIT_TIMEOUT', 'idempotencyWaitTimeoutMs'],
+  ['ORDER_BACKOFF_BASE', 'orderBackoffBaseMs'],
+  ['ORDER_BACKOFF_MAX', 'orderBackoffMaxMs'],
+  ['ORDER_BACKOFF_RESET', 'orderBackoffResetMs'],
+  ['DUPLICATE_WINDOW', 'duplicateWindowMs'],
+  ['ORDER_GATE_TIMEOUT', 'orderGateTimeoutMs'],
 ] as const;
 
 describe('loadConfig', () => {
@@ -38,6 +43,14 @@ describe('loadConfig', () => {
       idempotencyKeyTtlMs: 24 * 60 * 60_000,
       idempotencyWaitTimeoutMs: 30_000,
       workerMaxConcurrentActivities: 20,
+      orderSubmissionsPerMinute: 3,
+      orderBackoffBaseMs: 1_000,
+      orderBackoffMaxMs: 60_000,
+      orderBackoffResetMs: 60 * 60_000,
+      duplicateWindowMs: 5 * 60_000,
+      orderGateHistoryMax: 2_000,
+      orderGateTimeoutMs: 15_000,
+      orderFailureRetentionDays: 90,
     });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(16);
@@ -55,6 +68,11 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       DB_POOL_MAX: '25',
       ORDER_PAYMENT_TTL: '30m',
+      ORDER_SUBMISSIONS_PER_MINUTE: '5',
+      ORDER_BACKOFF_MAX: '2m',
+      ORDER_BACKOFF_RESET: '2h',
+      DUPLICATE_WINDOW: '10m',
+      ORDER_FAILURE_RETENTION_DAYS: '30',
     });
 
     expect(config).toMatchObject({
@@ -68,6 +86,11 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       dbPoolMax: 25,
       orderPaymentTtlMs: 30 * 60_000,
+      orderSubmissionsPerMinute: 5,
+      orderBackoffMaxMs: 2 * 60_000,
+      orderBackoffResetMs: 2 * 60 * 60_000,
+      duplicateWindowMs: 10 * 60_000,
+      orderFailureRetentionDays: 30,
     });
   });
 
@@ -126,6 +149,10 @@ describe('loadConfig', () => {
     ['ORDER_PAYMENT_TTL', '15'],
     ['ORDER_PAYMENT_TTL', '0.1ms'],
     ['ORDER_PAYMENT_TTL', '1000000000d'],
+    ['ORDER_SUBMISSIONS_PER_MINUTE', '0'],
+    ['ORDER_SUBMISSIONS_PER_MINUTE', 'three'],
+    ['ORDER_GATE_HISTORY_MAX', '10'],
+    ['ORDER_FAILURE_RETENTION_DAYS', '0'],
   ])('refuses %s=%j, naming it', (variable, value) => {
     expect(messageOf({ [variable]: value })).toContain(`${variable}:`);
   });
