@@ -43,6 +43,7 @@ export function requestMetaOf(c: Context): RequestMeta {
 /** RefusedSubmission is what the audit knows of a refused submission. */
 export interface RefusedSubmission {
   user: AuthUser;
+  /** orderId is the order a keyed submission names (derived from its key); null without a key. */
   orderId: string | null;
   idempotencyKey: string | undefined;
   /** cart is the snapshot: the lines as submitted (or read from the cart), or the raw body. */

@@ -80,7 +80,7 @@ async function auditInvalidBody(
       deps,
       {
         user,
-        orderId: requestResourceId(c, 'order'),
+        orderId: key === undefined ? null : requestResourceId(c, 'order'),
         idempotencyKey: key,
         cart: await rawBodyOf(c),
         cartHash: null,

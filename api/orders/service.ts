@@ -90,7 +90,8 @@ function refusedSubmissionOf(
   const lines = submission?.lines ?? body.lines ?? [];
   return {
     user: input.user,
-    orderId: input.orderId,
+    // Without a key the ID was random: it names no order a retry could reach.
+    orderId: input.idempotencyKey === undefined ? null : input.orderId,
     idempotencyKey: input.idempotencyKey,
     cart: cartSnapshotOf({
       lines,

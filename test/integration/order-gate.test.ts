@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../../config';
 import { query } from '../../db/transaction';
+import { resourceIdFor } from '../../domain/ids';
 import { gateStateQuery } from '../../domain/order-gate';
 import { workflowIds } from '../../domain/workflow-ids';
 import { countRows, seedCatalog } from '../helpers/factories';
@@ -242,7 +243,12 @@ describe('the order gate: the failed-attempt audit', () => {
     expect(dup!.cart).toMatchObject({ lines: [{ productId: plenty, quantity: 1 }] });
     expect(dup!.cart_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(dup!.idempotency_key).toBeNull();
-    expect(stock).toMatchObject({ http_status: 409, idempotency_key: shortKey });
+    expect(dup!.order_id).toBeNull();
+    expect(stock).toMatchObject({
+      http_status: 409,
+      idempotency_key: shortKey,
+      order_id: resourceIdFor({ sub: buyer.sub, idempotencyKey: shortKey, scope: 'order' }),
+    });
     expect(stock!.errors).toEqual([{ code: 'insufficient_stock', message: short.body.detail }]);
     expect(bad!.http_status).toBe(422);
     expect(bad!.cart).toEqual({ lines: [{ productId: plenty, quantity: 0 }] });
