@@ -23,6 +23,12 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/**
+ * JWT_SECRET_PRODUCTION_MIN_BYTES is the shortest JWT_SECRET production accepts: an HS256 key
+ * at least as long as the SHA-256 output (RFC 7518 §3.2).
+ */
+const JWT_SECRET_PRODUCTION_MIN_BYTES = 32;
+
 /** DEV_JWT_SECRET signs tokens in development only; production refuses it. */
 const DEV_JWT_SECRET = 'holdfast-development-secret-change-me';
 
@@ -53,6 +59,7 @@ const envSchema = z.object({
   ORDER_FAILURE_RETENTION_DAYS: int(1, 3650).default(90),
   IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
+  REQUEST_TIMEOUT: durationMs.default(45_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: int(0, 65535).default(9465),
@@ -114,6 +121,12 @@ export interface Config {
   orderFailureRetentionDays: number;
   idempotencyKeyTtlMs: number;
   idempotencyWaitTimeoutMs: number;
+  /**
+   * requestTimeoutMs caps one /v1 request (REQUEST_TIMEOUT): past it the client gets 503 and
+   * retries with its Idempotency-Key. Above ORDER_GATE_TIMEOUT and IDEMPOTENCY_WAIT_TIMEOUT,
+   * which bound the waits inside a request.
+   */
+  requestTimeoutMs: number;
   workerMaxConcurrentActivities: number;
   /** workerMetricsPort serves the worker's /metrics (0 disables it). */
   workerMetricsPort: number;
@@ -162,6 +175,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  JWT_SECRET: set a secret of your own when NODE_ENV=production',
     );
   }
+  if (
+    e.NODE_ENV === 'production' &&
+    Buffer.byteLength(e.JWT_SECRET) < JWT_SECRET_PRODUCTION_MIN_BYTES
+  ) {
+    throw new Error(
+      `Invalid configuration:\n  JWT_SECRET: at least ${JWT_SECRET_PRODUCTION_MIN_BYTES} bytes when NODE_ENV=production (HS256 keys as long as the hash, RFC 7518 §3.2)`,
+    );
+  }
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -189,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderFailureRetentionDays: e.ORDER_FAILURE_RETENTION_DAYS,
     idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL,
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
+    requestTimeoutMs: e.REQUEST_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     temporalSdkMetricsPort: e.TEMPORAL_SDK_METRICS_PORT,

@@ -1,7 +1,10 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { timeout } from 'hono/timeout';
 import { metricsRegistry } from '../lib/metrics';
 import { allowanceRoutes } from './allowances/routes';
 import { accountRoutes } from './ledger/accounts';
@@ -25,14 +28,17 @@ import { newRouter, type ApiDeps } from './router';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
- * createApp assembles the Hono app: request IDs, metrics, problem+json errors, then under
- * `/v1` the body limit, bearer auth and the Idempotency-Key contract, and one router per
- * resource. `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/docs` sit outside `/v1`.
+ * createApp assembles the Hono app: request IDs, metrics, the secure headers (Hono's defaults:
+ * nosniff, frame and referrer policies, HSTS …), problem+json errors, then under `/v1` the
+ * request time cap (REQUEST_TIMEOUT → 503), the body limit, bearer auth and the
+ * Idempotency-Key contract, and one router per resource. `/healthz`, `/readyz`, `/metrics`,
+ * `/openapi.json` and `/docs` sit outside `/v1`.
  */
 export function createApp(deps: ApiDeps) {
   const app = newRouter();
   app.use('*', requestId({ headerName: 'x-request-id' }));
   app.use('*', observeRequests({ logger: deps.logger }));
+  app.use('*', secureHeaders());
   app.onError((err, c) => toProblem(err, c, deps.logger));
   app.notFound(() => problemResponse('not_found', 'No such route'));
 
@@ -42,6 +48,10 @@ export function createApp(deps: ApiDeps) {
     c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }),
   );
 
+  app.use(
+    '/v1/*',
+    timeout(deps.config.requestTimeoutMs, () => new HTTPException(503, { message: 'timeout' })),
+  );
   app.use(
     '/v1/*',
     bodyLimit({

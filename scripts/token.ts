@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { loadConfig } from '../config';
-import { signToken } from '../api/middleware/auth';
+import { signToken, TOKEN_LIFETIME_MAX_SECONDS } from '../api/middleware/auth';
 
 /**
  * `npm run token -- --sub <uuid> --role staff [--seller-id <uuid>] [--ttl-seconds 43200]`
@@ -23,11 +23,7 @@ async function main(): Promise<void> {
       sub: z.uuid(),
       role: z.enum(['customer', 'staff', 'operator']),
       sellerId: z.uuid().optional(),
-      ttlSeconds: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(30 * 86400),
+      ttlSeconds: z.coerce.number().int().min(1).max(TOKEN_LIFETIME_MAX_SECONDS),
     })
     .parse({
       sub: values.sub ?? randomUUID(),

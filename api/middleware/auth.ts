@@ -24,9 +24,16 @@ const claimsSchema = z
   });
 
 /**
+ * TOKEN_LIFETIME_MAX_SECONDS is the furthest a token's `exp` may lie ahead: a stolen token is
+ * worth a day at most, so tokens without `exp` or expiring later are refused.
+ */
+export const TOKEN_LIFETIME_MAX_SECONDS = 24 * 3600;
+
+/**
  * bearerAuth verifies `Authorization: Bearer <JWT>` (HS256, `secret`) and stores the caller as
  * `c.var.user`. @throws DomainError `unauthorized` (401) when the token is missing, forged,
- * expired or its claims are malformed.
+ * expired, without `exp` or expiring more than TOKEN_LIFETIME_MAX_SECONDS ahead, or its
+ * claims are malformed.
  */
 export function bearerAuth(options: { secret: string }): MiddlewareHandler {
   const key = new TextEncoder().encode(options.secret);
@@ -40,6 +47,10 @@ export function bearerAuth(options: { secret: string }): MiddlewareHandler {
     } catch {
       throw new DomainError('unauthorized', 'The bearer token is not valid');
     }
+    const exp = (payload as { exp?: unknown }).exp;
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    if (typeof exp !== 'number' || exp - nowSeconds > TOKEN_LIFETIME_MAX_SECONDS)
+      throw new DomainError('unauthorized', 'The bearer token must expire within 24 h');
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success)
       throw new DomainError('unauthorized', 'The bearer token has malformed claims');
@@ -60,7 +71,10 @@ export function assertRole(user: AuthUser, roles: readonly Role[]): void {
   }
 }
 
-/** signToken issues an HS256 token for `user`, valid for `ttlSeconds` (default 12 h). */
+/**
+ * signToken issues an HS256 token for `user`, valid for `ttlSeconds` (default 12 h; more than
+ * TOKEN_LIFETIME_MAX_SECONDS makes a token bearerAuth refuses).
+ */
 export async function signToken(
   user: AuthUser,
   secret: string,

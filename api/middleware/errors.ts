@@ -76,6 +76,13 @@ export function toProblem(err: unknown, c: Context, logger: Logger): Response {
       return problemResponse('unauthorized', err.message || 'A valid bearer token is required');
     if (err.status === 415)
       return problemResponse('unsupported_media_type', 'Send the body as application/json');
+    if (err.status === 503)
+      return problemResponse(
+        'unavailable',
+        'The request took longer than REQUEST_TIMEOUT; retry with the same Idempotency-Key',
+        {},
+        { 'retry-after': '1' },
+      );
   }
   if (err instanceof z.ZodError)
     return problemResponse(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { actor, call, useStack, type Actor, type TestStack } from '../helpers/stack';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { actor, call, connectStack, useStack, type Actor, type TestStack } from '../helpers/stack';
 import { countRows, seedCatalog, stockOf } from '../helpers/factories';
 
 let stack: TestStack;
@@ -136,6 +136,38 @@ describe('when the caller is not who the route needs', () => {
     expect([none.status, bad.status, claims.status]).toEqual([401, 401, 401]);
     expect(none.body.code).toBe('unauthorized');
     await expectNothingWritten();
+  });
+
+  it('then a token without exp, or expiring more than 24 h ahead, → 401; one within 24 h passes', async () => {
+    const signed = (ttl?: string) => {
+      const jwt = new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'HS256' });
+      jwt.setSubject(buyer.sub).setIssuedAt();
+      if (ttl) jwt.setExpirationTime(ttl);
+      return jwt.sign(new TextEncoder().encode(stack.config.jwtSecret));
+    };
+    const read = async (token: string) =>
+      (await call(stack, 'GET', '/v1/orders', { token })).status;
+
+    expect(await read(await signed())).toBe(401);
+    expect(await read(await signed('25h'))).toBe(401);
+    expect(await read(await signed('23h'))).toBe(200);
+  });
+
+  it('then every answer carries the secure headers, and a request past REQUEST_TIMEOUT is 503', async () => {
+    const { stack: hurried, close } = await connectStack(inject('stack'), { requestTimeoutMs: 1 });
+    try {
+      const listed = await call(stack, 'GET', '/v1/orders', { token: buyer.token });
+      const late = await call(hurried, 'GET', '/v1/products', { token: buyer.token });
+
+      expect(listed.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(listed.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(listed.headers.get('strict-transport-security')).toMatch(/max-age=/);
+      expect(late.status).toBe(503);
+      expect(late.body.code).toBe('unavailable');
+      expect(late.headers.get('retry-after')).toBe('1');
+    } finally {
+      await close();
+    }
   });
 
   it('then the wrong role → 403 and a stranger’s order → 404', async () => {

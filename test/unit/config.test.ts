@@ -176,9 +176,17 @@ describe('loadConfig', () => {
     expect(message).toContain('JWT_SECRET');
   });
 
-  it('takes JWT_SECRET when NODE_ENV=production sets one', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'sixteen-chars-ok' });
+  it('takes JWT_SECRET when NODE_ENV=production sets one of at least 32 bytes', () => {
+    const secret = 'x'.repeat(32);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret });
 
-    expect(config.jwtSecret).toBe('sixteen-chars-ok');
+    expect(config.jwtSecret).toBe(secret);
+  });
+
+  it('refuses a JWT_SECRET shorter than 32 bytes when NODE_ENV=production', () => {
+    const message = messageOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) });
+
+    expect(message).toContain('JWT_SECRET: at least 32 bytes');
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(16) }).jwtSecret).toHaveLength(16);
   });
 });
