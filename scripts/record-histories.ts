@@ -30,7 +30,8 @@ interface Recording {
  * (ARCHITECTURE.md "Tests"). `--only` writes just the named files, so histories recorded from
  * older code stay as they were: order-rejected.json (before the refusal patch), order-refused.json
  * (the patch), order-*.json and transfer-*.json without `v2` (before CODE_VERSION 2), order-v2-*
- * (orders placed by their own Update-with-Start, before the order gate placed them).
+ * (orders placed by their own Update-with-Start, before the order gate placed them),
+ * payment-request-expired.json (before the approval-expiry-at-expires-at patch).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -340,7 +341,7 @@ async function runPaymentRequests(stack: TestStack): Promise<Recording[]> {
   return [
     { name: 'payment-request-approved-paid', workflowId: paid.workflowId },
     { name: 'payment-request-rejected', workflowId: rejected.workflowId },
-    { name: 'payment-request-expired', workflowId: expired.workflowId },
+    { name: 'payment-request-expired-at-expires-at', workflowId: expired.workflowId },
     { name: 'payment-request-payout-failed', workflowId: unfunded.workflowId },
   ];
 }

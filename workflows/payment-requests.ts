@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -14,6 +15,7 @@ import {
   paymentRequestStatusQuery,
   TERMINAL_PAYMENT_REQUEST_STATUSES,
   type PaymentRequestStatus,
+  type PaymentRequestView,
   type PaymentRequestWorkflowInput,
 } from '../domain/payment-requests';
 import { AmountMinorKey, PaymentRequestStatusKey } from '../domain/search-attributes';
@@ -32,6 +34,25 @@ const payout = proxyActivities<Activities>({
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
+
+/**
+ * APPROVAL_EXPIRY_AT_EXPIRES_AT is the patch (`patched()`) under which an undecided request
+ * expires at the `expiresAt` its create transaction stored and the API shows, instead of
+ * APPROVAL_TTL after the run started: the two differed by the time the run took to create the
+ * request. Runs started before the patch replay their original timer
+ * (test/replay/histories/payment-request-*.json without `expires-at`); new runs record the
+ * patch's marker (payment-request-expired-at-expires-at.json).
+ */
+export const APPROVAL_EXPIRY_AT_EXPIRES_AT = 'approval-expiry-at-expires-at';
+
+/**
+ * approvalExpiryMs is how long the approval timer waits: until the stored `expiresAt` on the
+ * patched path (at least 1 ms), `approvalTtlMs` on the original one.
+ */
+function approvalExpiryMs(input: PaymentRequestWorkflowInput, created: PaymentRequestView): number {
+  if (!patched(APPROVAL_EXPIRY_AT_EXPIRES_AT)) return input.approvalTtlMs;
+  return Math.max(1, Date.parse(created.expiresAt) - Date.now());
+}
 
 /** PaymentRequestWorkflowResult is how an approval workflow ended: the request's final status. */
 export interface PaymentRequestWorkflowResult {
@@ -84,7 +105,7 @@ export async function paymentRequestWorkflow(
     throw request.refusal;
   }
   await request.changeWhenDue(
-    input.approvalTtlMs,
+    approvalExpiryMs(input, request.current),
     (current) => current.status === 'pending_approval',
     () => acts.expirePaymentRequest({ paymentRequestId }),
   );

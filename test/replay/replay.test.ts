@@ -58,6 +58,7 @@ describe('workflow replay (determinism guard for deploys)', () => {
         'payment-request-approved-paid.json',
         'payment-request-rejected.json',
         'payment-request-expired.json',
+        'payment-request-expired-at-expires-at.json',
         'payment-request-payout-failed.json',
       ]),
     );

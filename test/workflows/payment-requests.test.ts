@@ -38,13 +38,19 @@ const gates = new Gates();
 const requestsById = new Map<string, PaymentRequestView>();
 /** failingPayouts holds the requests whose payout the ledger refuses (insufficient funds). */
 const failingPayouts = new Set<string>();
+/** storedExpiresAt overrides the expiresAt the create mock stores for a request ID. */
+const storedExpiresAt = new Map<string, string>();
 
 const env = useWorkflowWorker({
   taskQueuePrefix: 'wf-payment-requests',
   beforeStop: () => gates.openAll(),
   activities: log.record({
     async createPaymentRequest(input) {
-      const stored = requestsById.get(input.paymentRequestId) ?? pendingRequest(input);
+      const expiresAt = storedExpiresAt.get(input.paymentRequestId);
+      const stored = requestsById.get(input.paymentRequestId) ?? {
+        ...pendingRequest(input),
+        ...(expiresAt ? { expiresAt } : {}),
+      };
       requestsById.set(input.paymentRequestId, stored);
       return stored;
     },
@@ -334,6 +340,21 @@ describe('paymentRequestWorkflow: the approval timer', () => {
     expect(log.inputsOf('decidePaymentRequest', id)).toEqual([]);
     expect(log.inputsOf('payOutPaymentRequest', id)).toEqual([]);
     expect(await searchAttributeOf(handle, PaymentRequestStatusKey)).toBe('expired');
+  });
+
+  it('when the stored expiresAt comes before approvalTtlMs would, then the timer fires at expiresAt (patch approval-expiry-at-expires-at)', async () => {
+    const id = randomUUID();
+    storedExpiresAt.set(id, new Date(Date.now() + 500).toISOString());
+
+    const { handle } = await openRequest(LONG_TTL_MS, id);
+    const result = await handle.result();
+
+    expect(result).toEqual({ status: 'expired' });
+    expect(log.inputsOf('expirePaymentRequest', id)).toEqual([{ paymentRequestId: id }]);
+    const markers = ((await handle.fetchHistory()).events ?? []).filter(
+      (event) => event.markerRecordedEventAttributes?.markerName === 'core_patch',
+    );
+    expect(markers).toHaveLength(1);
   });
 
   it('when an approval arrives while the timer expires the request, then it is refused with invalid_transition and nothing is paid', async () => {
