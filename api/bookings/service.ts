@@ -16,7 +16,7 @@ import { DomainError } from '../../domain/errors';
 import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
 import { bookingWorkflow } from '../../workflows/bookings';
-import type { AuthUser } from '../middleware/auth';
+import { assertRole, type AuthUser } from '../middleware/auth';
 import type { ApiDeps } from '../router';
 import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal-kit';
 
@@ -116,13 +116,17 @@ async function placeBooking(
 /**
  * visibleBooking reads a booking the caller may see: its customer or staff; a soft-deleted
  * booking only staff.
- * @throws DomainError `not_found` (404) for anyone else, as for a missing booking.
+ * @throws DomainError `forbidden` (403) for operators, `not_found` (404) for anyone else, as
+ *   for a missing booking.
  */
 export async function visibleBooking(
   deps: ApiDeps,
   user: AuthUser,
   bookingId: string,
 ): Promise<BookingView> {
+  // Only customers hold bookings, so an operator is the wrong role (SPEC.md §1: 403), not a
+  // stranger to hide the booking from; GET /v1/bookings/:id answered operators 404 before.
+  assertRole(user, ['customer', 'staff']);
   const booking = await findBooking(deps.db, bookingId);
   const mine = booking?.customerId === user.sub && booking.deletedAt === null;
   if (!booking || (user.role !== 'staff' && !mine))

@@ -104,15 +104,20 @@ export interface TransferRequest {
 /**
  * transfer moves money between two accounts, as the source's owner or staff: a posted
  * transfer, or with `hold` a pending two-phase one (SPEC.md §5).
- * @throws DomainError `same_account` (422), `forbidden` (403), `insufficient_funds` (409),
- *   `currency_mismatch` (422), `not_found` (404).
+ * @throws DomainError `same_account` (422), `forbidden` (403) for operators, `not_found` (404)
+ *   for a customer's source that is not theirs, `insufficient_funds` (409),
+ *   `currency_mismatch` (422).
  */
 export async function transfer(deps: ApiDeps, input: TransferRequest): Promise<TransferResult> {
   const { user, transferId } = input;
   const { hold, ...body } = input.body;
   if (body.fromAccountId === body.toAccountId)
     throw new DomainError('same_account', 'A transfer needs two different accounts');
-  await assertMaySpend(deps, user, body.fromAccountId);
+  // A customer naming someone else's account (or a missing one) as the source asks for
+  // someone else's resource: 404 as GET /v1/accounts/:id answers (SPEC.md §1), not the 403
+  // assertMaySpend gives, which told them the account was not theirs.
+  if (user.role === 'customer') await visibleAccount(deps, user, body.fromAccountId);
+  else await assertMaySpend(deps, user, body.fromAccountId);
   const common = { ...body, transferId, initiatedBy: user.sub };
   const moved = hold
     ? await placeHold(deps, { ...common, timeoutMs: hold.timeout })

@@ -11,7 +11,7 @@ import {
   type OrderView,
 } from '../../domain/orders';
 import { workflowIds } from '../../domain/workflow-ids';
-import type { AuthUser } from '../middleware/auth';
+import { assertRole, type AuthUser } from '../middleware/auth';
 import type { ApiDeps } from '../router';
 import { terminalConflict, updateOrConflict } from '../temporal-kit';
 import { cartSnapshotOf, recordRefusal, type RefusedSubmission, type RequestMeta } from './audit';
@@ -106,9 +106,13 @@ function refusedSubmissionOf(
 
 /**
  * visibleOrder reads an order the caller may see: its owner or staff.
- * @throws DomainError `not_found` (404) for anyone else, as for a missing order.
+ * @throws DomainError `forbidden` (403) for operators, `not_found` (404) for anyone else, as
+ *   for a missing order.
  */
 export async function visibleOrder(deps: ApiDeps, user: AuthUser, orderId: string) {
+  // Only customers own orders, so an operator is the wrong role (SPEC.md §1: 403), not a
+  // stranger to hide the order from; GET /v1/orders/:id answered operators 404 before.
+  assertRole(user, ['customer', 'staff']);
   const order = await findOrder(deps.db, orderId);
   if (!order || (user.role !== 'staff' && order.customerId !== user.sub))
     throw new DomainError('not_found', 'No such order');

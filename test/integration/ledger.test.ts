@@ -145,7 +145,7 @@ describe('transfers', () => {
 
     expect([mismatch.status, mismatch.body.code]).toEqual([422, 'currency_mismatch']);
     expect([same.status, same.body.code]).toEqual([422, 'same_account']);
-    expect([notMine.status, notMine.body.code]).toEqual([403, 'forbidden']);
+    expect([notMine.status, notMine.body.code]).toEqual([404, 'not_found']);
     expect([tooMuch.status, tooMuch.body.code]).toEqual([409, 'insufficient_funds']);
     expect([fractional.status, fractional.body.code]).toEqual([422, 'validation_failed']);
     expect([
