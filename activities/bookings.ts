@@ -179,7 +179,6 @@ export interface PayBookingActivityInput {
 export async function payBooking(db: Db, input: PayBookingActivityInput): Promise<BookingView> {
   const probe = await findBooking(db, input.bookingId);
   if (!probe) throw new DomainError('not_found', `Booking ${input.bookingId} does not exist`);
-  const revenueId = await ensureSellerRevenueAccount(db, probe);
   return moveBooking(db, {
     bookingId: input.bookingId,
     target: 'confirmed',
@@ -188,6 +187,8 @@ export async function payBooking(db: Db, input: PayBookingActivityInput): Promis
     async alsoInTransaction(transaction, booking) {
       if (Date.parse(booking.expiresAt) <= Date.now())
         assertBookingTransition('expired', 'confirmed');
+      // Opened on first use in this transaction, so a refused payment leaves no account behind.
+      const revenueId = await ensureSellerRevenueAccount(db, booking, transaction);
       // Both accounts at once, ascending: the transfer below locks them again (no-op).
       const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
       const wallet = accounts.get(input.accountId);

@@ -1,3 +1,4 @@
+import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import type { TransferView, TransferWorkflowInput } from '../domain/ledger';
 import { toSafeInt, type Db } from '../db/connection';
@@ -15,7 +16,7 @@ import {
   assertPositiveAmount,
   insertTransfer,
   lockAccounts,
-  postTransfer,
+  postTransferInTx,
   type PostTransferInput,
 } from '../db/ledger-postings';
 import { execute, lockRows, withTransaction } from '../db/transaction';
@@ -29,27 +30,30 @@ import { execute, lockRows, withTransaction } from '../db/transaction';
  * executeTransfer posts the transfer a `transfer-<id>` workflow stands for, with the
  * transfer's ID as the ledger row's ID (a retry returns the posted row). A deposit is debited
  * from the `external` account of the target account's currency; a retainer consumption is
- * credited to the `revenue` account of the retainer's currency.
+ * credited to the `revenue` account of the retainer's currency. That system account is made on
+ * first use inside the posting's transaction, so a refused transfer leaves none behind.
  * @throws DomainError `not_found` (404), `insufficient_funds` (409), `currency_mismatch`,
  *   `same_account` (422).
  */
 export async function executeTransfer(db: Db, input: TransferWorkflowInput): Promise<TransferView> {
-  let { fromAccountId, toAccountId } = input;
-  if (input.kind === 'deposit') {
-    fromAccountId = await systemAccountFor(db, toAccountId, 'external');
-  } else if (input.kind === 'retainer_consumption') {
-    toAccountId = await systemAccountFor(db, fromAccountId, 'revenue');
-  }
-  if (!fromAccountId || !toAccountId)
-    throw new Error(`transfer ${input.transferId} lacks an account`);
-  return postTransfer(db, {
-    id: input.transferId,
-    kind: input.kind,
-    fromAccountId,
-    toAccountId,
-    amountMinor: input.amountMinor,
-    description: input.description ?? null,
-    initiatedBy: input.initiatedBy,
+  return withTransaction(db, 'post_transfer', async (transaction) => {
+    let { fromAccountId, toAccountId } = input;
+    if (input.kind === 'deposit') {
+      fromAccountId = await systemAccountFor(db, toAccountId, 'external', transaction);
+    } else if (input.kind === 'retainer_consumption') {
+      toAccountId = await systemAccountFor(db, fromAccountId, 'revenue', transaction);
+    }
+    if (!fromAccountId || !toAccountId)
+      throw new Error(`transfer ${input.transferId} lacks an account`);
+    return postTransferInTx(db, transaction, {
+      id: input.transferId,
+      kind: input.kind,
+      fromAccountId,
+      toAccountId,
+      amountMinor: input.amountMinor,
+      description: input.description ?? null,
+      initiatedBy: input.initiatedBy,
+    });
   });
 }
 
@@ -61,10 +65,11 @@ async function systemAccountFor(
   db: Db,
   accountId: string | undefined,
   kind: 'external' | 'revenue',
+  transaction: Transaction,
 ): Promise<string> {
   const account = accountId ? await findAccount(db, accountId) : undefined;
   if (!account) throw new DomainError('not_found', `Account ${accountId} does not exist`);
-  return ensureSystemAccount(db, { kind, currency: account.currency });
+  return ensureSystemAccount(db, { kind, currency: account.currency }, transaction);
 }
 
 /** CreateHoldInput reserves money on `fromAccountId` for a later post to `toAccountId`. */

@@ -86,11 +86,13 @@ export interface PayOrderActivityInput {
 export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);
   if (!probe) throw new DomainError('not_found', `Order ${input.orderId} does not exist`);
-  const revenueId = await ensureSystemAccount(db, { kind: 'revenue', currency: probe.currency });
   return withTransaction(db, 'pay_order', async (transaction) => {
     const order = await lockOrder(db, transaction, input.orderId);
     if (order.status === 'paid' && order.paymentTransferId === input.transferId) return order;
     assertOrderTransition(order.status, 'paid');
+    // Made on first use in this transaction, so a refused payment leaves no account behind.
+    const revenue = { kind: 'revenue' as const, currency: order.currency };
+    const revenueId = await ensureSystemAccount(db, revenue, transaction);
     if (order.paymentMethod === 'allowance')
       return payFromAllowance(db, transaction, { order, input, revenueId });
     if (input.accountId === undefined)

@@ -2,6 +2,7 @@ import * as catalog from '../db/catalog';
 import {
   createProductBodySchema,
   createSellerBodySchema,
+  productCursorSchema,
   productSearchQuerySchema,
   restockBodySchema,
 } from '../domain/catalog';
@@ -102,7 +103,7 @@ export function catalogRoutes(deps: ApiDeps) {
   });
   app.openapi(searchRoute, async (c) => {
     const { q, category, limit, cursor } = c.req.valid('query');
-    const after = decodeCursor(cursor, ['name', 'id'] as const);
+    const after = decodeCursor(cursor, productCursorSchema);
     const items = await catalog.searchProducts(db, { q: q || undefined, category, limit, after });
     return c.json(
       page(items, limit, (last) => ({ name: last.name, id: last.id })),

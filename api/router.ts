@@ -87,26 +87,28 @@ export function encodeCursor(position: Record<string, string>): string {
 }
 
 /**
- * decodeCursor reads a cursor made by encodeCursor, checking it has `keys`.
- * @throws DomainError `validation_failed` (422) for a cursor that was not ours.
+ * decodeCursor reads a cursor made by encodeCursor and checks its position with `schema`
+ * (each value's type and format), so a forged cursor never reaches SQL: a position of
+ * `{createdAt: 'abc'}` was a 500 from PostgreSQL's timestamptz cast (found by the fuzzer).
+ * @throws DomainError `validation_failed` (422, path `cursor` or `cursor.<key>`) for a cursor
+ *   that was not ours.
  */
-export function decodeCursor<K extends string>(
+export function decodeCursor<S extends z.ZodObject>(
   cursor: string | undefined,
-  keys: readonly K[],
-): Record<K, string> | undefined {
+  schema: S,
+): z.infer<S> | undefined {
   if (cursor === undefined) return undefined;
+  let position: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<
-      string,
-      unknown
-    >;
-    if (keys.every((k) => typeof value[k] === 'string')) return value as Record<K, string>;
+    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    throw validationError({
+      issues: [{ path: ['cursor'], message: 'not a cursor this API issued' }],
+    } as unknown as z.ZodError);
   }
-  throw validationError({
-    issues: [{ path: ['cursor'], message: 'not a cursor this API issued' }],
-  } as unknown as z.ZodError);
+  const parsed = schema.safeParse(position);
+  if (!parsed.success) throw validationError(parsed.error, ['cursor']);
+  return parsed.data;
 }
 
 /**

@@ -186,22 +186,26 @@ export async function softDeleteBooking(db: Db, bookingId: string): Promise<Book
 /**
  * ensureSellerRevenueAccount returns the seller's revenue account in `currency`, opening it
  * the first time (bookings are paid to the seller, SPEC.md §6); concurrent callers get the one
- * account (unique index accounts_owner_revenue_unique).
+ * account (unique index accounts_owner_revenue_unique). Inside `transaction` (the payment's),
+ * a refused payment leaves no new account behind.
  */
 export async function ensureSellerRevenueAccount(
   db: Db,
   input: { sellerId: string; currency: string },
+  transaction?: Transaction,
 ): Promise<string> {
   await execute(
     db,
     `INSERT INTO accounts (id, owner_id, kind, currency) VALUES ($1, $2, 'revenue', $3)
      ON CONFLICT DO NOTHING`,
     [newId(), input.sellerId, input.currency],
+    transaction,
   );
   const rows = await query<{ id: string }>(
     db,
     `SELECT id FROM accounts WHERE owner_id = $1 AND kind = 'revenue' AND currency = $2`,
     [input.sellerId, input.currency],
+    transaction,
   );
   if (rows.length !== 1) throw new Error(`revenue account of seller ${input.sellerId} missing`);
   return rows[0]!.id;

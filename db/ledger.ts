@@ -82,22 +82,26 @@ export const TRANSFER_COLUMNS =
  * ensureSystemAccount returns the ID of the owner-less account of `kind` in `currency`
  * (`revenue` collects sales, `external` is the world outside that funds deposits and may go
  * negative), creating it on first use. Safe under concurrency: the partial unique index
- * `accounts_system_unique` lets one insert win.
+ * `accounts_system_unique` lets one insert win. Inside `transaction` (the posting's), a refused
+ * posting leaves no new account behind.
  */
 export async function ensureSystemAccount(
   db: Db,
   input: { kind: 'revenue' | 'external'; currency: string },
+  transaction?: Transaction,
 ): Promise<string> {
   await execute(
     db,
     `INSERT INTO accounts (id, owner_id, kind, currency, allow_negative)
      VALUES ($1, NULL, $2, $3, $4) ON CONFLICT DO NOTHING`,
     [newId(), input.kind, input.currency, input.kind === 'external'],
+    transaction,
   );
   const rows = await query<{ id: string }>(
     db,
     'SELECT id FROM accounts WHERE owner_id IS NULL AND kind = $1 AND currency = $2',
     [input.kind, input.currency],
+    transaction,
   );
   if (rows.length !== 1) throw new Error(`system account ${input.kind}/${input.currency} missing`);
   return rows[0]!.id;

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { amountMinorSchema, currencySchema, uuidSchema } from './schemas';
+import {
+  amountMinorSchema,
+  currencySchema,
+  TRIMMED_WITHOUT_CONTROL_CHARACTERS,
+  uuidSchema,
+} from './schemas';
 import { dateTimeSchema, labelSchema } from './travel';
 
 /*
@@ -33,7 +38,7 @@ const categorySchema = z
   .min(1)
   .max(100)
   .regex(
-    /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u,
+    TRIMMED_WITHOUT_CONTROL_CHARACTERS,
     'must not start or end with a space or hold control characters',
   );
 

@@ -72,6 +72,18 @@ export const restockBodySchema = z
   .object({ quantity: z.number().int().min(1).max(STOCK_MAX) })
   .strict();
 
+/**
+ * productCursorSchema is the position GET /v1/products pages from: the last product's name
+ * (never with a NUL, which PostgreSQL text cannot hold) and its id.
+ */
+export const productCursorSchema = z.object({
+  name: z
+    .string()
+    .max(200)
+    .refine((name) => !name.includes('\u0000'), 'must not contain NUL'),
+  id: uuidSchema,
+});
+
 /** productSearchQuerySchema is GET /v1/products?q=&category=&limit=&cursor=. */
 export const productSearchQuerySchema = z.object({
   q: z.string().trim().max(200).optional(),

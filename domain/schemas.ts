@@ -32,8 +32,42 @@ export const pageQuerySchema = z.object({
   cursor: z.string().max(512).optional(),
 });
 
+/** CURSOR_INSTANT_MAX_MS is 9999-12-31T23:59:59.999Z, the last instant a 4-digit ISO year writes. */
+const CURSOR_INSTANT_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * createdAtCursorSchema is the position of a newest-first list (orders, bookings, payment
+ * requests, order failures): the last item's `createdAt` as the API writes it (ISO-8601 UTC,
+ * 1970–9999, which PostgreSQL's timestamptz takes) and its uuid `id`.
+ */
+export const createdAtCursorSchema = z.object({
+  createdAt: z.iso.datetime().refine((value) => {
+    const ms = Date.parse(value);
+    return ms >= 0 && ms <= CURSOR_INSTANT_MAX_MS;
+  }, 'must be between 1970 and 9999 (UTC)'),
+  id: uuidSchema,
+});
+
+/** idCursorSchema is the position of a list ordered by uuid `id` (accounts). */
+export const idCursorSchema = z.object({ id: uuidSchema });
+
 /** idParamSchema is the `:id` path parameter of a resource. */
 export const idParamSchema = z.object({ id: uuidSchema });
 
 /** idempotencyKeySchema is 1–255 printable ASCII characters (SPEC.md §1). */
 export const idempotencyKeySchema = z.string().regex(/^[\x20-\x7e]{1,255}$/);
+
+/**
+ * NO_CONTROL_CHARACTERS matches text without control characters (Unicode category Cc:
+ * U+0000–U+001F and U+007F–U+009F). It is written as a range without the `u` flag so that
+ * /openapi.json states it as a valid JSON Schema pattern (`\p{Cc}` with `/u` leaked the flag
+ * into the pattern, found by the fuzzer).
+ */
+export const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+
+/**
+ * TRIMMED_WITHOUT_CONTROL_CHARACTERS matches non-empty text without control characters that
+ * neither starts nor ends with white space (written as NO_CONTROL_CHARACTERS is).
+ */
+export const TRIMMED_WITHOUT_CONTROL_CHARACTERS =
+  /^[^\s\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f])?$/;

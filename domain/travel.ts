@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { STAY_NIGHTS_MAX } from './bookings';
 import { dateSchema } from './bookings-schemas';
 import { DomainError } from './errors';
-import { currencySchema, pageQuerySchema, uuidSchema } from './schemas';
+import { currencySchema, NO_CONTROL_CHARACTERS, pageQuerySchema, uuidSchema } from './schemas';
 
 /*
  * The travel catalogue of SPEC.md §6 (everything but the bookings): bus schedules with their
@@ -40,7 +40,7 @@ export function labelSchema(charsMax: number) {
     .trim()
     .min(1)
     .max(charsMax)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+    .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
 }
 
 /**
@@ -52,7 +52,7 @@ function filterSchema(charsMax: number) {
     .string()
     .trim()
     .max(charsMax)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')
     .optional();
 }
 
@@ -162,10 +162,7 @@ export const hotelSearchQuerySchema = pageQuerySchema
 
 /** hotelCursorSchema is the position a GET /v1/hotels cursor holds: name, then id. */
 export const hotelCursorSchema = z.object({
-  name: z
-    .string()
-    .max(200)
-    .regex(/^[^\p{Cc}]*$/u),
+  name: z.string().max(200).regex(NO_CONTROL_CHARACTERS),
   id: uuidSchema,
 });
 

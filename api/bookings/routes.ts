@@ -5,7 +5,7 @@ import {
   placeSeatBookingBodySchema,
   placeStayBodySchema,
 } from '../../domain/bookings-schemas';
-import { idParamSchema } from '../../domain/schemas';
+import { createdAtCursorSchema, idParamSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {
   type ApiDeps,
@@ -94,7 +94,7 @@ export function bookingRoutes(deps: ApiDeps) {
     const user = c.get('user');
     assertRole(user, ['customer', 'staff']);
     const { limit, cursor, customerId, status } = c.req.valid('query');
-    const after = decodeCursor(cursor, ['createdAt', 'id'] as const);
+    const after = decodeCursor(cursor, createdAtCursorSchema);
     const owner = user.role === 'customer' ? user.sub : customerId;
     const items = await listBookings(deps.db, { customerId: owner, status, limit, after });
     return c.json(

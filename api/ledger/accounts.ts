@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { createAccount, listAccounts, listEntries } from '../../db/ledger';
-import { DomainError } from '../../domain/errors';
 import { createAccountBodySchema, depositBodySchema } from '../../domain/ledger-schemas';
-import { currencySchema, idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
+import {
+  currencySchema,
+  idCursorSchema,
+  idParamSchema,
+  pageQuerySchema,
+  uuidSchema,
+} from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {
   type ApiDeps,
@@ -52,11 +57,8 @@ const depositRoute = route('post', '/accounts/{id}/deposits', {
   status: 201,
 });
 
-/** entryCursorError refuses a cursor whose entry id is not a number (422). */
-const entryCursorError = () =>
-  new DomainError('validation_failed', 'Bad cursor', {
-    errors: [{ path: 'cursor', message: 'not a cursor this API issued' }],
-  });
+/** entryCursorSchema is the position of an account's entries: the last entry's numeric id. */
+const entryCursorSchema = z.object({ id: z.string().regex(/^\d{1,18}$/, 'not an entry id') });
 
 /**
  * accountRoutes serves the account part of SPEC.md §5: opening accounts, reading balances
@@ -72,7 +74,7 @@ export function accountRoutes(deps: ApiDeps) {
   app.openapi(listRoute, async (c) => {
     assertRole(c.get('user'), ['staff']);
     const { limit, cursor, ...filter } = c.req.valid('query');
-    const after = decodeCursor(cursor, ['id'] as const);
+    const after = decodeCursor(cursor, idCursorSchema);
     const items = await listAccounts(deps.db, { ...filter, limit, afterId: after?.id });
     return c.json(
       page(items, limit, (last) => ({ id: last.id })),
@@ -85,9 +87,12 @@ export function accountRoutes(deps: ApiDeps) {
   app.openapi(entriesRoute, async (c) => {
     const account = await visibleAccount(deps, c.get('user'), c.req.valid('param').id);
     const { limit, cursor } = c.req.valid('query');
-    const after = decodeCursor(cursor, ['id'] as const);
-    if (after && !/^\d{1,18}$/.test(after.id)) throw entryCursorError();
-    const items = await listEntries(deps.db, { accountId: account.id, limit, beforeId: after?.id });
+    const after = decodeCursor(cursor, entryCursorSchema);
+    const items = await listEntries(deps.db, {
+      accountId: account.id,
+      limit,
+      beforeId: after?.id,
+    });
     return c.json(
       page(items, limit, (last) => ({ id: String(last.id) })),
       200,

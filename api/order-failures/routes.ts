@@ -3,6 +3,7 @@ import {
   listOrderFailuresQuerySchema,
   orderFailureAnalyticsQuerySchema,
 } from '../../domain/order-failures-schemas';
+import { createdAtCursorSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import { type ApiDeps, decodeCursor, newRouter, page, routeFor } from '../router';
 
@@ -37,7 +38,7 @@ export function orderFailureRoutes(deps: ApiDeps) {
   app.openapi(listRoute, async (c) => {
     assertRole(c.get('user'), ['staff']);
     const { limit, cursor, customerId } = c.req.valid('query');
-    const after = decodeCursor(cursor, ['createdAt', 'id'] as const);
+    const after = decodeCursor(cursor, createdAtCursorSchema);
     const items = await listOrderFailures(deps.db, { customerId, limit, after });
     return c.json(
       page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),

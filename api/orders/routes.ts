@@ -1,6 +1,11 @@
 import { listOrders } from '../../db/orders';
 import { payOrderBodySchema, placeOrderBodySchema } from '../../domain/orders-schemas';
-import { idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
+import {
+  createdAtCursorSchema,
+  idParamSchema,
+  pageQuerySchema,
+  uuidSchema,
+} from '../../domain/schemas';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { assertRole } from '../middleware/auth';
@@ -131,7 +136,7 @@ export function orderRoutes(deps: ApiDeps) {
     const user = c.get('user');
     assertRole(user, ['customer', 'staff']);
     const { limit, cursor, customerId } = c.req.valid('query');
-    const after = decodeCursor(cursor, ['createdAt', 'id'] as const);
+    const after = decodeCursor(cursor, createdAtCursorSchema);
     const owner = user.role === 'customer' ? user.sub : customerId;
     const items = await listOrders(deps.db, { customerId: owner, limit, after });
     return c.json(

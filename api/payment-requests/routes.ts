@@ -5,7 +5,7 @@ import {
   listPaymentRequestsQuerySchema,
   rejectBodySchema,
 } from '../../domain/payment-requests-schemas';
-import { idParamSchema } from '../../domain/schemas';
+import { createdAtCursorSchema, idParamSchema } from '../../domain/schemas';
 import { assertRole } from '../middleware/auth';
 import {
   type ApiDeps,
@@ -85,7 +85,7 @@ export function paymentRequestRoutes(deps: ApiDeps) {
   app.openapi(listRoute, async (c) => {
     assertRole(c.get('user'), ['staff']);
     const { limit, cursor, status } = c.req.valid('query');
-    const after = decodeCursor(cursor, ['createdAt', 'id'] as const);
+    const after = decodeCursor(cursor, createdAtCursorSchema);
     const items = await listPaymentRequests(deps.db, { status, limit, after });
     return c.json(
       page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
