@@ -67,7 +67,9 @@ async function systemAccountFor(
   kind: 'external' | 'revenue',
   transaction: Transaction,
 ): Promise<string> {
-  const account = accountId ? await findAccount(db, accountId) : undefined;
+  // Inside the posting's transaction: a read on another connection while this one is held
+  // starved the pool (20 concurrent deposits, DB_POOL_MAX 10: every connection waited for one).
+  const account = accountId ? await findAccount(db, accountId, transaction) : undefined;
   if (!account) throw new DomainError('not_found', `Account ${accountId} does not exist`);
   return ensureSystemAccount(db, { kind, currency: account.currency }, transaction);
 }

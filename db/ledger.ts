@@ -132,11 +132,16 @@ export async function createAccount(db: Db, input: CreateAccountInput): Promise<
 }
 
 /** findAccount reads one account, or undefined when there is none with that ID. */
-export async function findAccount(db: Db, accountId: string): Promise<AccountView | undefined> {
+export async function findAccount(
+  db: Db,
+  accountId: string,
+  transaction?: Transaction,
+): Promise<AccountView | undefined> {
   const rows = await query<AccountRow>(
     db,
     `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`,
     [accountId],
+    transaction,
   );
   return rows[0] ? toAccountView(rows[0]) : undefined;
 }

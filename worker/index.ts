@@ -21,8 +21,14 @@ async function main(): Promise<void> {
   const db = createDb(config, 'the worker');
   const { worker, connection } = await createWorker(workerInputFromConfig(config, db));
   const metrics = config.workerMetricsPort > 0 ? serveMetrics(config.workerMetricsPort) : undefined;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => worker.shutdown());
+  // Ctrl-C reaches the whole process group and `npm run dev` forwards it too: shut down once.
+  let shuttingDown = false;
+  const shutdown = () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    worker.shutdown();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, shutdown);
   logger.info(
     {
       taskQueue: config.taskQueue,
