@@ -1,4 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import type { HoldfastPathWith, HoldfastRequestBody } from '../../client/index';
+import { expectStatus } from '../../test/helpers/http';
+import { authHeaders } from '../shared/seed';
 import type { ScenarioName } from './options';
 import {
   createBuses,
@@ -16,10 +19,16 @@ export interface BenchRequest {
   body: string;
 }
 
+/**
+ * BenchPath is where a run's POSTs go: a path of the typed client (client/openapi.ts), or one
+ * of the bench API's own routes (./api-server.ts) outside the OpenAPI document.
+ */
+export type BenchPath = HoldfastPathWith<'post'> | '/bench/baseline' | '/bench/noop';
+
 /** PreparedScenario is a scenario ready to run: where requests go and how each is built. */
 export interface PreparedScenario {
   name: ScenarioName;
-  path: string;
+  path: BenchPath;
   /** routePath is the API's route pattern, as its /metrics labels it. */
   routePath: string;
   /** okStatuses are the definite answers: 2xx, and 409 where refusals are the point. */
@@ -68,6 +77,17 @@ function jsonHeaders(token?: string, keyed = true): Record<string, string> {
   };
 }
 
+/**
+ * jsonFor is the raw JSON body autocannon sends to `path`, type-checked against the body that
+ * path's zod schema accepts (client/openapi.ts), so a changed route breaks the bench's build.
+ */
+function jsonFor<P extends HoldfastPathWith<'post'>>(
+  _path: P,
+  body: HoldfastRequestBody<P>,
+): string {
+  return JSON.stringify(body);
+}
+
 /** baseline sends the non-durable seed-style placement to `productIds`. */
 function baseline(name: ScenarioName, productIds: () => string[]): Scenario['prepare'] {
   return async (fixtures) => ({
@@ -99,7 +119,7 @@ function orders(
     okStatuses,
     nextRequest: () => ({
       headers: jsonHeaders(pick(fixtures.customers).token),
-      body: JSON.stringify({ lines: [{ productId: pick(productIds()), quantity: 1 }] }),
+      body: jsonFor('/v1/orders', { lines: [{ productId: pick(productIds()), quantity: 1 }] }),
     }),
   });
 }
@@ -120,7 +140,7 @@ function duplicateOrders(fixtures: Fixtures, productIds: string[]): PreparedScen
       const index = randomInt(fixtures.customers.length);
       return {
         headers: jsonHeaders(fixtures.customers[index]!.token, false),
-        body: JSON.stringify({ lines: [{ productId: productIds[index]!, quantity: 1 }] }),
+        body: jsonFor('/v1/orders', { lines: [{ productId: productIds[index]!, quantity: 1 }] }),
       };
     },
   };
@@ -132,15 +152,12 @@ function duplicateOrders(fixtures: Fixtures, productIds: string[]): PreparedScen
  * @throws Error when one is not placed.
  */
 async function placeFirstOrders(fixtures: Fixtures, productIds: string[]): Promise<void> {
+  const { seed } = fixtures;
   await mapLimit(fixtures.customers, SEED_CONCURRENCY, async (customer, index) => {
-    const placed = await fixtures.seed.api('POST', '/v1/orders', {
-      token: customer.token,
-      body: { lines: [{ productId: productIds[index]!, quantity: 1 }] },
-    });
-    if (placed.status !== 201)
-      throw new Error(
-        `orders-duplicates: first order ${placed.status} ${JSON.stringify(placed.body)}`,
-      );
+    const body = { lines: [{ productId: productIds[index]!, quantity: 1 }] };
+    const headers = authHeaders(customer.token);
+    const placed = await seed.send(() => seed.api.POST('/v1/orders', { body, headers }));
+    expectStatus(placed, 201, 'orders-duplicates: first order');
   });
 }
 
@@ -157,7 +174,7 @@ function transfers(fixtures: Fixtures): PreparedScenario {
       const to = (from + 1 + randomInt(wallets.length - 1)) % wallets.length;
       return {
         headers: jsonHeaders(wallets[from]!.owner.token),
-        body: JSON.stringify({
+        body: jsonFor('/v1/transfers', {
           fromAccountId: wallets[from]!.id,
           toAccountId: wallets[to]!.id,
           amountMinor: 1 + randomInt(5),
@@ -267,7 +284,7 @@ function seatBookings(fixtures: Fixtures, scheduleIds: string[]): PreparedScenar
       const seat = 1 + (Math.floor(slot / scheduleIds.length) % SEED.seatsPerBus);
       return {
         headers: jsonHeaders(pick(fixtures.customers).token),
-        body: JSON.stringify({ scheduleId, seats: [seat] }),
+        body: jsonFor('/v1/bookings', { scheduleId, seats: [seat] }),
       };
     },
   };

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { createHoldfastClient, type HoldfastClient } from '../../client/index';
 import { signActor, type Actor } from '../../test/helpers/actors';
-import { requestJson, type ApiCaller, type FetchLike } from '../../test/helpers/http';
+import { expectStatus } from '../../test/helpers/http';
 import {
+  authHeaders,
   createProduct,
   createSeller,
   openFundedWallet,
+  sendOnce,
   type SeedContext,
-} from '../../test/helpers/resources';
+} from '../shared/seed';
 import type { ScenarioName } from './options';
 import { withBar } from '../shared/progress';
 import { mapLimit } from '../shared/async';
@@ -52,11 +55,9 @@ export interface Fixtures {
   busOperatorId: string | undefined;
 }
 
-/** httpCaller returns an ApiCaller over real HTTP to `baseUrl`. */
-export function httpCaller(baseUrl: string): ApiCaller {
-  const fetchLike: FetchLike = (path, init) =>
-    fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(SEED_REQUEST_TIMEOUT_MS) });
-  return (method, path, options) => requestJson(fetchLike, method, path, options);
+/** benchClient returns the typed client (client/index.ts) for the API at `baseUrl`. */
+export function benchClient(baseUrl: string): HoldfastClient {
+  return createHoldfastClient({ baseUrl, timeoutMs: SEED_REQUEST_TIMEOUT_MS });
 }
 
 /** productInput names a product of the bench seller with `stock` units at 1.00 EUR. */
@@ -72,7 +73,12 @@ function productInput(sellerId: string, label: string, stock: number) {
  */
 export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): Promise<Fixtures> {
   const staff = await signActor({ role: 'staff', secret: BENCH_JWT_SECRET });
-  const seed: SeedContext = { api: httpCaller(apiUrl), staff, newKey: () => randomUUID() };
+  const seed: SeedContext = {
+    api: benchClient(apiUrl),
+    send: sendOnce,
+    staff,
+    newKey: () => randomUUID(),
+  };
   const sellerId = await createSeller(seed, {
     name: `bench seller ${randomUUID()}`,
     approved: true,
@@ -130,22 +136,21 @@ export async function createBuses(
   const count = Math.min(SEED.busesMax, Math.max(SEED.busesMin, wanted));
   const departsAt = Date.now() + 7 * 86_400_000;
   return withBar('buses', range(count), SEED_CONCURRENCY, async (index) => {
-    const created = await seed.api('POST', '/v1/schedules', {
-      token: seed.staff.token,
-      key: randomUUID(),
-      body: {
-        sellerId: busOperatorId,
-        origin: 'Bench',
-        destination: `Stop ${index}`,
-        departsAt: new Date(departsAt).toISOString(),
-        arrivesAt: new Date(departsAt + 3_600_000).toISOString(),
-        seatCount: SEED.seatsPerBus,
-        priceMinor: 100,
-        currency: 'EUR',
-      },
-    });
-    if (created.status !== 201) throw new Error(`create schedule → ${created.status}`);
-    return (created.body as { id: string }).id;
+    const body = {
+      sellerId: busOperatorId,
+      origin: 'Bench',
+      destination: `Stop ${index}`,
+      departsAt: new Date(departsAt).toISOString(),
+      arrivesAt: new Date(departsAt + 3_600_000).toISOString(),
+      seatCount: SEED.seatsPerBus,
+      priceMinor: 100,
+      currency: 'EUR',
+    };
+    const headers = authHeaders(seed.staff.token, randomUUID());
+    const created = await seed.send<{ id: string }>(() =>
+      seed.api.POST('/v1/schedules', { body, headers }),
+    );
+    return expectStatus(created, 201, 'create schedule').id;
   });
 }
 

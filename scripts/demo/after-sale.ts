@@ -1,5 +1,6 @@
 import type { OrderView } from '../../domain/orders';
 import type { Actor } from '../../test/helpers/actors';
+import { authHeaders } from '../shared/seed';
 import type { DemoClient, Problem } from './client';
 import type { Check, OrderResult, Plan, SaleOutcome, WonOrder } from './model';
 import { mapLimit, shuffle, sleep } from '../shared/async';
@@ -35,10 +36,13 @@ export function planOrders(outcomes: readonly SaleOutcome[]): WonOrder[] {
 
 /** payOnce sends POST /v1/orders/:id/pay from the owner's wallet and records the outcome. */
 async function payOnce(client: DemoClient, won: WonOrder): Promise<OrderResult> {
-  const result = await client.call<OrderView & Problem>('POST', `/v1/orders/${won.order.id}/pay`, {
-    token: won.customer.token,
-    body: { accountId: won.customer.walletId },
-  });
+  const result = await client.send<OrderView & Problem>(() =>
+    client.api.POST('/v1/orders/{id}/pay', {
+      params: { path: { id: won.order.id } },
+      body: { accountId: won.customer.walletId },
+      headers: authHeaders(won.customer.token),
+    }),
+  );
   if (result.status === 200 && result.body.status === 'paid') {
     won.paid = true;
     won.order = result.body;
@@ -125,10 +129,11 @@ export async function cancelOrders(
   );
   const problems: string[] = [];
   await withBar('cancelling', targets, SETUP_CONCURRENCY, async (won) => {
-    const result = await client.call<OrderView & Problem>(
-      'POST',
-      `/v1/orders/${won.order.id}/cancel`,
-      { token: won.customer.token },
+    const result = await client.send<OrderView & Problem>(() =>
+      client.api.POST('/v1/orders/{id}/cancel', {
+        params: { path: { id: won.order.id } },
+        headers: authHeaders(won.customer.token),
+      }),
     );
     const refunded = !won.paid || result.body?.refundTransferId !== null;
     if (result.status === 200 && result.body.status === 'cancelled' && refunded) {

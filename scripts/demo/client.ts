@@ -1,11 +1,13 @@
-import { signActor, type Actor } from '../../test/helpers/actors';
 import {
-  requestJson,
-  type ApiResult,
-  type CallOptions,
-  type FetchLike,
-} from '../../test/helpers/http';
+  answerOf,
+  createHoldfastClient,
+  type HoldfastAnswer,
+  type HoldfastClient,
+  type HoldfastResult,
+} from '../../client/index';
+import { signActor, type Actor } from '../../test/helpers/actors';
 import { sleep } from '../shared/async';
+import type { TypedApi } from '../shared/seed';
 
 /** Problem is an RFC 9457 body with holdfast's stable `code` and extra members. */
 export interface Problem {
@@ -15,9 +17,7 @@ export interface Problem {
 }
 
 /** DemoResult is one HTTP exchange plus its replay header, attempts and wall time. */
-export interface DemoResult<T> extends ApiResult<T> {
-  /** replayed is true when the reply carried `Idempotent-Replayed: true`. */
-  replayed: boolean;
+export interface DemoResult<T> extends HoldfastAnswer<T> {
   attempts: number;
   /** elapsedMs is the wall time of the exchange, retries included. */
   elapsedMs: number;
@@ -38,15 +38,19 @@ export interface ClientOptions {
   backoffBaseMs: number;
 }
 
-/** DemoClient talks to a running holdfast over real HTTP. */
-export interface DemoClient {
+/**
+ * DemoClient talks to a running holdfast over real HTTP through the typed client (`api`,
+ * client/index.ts): every call goes through `send`, which retries and times it.
+ */
+export interface DemoClient extends TypedApi {
   baseUrl: string;
+  api: HoldfastClient;
   /**
-   * call sends one JSON request, retrying transient refusals (503, 409
-   * idempotency_in_progress, network errors, replies that are not JSON) with the same
-   * Idempotency-Key; throws when the last attempt fails to get a reply.
+   * send runs one typed call, running it again unchanged (same Idempotency-Key) on a
+   * transient refusal (503, 409 idempotency_in_progress) or when no JSON answer came (network
+   * error, timeout); throws when the last attempt gets no answer. The body is typed `T`.
    */
-  call<T = any>(method: string, path: string, options?: CallOptions): Promise<DemoResult<T>>;
+  send<T = any>(call: () => Promise<HoldfastResult>): Promise<DemoResult<T>>;
   /** newActor makes a caller with a fresh random `sub` and a token the server accepts. */
   newActor(role: 'customer' | 'staff'): Promise<Actor>;
   /** assertReady throws unless GET /readyz answers 200. */
@@ -61,44 +65,48 @@ export function isTransient(status: number, body: unknown): boolean {
   );
 }
 
+/**
+ * namedFetch sends one request with the global fetch; a failure names the request's method
+ * and path, since the caller's error only says how many attempts failed.
+ */
+async function namedFetch(request: Request): Promise<Response> {
+  try {
+    return await fetch(request);
+  } catch (err) {
+    throw new Error(`${request.method} ${new URL(request.url).pathname} got no answer`, {
+      cause: err,
+    });
+  }
+}
+
 /** createClient returns a DemoClient for `options.baseUrl`; throws if `attemptsMax` < 1. */
 export function createClient(options: ClientOptions): DemoClient {
   if (!(options.attemptsMax >= 1)) throw new Error('attemptsMax must be at least 1');
-  const fetchLike: FetchLike = (path, init) =>
-    fetch(`${options.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
+  const api = createHoldfastClient({
+    baseUrl: options.baseUrl,
+    fetch: namedFetch,
+    timeoutMs: options.timeoutMs,
+  });
   const backoff = (attempt: number) => sleep(options.backoffBaseMs * 2 ** attempt);
 
-  async function call<T = any>(
-    method: string,
-    path: string,
-    callOptions: CallOptions = {},
-  ): Promise<DemoResult<T>> {
+  async function send<T = any>(call: () => Promise<HoldfastResult>): Promise<DemoResult<T>> {
     const startedAt = performance.now();
     for (let attempt = 1; attempt <= options.attemptsMax; attempt += 1) {
       const last = attempt === options.attemptsMax;
       try {
-        const result = await requestJson<T>(fetchLike, method, path, {
-          ...callOptions,
-          strictJson: true,
-        });
-        if (!last && isTransient(result.status, result.body)) {
+        const answer = answerOf<T>(await call());
+        if (!last && isTransient(answer.status, answer.body)) {
           await backoff(attempt);
           continue;
         }
-        return {
-          ...result,
-          body: (result.body ?? null) as T,
-          replayed: result.headers.get('idempotent-replayed') === 'true',
-          attempts: attempt,
-          elapsedMs: performance.now() - startedAt,
-        };
+        const body = (answer.body ?? null) as T;
+        return { ...answer, body, attempts: attempt, elapsedMs: performance.now() - startedAt };
       } catch (err) {
-        if (last)
-          throw new Error(`${method} ${path} failed after ${attempt} attempts`, { cause: err });
+        if (last) throw new Error(`request failed after ${attempt} attempts`, { cause: err });
         await backoff(attempt);
       }
     }
-    throw new Error(`${method} ${path}: no attempt made`);
+    throw new Error('send: no attempt made');
   }
 
   async function assertReady(): Promise<void> {
@@ -121,7 +129,8 @@ export function createClient(options: ClientOptions): DemoClient {
 
   return {
     baseUrl: options.baseUrl,
-    call,
+    api,
+    send,
     newActor: (role) => signActor({ role, secret: options.jwtSecret }),
     assertReady,
   };

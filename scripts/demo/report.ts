@@ -1,7 +1,6 @@
 import type { OrderView } from '../../domain/orders';
 import type { Actor } from '../../test/helpers/actors';
 import { expectStatus } from '../../test/helpers/http';
-import { readAccount } from '../../test/helpers/resources';
 import type { ProductView } from '../../domain/catalog';
 import type { DemoClient } from './client';
 import type { Check, Customer, Product, SaleOutcome, WonOrder } from './model';
@@ -9,6 +8,7 @@ import { printCheck, statusMismatches } from './checks';
 import { readOrder, readRevenueMinor } from './scenario';
 import { SETUP_CONCURRENCY } from './settings';
 import { mapLimit } from '../shared/async';
+import { authHeaders, readAccount } from '../shared/seed';
 import { euros, heading } from './util';
 
 /**
@@ -74,7 +74,12 @@ async function productRow(
   finalOrders: readonly OrderView[],
 ): Promise<ProductRow> {
   const view = expectStatus(
-    await client.call<ProductView>('GET', `/v1/products/${product.id}`, { token: staff.token }),
+    await client.send<ProductView>(() =>
+      client.api.GET('/v1/products/{id}', {
+        params: { path: { id: product.id } },
+        headers: authHeaders(staff.token),
+      }),
+    ),
     200,
     `read product ${product.id}`,
   );
@@ -161,7 +166,7 @@ async function walletProblems(
       chargedMinor.set(o.customerId, (chargedMinor.get(o.customerId) ?? 0) + o.totalMinor);
   }
   const wallets = await mapLimit(customers, SETUP_CONCURRENCY, (c) =>
-    readAccount(client.call, staff, c.walletId),
+    readAccount(client, staff, c.walletId),
   );
   const problems: string[] = [];
   customers.forEach((c, i) => {

@@ -4,12 +4,13 @@ import type { OrderLineInput, OrderView } from '../../domain/orders';
 import type { Actor } from '../../test/helpers/actors';
 import { expectStatus } from '../../test/helpers/http';
 import {
+  authHeaders,
   createProduct,
   createSeller,
   openFundedWallet,
   type ProductInput,
   type SeedContext,
-} from '../../test/helpers/resources';
+} from '../shared/seed';
 import type { DemoClient, Problem } from './client';
 import type { Check, Customer, OrderResult, Product, SaleOutcome } from './model';
 import { mapLimit, shuffle } from '../shared/async';
@@ -34,7 +35,7 @@ export const CATALOG = [
 
 /** seedVia is how the demo seeds as `staff`: every create carries a fresh Idempotency-Key. */
 function seedVia(client: DemoClient, staff: Actor): SeedContext {
-  return { api: client.call, staff, newKey: randomUUID };
+  return { api: client.api, send: client.send, staff, newKey: randomUUID };
 }
 
 /** createDemoProduct creates one product (staff) and returns it with its initial stock. */
@@ -85,15 +86,17 @@ export async function demoHiddenProduct(client: DemoClient, staff: Actor): Promi
     stock: 100,
   });
   const buyer = await client.newActor('customer');
-  const seen = await client.call<Problem>('GET', `/v1/products/${hidden.id}`, {
-    token: buyer.token,
-  });
-  const body = { lines: [{ productId: hidden.id, quantity: 1 }], paymentMethod: 'wallet' };
-  const ordered = await client.call<Problem>('POST', '/v1/orders', {
-    token: buyer.token,
-    body,
-    key: randomUUID(),
-  });
+  const seen = await client.send<Problem>(() =>
+    client.api.GET('/v1/products/{id}', {
+      params: { path: { id: hidden.id } },
+      headers: authHeaders(buyer.token),
+    }),
+  );
+  const body = { lines: [{ productId: hidden.id, quantity: 1 }], paymentMethod: 'wallet' as const };
+  const headers = authHeaders(buyer.token, randomUUID());
+  const ordered = await client.send<Problem>(() =>
+    client.api.POST('/v1/orders', { body, headers }),
+  );
   console.log(
     `pending seller's product: customer GET → ${seen.status} ${seen.body?.code ?? ''}; POST /v1/orders → ${ordered.status} ${ordered.body?.code ?? ''}`,
   );
@@ -161,11 +164,10 @@ export async function setupCustomers(
 
 /** placeOrder sends one customer's cart as POST /v1/orders with its Idempotency-Key. */
 export function placeOrder(client: DemoClient, customer: Customer): Promise<OrderResult> {
-  return client.call<OrderView & Problem>('POST', '/v1/orders', {
-    token: customer.token,
-    body: customer.cart,
-    key: customer.idempotencyKey,
-  });
+  const headers = authHeaders(customer.token, customer.idempotencyKey);
+  return client.send<OrderView & Problem>(() =>
+    client.api.POST('/v1/orders', { body: customer.cart, headers }),
+  );
 }
 
 /**
@@ -207,7 +209,12 @@ export async function readOrder(
   orderId: string,
 ): Promise<OrderView> {
   return expectStatus(
-    await client.call<OrderView>('GET', `/v1/orders/${orderId}`, { token: staff.token }),
+    await client.send<OrderView>(() =>
+      client.api.GET('/v1/orders/{id}', {
+        params: { path: { id: orderId } },
+        headers: authHeaders(staff.token),
+      }),
+    ),
     200,
     `read order ${orderId}`,
   );
@@ -216,9 +223,12 @@ export async function readOrder(
 /** readRevenueMinor sums the EUR revenue accounts' balances (minor units); 0 before the first sale. */
 export async function readRevenueMinor(client: DemoClient, staff: Actor): Promise<number> {
   const page = expectStatus(
-    await client.call<{ items: AccountView[] }>('GET', '/v1/accounts?kind=revenue&currency=EUR', {
-      token: staff.token,
-    }),
+    await client.send<{ items: AccountView[] }>(() =>
+      client.api.GET('/v1/accounts', {
+        params: { query: { kind: 'revenue', currency: 'EUR' } },
+        headers: authHeaders(staff.token),
+      }),
+    ),
     200,
     'list revenue accounts',
   );

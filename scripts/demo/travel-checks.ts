@@ -1,6 +1,6 @@
 import type { BookingView } from '../../domain/bookings';
-import { readAccount } from '../../test/helpers/resources';
 import { mapLimit } from '../shared/async';
+import { readAccount } from '../shared/seed';
 import type { Check } from './model';
 import { SETUP_CONCURRENCY } from './settings';
 import type { BookingResult, SeatAttempt, StayAttempt } from './travel';
@@ -261,7 +261,7 @@ export async function walletCheck(
   }
   const { client, staff, travellers } = state;
   const wallets = await mapLimit(travellers, SETUP_CONCURRENCY, (t) =>
-    readAccount(client.call, staff, t.walletId),
+    readAccount(client, staff, t.walletId),
   );
   const problems = travellers.flatMap((t, i) => {
     const wallet = wallets[i]!;

@@ -2,6 +2,7 @@ import type { BookingView } from '../../domain/bookings';
 import type { Actor } from '../../test/helpers/actors';
 import { expectStatus } from '../../test/helpers/http';
 import { mapLimit, sleep } from '../shared/async';
+import { authHeaders } from '../shared/seed';
 import { printCheck } from './checks';
 import type { DemoClient } from './client';
 import type { Check } from './model';
@@ -126,7 +127,12 @@ async function readBookings(
   const { client, staff } = state;
   const views = await mapLimit(ids, SETUP_CONCURRENCY, async (id) =>
     expectStatus(
-      await client.call<BookingView>('GET', `/v1/bookings/${id}`, { token: staff.token }),
+      await client.send<BookingView>(() =>
+        client.api.GET('/v1/bookings/{id}', {
+          params: { path: { id } },
+          headers: authHeaders(staff.token),
+        }),
+      ),
       200,
       `read booking ${id}`,
     ),
@@ -138,9 +144,12 @@ async function readBookings(
 async function readSeatMap(state: TravelState): Promise<SeatView[]> {
   const { client, staff, bus } = state;
   const page = expectStatus(
-    await client.call<{ items: SeatView[] }>('GET', `/v1/schedules/${bus.id}/seats`, {
-      token: staff.token,
-    }),
+    await client.send<{ items: SeatView[] }>(() =>
+      client.api.GET('/v1/schedules/{id}/seats', {
+        params: { path: { id: bus.id } },
+        headers: authHeaders(staff.token),
+      }),
+    ),
     200,
     'read seat map',
   );
@@ -216,11 +225,13 @@ function printSeatSummary(state: TravelState, snapshot: Snapshot): void {
  */
 async function readUnitsAvailable(state: TravelState, night: string): Promise<number> {
   const { client, staff, hotel } = state;
-  const query = new URLSearchParams({ city: hotel.city, checkIn: night, checkOut: nextDay(night) });
+  const query = { city: hotel.city, checkIn: night, checkOut: nextDay(night), limit: 200 };
   const page = expectStatus(
-    await client.call<{
+    await client.send<{
       items: { id: string; roomTypes: { id: string; unitsAvailable: number | null }[] }[];
-    }>('GET', `/v1/hotels?${query}&limit=200`, { token: staff.token }),
+    }>(() =>
+      client.api.GET('/v1/hotels', { params: { query }, headers: authHeaders(staff.token) }),
+    ),
     200,
     `search hotels for ${night}`,
   );

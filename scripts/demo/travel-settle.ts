@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BookingView } from '../../domain/bookings';
 import { shuffle } from '../shared/async';
+import { authHeaders } from '../shared/seed';
 import { withBar } from '../shared/progress';
 import type { DemoClient } from './client';
 import { SETUP_CONCURRENCY } from './settings';
@@ -33,10 +34,12 @@ function planSeats(attempts: readonly SeatAttempt[]): Won[] {
 
 /** confirmOnce sends POST /v1/bookings/:id/confirm from the owner's wallet with `key`. */
 async function confirmOnce(client: DemoClient, won: Won, key: string): Promise<BookingResult> {
-  const result = await client.call<BookingView & TravelProblem>(
-    'POST',
-    `/v1/bookings/${won.booking.id}/confirm`,
-    { token: won.traveller.token, body: { accountId: won.traveller.walletId }, key },
+  const result = await client.send<BookingView & TravelProblem>(() =>
+    client.api.POST('/v1/bookings/{id}/confirm', {
+      params: { path: { id: won.booking.id } },
+      body: { accountId: won.traveller.walletId },
+      headers: authHeaders(won.traveller.token, key),
+    }),
   );
   won.confirms.push(result);
   if (result.status === 200 && result.body.status === 'confirmed') won.booking = result.body;
@@ -64,10 +67,12 @@ async function confirmTwiceAtOnce(client: DemoClient, won: Won, pairIndex: numbe
 
 /** cancelBooking sends POST /v1/bookings/:id/cancel as its owner and records the answer. */
 async function cancelBooking(client: DemoClient, won: Won): Promise<void> {
-  won.cancel = await client.call<BookingView & TravelProblem>(
-    'POST',
-    `/v1/bookings/${won.booking.id}/cancel`,
-    { token: won.traveller.token, key: randomUUID() },
+  const headers = authHeaders(won.traveller.token, randomUUID());
+  won.cancel = await client.send<BookingView & TravelProblem>(() =>
+    client.api.POST('/v1/bookings/{id}/cancel', {
+      params: { path: { id: won.booking.id } },
+      headers,
+    }),
   );
   if (won.cancel.status === 200) won.booking = won.cancel.body;
 }

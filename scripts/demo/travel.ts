@@ -1,9 +1,10 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { BookingView } from '../../domain/bookings';
 import type { Actor } from '../../test/helpers/actors';
+import type { HoldfastRequestBody, HoldfastResult } from '../../client/index';
 import { expectStatus } from '../../test/helpers/http';
-import { createSeller, openFundedWallet, type SeedContext } from '../../test/helpers/resources';
 import { shuffle } from '../shared/async';
+import { authHeaders, createSeller, openFundedWallet, type SeedContext } from '../shared/seed';
 import { newBar, withBar } from '../shared/progress';
 import type { DemoClient, DemoResult, Problem } from './client';
 import { RUN_TAG, SETUP_CONCURRENCY } from './settings';
@@ -121,17 +122,21 @@ export function utcDay(daysAhead: number): string {
 
 /** seedVia is how the scene seeds as `staff`: every create carries a fresh Idempotency-Key. */
 function seedVia(client: DemoClient, staff: Actor): SeedContext {
-  return { api: client.call, staff, newKey: randomUUID };
+  return { api: client.api, send: client.send, staff, newKey: randomUUID };
 }
 
-/** created returns the body of a 201 reply to a staff POST (fresh key), else throws. */
-async function created<T>(client: DemoClient, staff: Actor, path: string, body: unknown) {
-  const result = await client.call<T>('POST', path, {
-    token: staff.token,
-    body,
-    key: randomUUID(),
-  });
-  return expectStatus(result, 201, `POST ${path}`);
+/**
+ * created sends one staff POST made by `post` (given the staff headers with a fresh
+ * Idempotency-Key) and returns the body of its 201 reply; throws on any other status.
+ */
+async function created<T>(
+  client: DemoClient,
+  staff: Actor,
+  what: string,
+  post: (headers: Record<string, string>) => Promise<HoldfastResult>,
+): Promise<T> {
+  const headers = authHeaders(staff.token, randomUUID());
+  return expectStatus(await client.send<T>(() => post(headers)), 201, what);
 }
 
 /** setupBus creates an approved bus operator and a BUS_SEAT_COUNT-seat bus departing tomorrow. */
@@ -142,7 +147,7 @@ export async function setupBus(client: DemoClient, staff: Actor): Promise<Bus> {
     approved: true,
   });
   const tomorrow = utcDay(1);
-  const schedule = await created<Bus & { seatsAvailable: number }>(client, staff, '/v1/schedules', {
+  const body: HoldfastRequestBody<'/v1/schedules'> = {
     sellerId,
     origin: 'Lisbon',
     destination: `Porto ${RUN_TAG}`,
@@ -151,7 +156,13 @@ export async function setupBus(client: DemoClient, staff: Actor): Promise<Bus> {
     seatCount: BUS_SEAT_COUNT,
     priceMinor: SEAT_PRICE_MINOR,
     currency: 'EUR',
-  });
+  };
+  const schedule = await created<Bus & { seatsAvailable: number }>(
+    client,
+    staff,
+    'create schedule',
+    (headers) => client.api.POST('/v1/schedules', { body, headers }),
+  );
   console.log(
     `approved bus operator, bus ${schedule.origin} → ${schedule.destination} departing ${schedule.departsAt}: ` +
       `${schedule.seatCount} seats at ${euros(schedule.priceMinor)}, ${schedule.seatsAvailable} available`,
@@ -168,21 +179,20 @@ export async function setupHotel(client: DemoClient, staff: Actor): Promise<Hote
   });
   const name = `Casa do Rio ${RUN_TAG}`;
   const city = `Porto ${RUN_TAG}`;
-  const property = await created<{ id: string }>(client, staff, '/v1/properties', {
-    sellerId,
-    name,
-    city,
-  });
-  const roomType = await created<{ id: string }>(
-    client,
-    staff,
-    `/v1/properties/${property.id}/room-types`,
-    {
-      name: 'Double room',
-      unitsPerNight: ROOM_UNITS_PER_NIGHT,
-      priceMinor: NIGHT_PRICE_MINOR,
-      currency: 'EUR',
-    },
+  const property = await created<{ id: string }>(client, staff, 'create property', (headers) =>
+    client.api.POST('/v1/properties', { body: { sellerId, name, city }, headers }),
+  );
+  const roomType = await created<{ id: string }>(client, staff, 'create room type', (headers) =>
+    client.api.POST('/v1/properties/{id}/room-types', {
+      params: { path: { id: property.id } },
+      body: {
+        name: 'Double room',
+        unitsPerNight: ROOM_UNITS_PER_NIGHT,
+        priceMinor: NIGHT_PRICE_MINOR,
+        currency: 'EUR',
+      },
+      headers,
+    }),
   );
   console.log(
     `approved property owner, hotel "${name}" in ${city}: ${ROOM_UNITS_PER_NIGHT} double rooms a night at ${euros(NIGHT_PRICE_MINOR)}`,
@@ -258,13 +268,12 @@ export async function runSeatRush(
   travellers: readonly Traveller[],
 ): Promise<Rush<SeatAttempt>> {
   const asks = travellers.map((traveller) => ({ traveller, seats: randomSeats() }));
-  const { results, wallMs } = await rush('seat rush', asks, ({ traveller, seats }) =>
-    client.call<BookingView & TravelProblem>('POST', '/v1/bookings', {
-      token: traveller.token,
-      body: { scheduleId: bus.id, seats },
-      key: randomUUID(),
-    }),
-  );
+  const { results, wallMs } = await rush('seat rush', asks, ({ traveller, seats }) => {
+    const headers = authHeaders(traveller.token, randomUUID());
+    return client.send<BookingView & TravelProblem>(() =>
+      client.api.POST('/v1/bookings', { body: { scheduleId: bus.id, seats }, headers }),
+    );
+  });
   const attempts = asks.map((ask, i) => ({ ...ask, result: results[i]! }));
   printRushFigures('seat', results, wallMs);
   return { attempts, wallMs };
@@ -289,13 +298,13 @@ export async function runStayRush(
   guests: readonly Traveller[],
 ): Promise<Rush<StayAttempt>> {
   const asks = guests.map((traveller) => ({ traveller, ...randomStay() }));
-  const { results, wallMs } = await rush('stay rush', asks, ({ traveller, checkIn, checkOut }) =>
-    client.call<BookingView & TravelProblem>('POST', '/v1/stays', {
-      token: traveller.token,
-      body: { roomTypeId: hotel.roomTypeId, checkIn, checkOut },
-      key: randomUUID(),
-    }),
-  );
+  const { results, wallMs } = await rush('stay rush', asks, ({ traveller, checkIn, checkOut }) => {
+    const headers = authHeaders(traveller.token, randomUUID());
+    const body = { roomTypeId: hotel.roomTypeId, checkIn, checkOut };
+    return client.send<BookingView & TravelProblem>(() =>
+      client.api.POST('/v1/stays', { body, headers }),
+    );
+  });
   const attempts = asks.map((ask, i) => ({ ...ask, result: results[i]! }));
   printRushFigures('stay', results, wallMs);
   return { attempts, wallMs };
