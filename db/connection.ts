@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { Sequelize } from 'sequelize';
 import type { Config } from '../config';
 import { initModels, type Models } from './models';
@@ -20,6 +21,26 @@ export type DbConfig = Pick<
 >;
 
 /**
+ * GuardedClient is pg's Client with an `error` listener from its construction. pg emits a
+ * connection's `error` (PostgreSQL shutting down sends FATAL 57P01) synchronously while it
+ * parses the chunk that also ends the connecting, before Sequelize attaches its own listener a
+ * microtask later, and an `error` without a listener kills the process: found by `npm run
+ * chaos`, where the API died when PostgreSQL restarted. The listener marks the connection
+ * invalid, so the pool drops it and the query fails as a ConnectionError (a 503).
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => {
+      (this as unknown as { _invalid: boolean })._invalid = true;
+    });
+  }
+}
+
+/** GUARDED_PG is the `pg` module as Sequelize sees it, with GuardedClient as its Client. */
+const GUARDED_PG: typeof pg = Object.create(pg, { Client: { value: GuardedClient } });
+
+/**
  * createDb is the one place a pool is built from configuration: a Sequelize pool on
  * PostgreSQL with an explicit size and acquire timeout, and the models defined. The caller
  * closes it with `db.sequelize.close()`. `requiredBy` names the process in the error.
@@ -30,6 +51,7 @@ export function createDb(config: DbConfig, requiredBy = 'this command'): Db {
     throw new Error(`Invalid configuration:\n  DATABASE_URL: required by ${requiredBy}`);
   const sequelize = new Sequelize(config.databaseUrl, {
     dialect: 'postgres',
+    dialectModule: GUARDED_PG,
     logging: false,
     pool: { max: config.dbPoolMax, min: 0, acquire: 30_000, idle: 10_000, evict: 5_000 },
     dialectOptions: { application_name: 'holdfast' },

@@ -135,5 +135,9 @@ function isDatabaseUnavailable(err: unknown): boolean {
   const code = pgCode(err);
   if (code && (code.startsWith('08') || DATABASE_UNAVAILABLE_CODES.has(code))) return true;
   const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT/.test(message);
+  // `not queryable`: pg's answer on a connection PostgreSQL terminated as it was being made
+  // (db/connection.ts GuardedClient), found by `npm run chaos`.
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT|not queryable/.test(
+    message,
+  );
 }
