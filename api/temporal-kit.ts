@@ -1,6 +1,8 @@
 import {
+  ServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import {
@@ -182,7 +184,10 @@ export async function answerFromClosedRun<Ret>(
  * When Temporal refuses the Update without one (the run closed, or closed while the Update was
  * in flight), `conflictOfStored` reads the current row and names the 409 it stands for
  * (`invalid_transition`, `already_resolved`, `already_completed` …); without one, the
- * original failure propagates (503).
+ * original failure propagates (503). A call that failed in transit (Temporal unreachable, the
+ * call timed out) propagates as it is: the Update may have run, and the row would then show
+ * its own write as a conflict, refusing a write that happened (found by `npm run chaos`); the
+ * 503 lets the client retry with its key, which names the same Update.
  * @throws DomainError the Refusal or the conflict.
  */
 export async function updateOrConflict<Ret>(
@@ -194,6 +199,8 @@ export async function updateOrConflict<Ret>(
   } catch (err) {
     const refusal = domainErrorFromFailure(err);
     if (refusal) throw refusal;
+    if (err instanceof ServiceError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      throw err;
     const conflict = await conflictOfStored();
     throw conflict ?? err;
   }
