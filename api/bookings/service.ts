@@ -17,6 +17,7 @@ import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
 import { bookingWorkflow } from '../../workflows/bookings';
 import { assertRole, type AuthUser } from '../middleware/auth';
+import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
 import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal-kit';
 
@@ -154,7 +155,10 @@ export async function confirmBooking(
   const booking = await visibleBooking(deps, user, input.bookingId);
   if (booking.customerId !== user.sub) throw new DomainError('not_found', 'No such booking');
   return sendBookingUpdate(deps, booking.id, 'confirmed', (handle) =>
-    handle.executeUpdate(confirmBookingUpdate, { args: [{ accountId, actorId: user.sub }] }),
+    handle.executeUpdate(confirmBookingUpdate, {
+      args: [{ accountId, actorId: user.sub }],
+      updateId: idempotentUpdateId('booking-confirm'),
+    }),
   );
 }
 
@@ -169,7 +173,10 @@ export async function cancelBooking(
 ): Promise<BookingView> {
   const booking = await visibleBooking(deps, input.user, input.bookingId);
   return sendBookingUpdate(deps, booking.id, 'cancelled', (handle) =>
-    handle.executeUpdate(cancelBookingUpdate, { args: [{ actorId: input.user.sub }] }),
+    handle.executeUpdate(cancelBookingUpdate, {
+      args: [{ actorId: input.user.sub }],
+      updateId: idempotentUpdateId('booking-cancel'),
+    }),
   );
 }
 

@@ -13,6 +13,7 @@ import {
 import { workflowIds } from '../../domain/workflow-ids';
 import { holdWorkflow, transferWorkflow } from '../../workflows/ledger';
 import type { AuthUser } from '../middleware/auth';
+import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
 import { runOnce, startWithUpdate, updateOrConflict } from '../temporal-kit';
 
@@ -199,8 +200,14 @@ export async function resolveHold(deps: ApiDeps, input: ResolveHoldInput): Promi
   return updateOrConflict(
     () =>
       action === 'post'
-        ? handle.executeUpdate(postHoldUpdate, { args: [{ amountMinor, actorId: user.sub }] })
-        : handle.executeUpdate(voidHoldUpdate, { args: [{ actorId: user.sub }] }),
+        ? handle.executeUpdate(postHoldUpdate, {
+            args: [{ amountMinor, actorId: user.sub }],
+            updateId: idempotentUpdateId('hold-post'),
+          })
+        : handle.executeUpdate(voidHoldUpdate, {
+            args: [{ actorId: user.sub }],
+            updateId: idempotentUpdateId('hold-void'),
+          }),
     async () => {
       const now = (await findTransfer(deps.db, hold.id))!;
       if (now.status === 'pending') return undefined;

@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { DomainError } from '../../domain/errors';
+import { resourceIdFor } from '../../domain/ids';
 import { idempotencyKeySchema } from '../../domain/schemas';
 import type { Db } from '../../db/connection';
 import { execute, query } from '../../db/transaction';
@@ -23,6 +25,23 @@ interface KeyRow {
   response_body: string | null;
   response_content_type: string | null;
   lease_expired: boolean;
+}
+
+/** keyedRequest is the caller and Idempotency-Key of the keyed POST this request serves. */
+const keyedRequest = new AsyncLocalStorage<{ subject: string; key: string }>();
+
+/**
+ * idempotentUpdateId names the Temporal Update a keyed POST sends (pay, cancel, confirm …):
+ * derived from the caller, its Idempotency-Key and `scope`, so a retry after a lost answer (a
+ * 503 releases the key, and the request runs again) attaches to the same Update and gets its
+ * outcome, even after the run closed: Temporal keeps a completed Update's outcome under its ID.
+ * Without it the retry is a second Update and answers 409 `invalid_transition` for a write that
+ * happened (found by `npm run chaos`). Undefined outside a keyed POST: a random Update ID.
+ */
+export function idempotentUpdateId(scope: string): string | undefined {
+  const request = keyedRequest.getStore();
+  if (!request) return undefined;
+  return resourceIdFor({ sub: request.subject, idempotencyKey: request.key, scope });
 }
 
 /** Statuses that are transient and therefore never stored for replay. */
@@ -65,8 +84,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
           leaseMs,
         })
       ) {
-        await next();
-        await settle(options.db, { subject: user.sub, key }, c.res);
+        await keyedRequest.run({ subject: user.sub, key }, next);
+        await settleSoon(options.db, { subject: user.sub, key }, c.res);
         return;
       }
       const row = await read(options.db, user.sub, key);
@@ -86,8 +105,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
         });
       }
       if (row?.lease_expired && (await takeOver(options.db, user.sub, key, leaseMs))) {
-        await next();
-        await settle(options.db, { subject: user.sub, key }, c.res);
+        await keyedRequest.run({ subject: user.sub, key }, next);
+        await settleSoon(options.db, { subject: user.sub, key }, c.res);
         return;
       }
       if (Date.now() > deadline) {
@@ -168,12 +187,72 @@ async function takeOver(db: Db, subject: string, key: string, leaseMs: number): 
   return rows.length === 1;
 }
 
-async function settle(
+/** StoredAnswer is a response as the key keeps it for replay. */
+interface StoredAnswer {
+  status: number;
+  body: string;
+  contentType: string | null;
+}
+
+/**
+ * SETTLE_RETRY_DELAYS_MS space the background attempts to settle a key whose settle failed:
+ * 23.5 s in all, well inside the 60 s lease, so no retry can have taken the key over meanwhile.
+ */
+const SETTLE_RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 8_000];
+
+/**
+ * settleSoon settles the key with the response. When the database refuses (it went away after
+ * the request ran), it rethrows, so the client gets a 503, and keeps settling in the background
+ * (SETTLE_RETRY_DELAYS_MS): the client's retry then finds the stored answer, or the released
+ * key, seconds after the database is back instead of waiting out the lease. Found by `npm run
+ * chaos`: a 10 s pause of the API's pool kept every keyed request in flight at 409
+ * `idempotency_in_progress` for a minute.
+ */
+async function settleSoon(
   db: Db,
   input: { subject: string; key: string },
   res: Response,
 ): Promise<void> {
-  if (TRANSIENT_STATUSES.has(res.status)) {
+  const answer: StoredAnswer = {
+    status: res.status,
+    body: TRANSIENT_STATUSES.has(res.status) ? '' : await res.clone().text(),
+    contentType: res.headers.get('content-type'),
+  };
+  try {
+    await settle(db, input, answer);
+  } catch (err) {
+    void settleLater(db, input, answer);
+    throw err;
+  }
+}
+
+/** settleLater retries settle after each of SETTLE_RETRY_DELAYS_MS until it succeeds. */
+async function settleLater(
+  db: Db,
+  input: { subject: string; key: string },
+  answer: StoredAnswer,
+): Promise<void> {
+  for (const delayMs of SETTLE_RETRY_DELAYS_MS) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    try {
+      await settle(db, input, answer);
+      return;
+    } catch {
+      // Still unreachable: the next delay, or the lease, decides.
+    }
+  }
+}
+
+/**
+ * settle stores a definite answer for replay, or releases the key after a transient one (5xx,
+ * 429) so that a retry runs the request again.
+ */
+async function settle(
+  db: Db,
+  input: { subject: string; key: string },
+  answer: StoredAnswer,
+): Promise<void> {
+  if (TRANSIENT_STATUSES.has(answer.status)) {
     await execute(
       db,
       'DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND status_code IS NULL',
@@ -181,11 +260,10 @@ async function settle(
     );
     return;
   }
-  const body = await res.clone().text();
   await execute(
     db,
     `UPDATE idempotency_keys SET status_code = $3, response_body = $4, response_content_type = $5, locked_until = NULL
      WHERE subject = $1 AND key = $2`,
-    [input.subject, input.key, res.status, body, res.headers.get('content-type')],
+    [input.subject, input.key, answer.status, answer.body, answer.contentType],
   );
 }

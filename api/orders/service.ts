@@ -12,6 +12,7 @@ import {
 } from '../../domain/orders';
 import { workflowIds } from '../../domain/workflow-ids';
 import { assertRole, type AuthUser } from '../middleware/auth';
+import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
 import { terminalConflict, updateOrConflict } from '../temporal-kit';
 import { cartSnapshotOf, recordRefusal, type RefusedSubmission, type RequestMeta } from './audit';
@@ -141,7 +142,10 @@ export async function payOrder(
   const order = await visibleOrder(deps, user, input.orderId);
   assertPaymentAccount(order.paymentMethod, accountId);
   return sendOrderUpdate(deps, order.id, 'paid', (handle) =>
-    handle.executeUpdate(payOrderUpdate, { args: [{ accountId, actorId: user.sub }] }),
+    handle.executeUpdate(payOrderUpdate, {
+      args: [{ accountId, actorId: user.sub }],
+      updateId: idempotentUpdateId('order-pay'),
+    }),
   );
 }
 
@@ -168,7 +172,10 @@ function assertPaymentAccount(method: OrderView['paymentMethod'], accountId: str
 export async function cancelOrder(deps: ApiDeps, input: OrderActionInput): Promise<OrderView> {
   const order = await visibleOrder(deps, input.user, input.orderId);
   return sendOrderUpdate(deps, order.id, 'cancelled', (handle) =>
-    handle.executeUpdate(cancelOrderUpdate, { args: [{ actorId: input.user.sub }] }),
+    handle.executeUpdate(cancelOrderUpdate, {
+      args: [{ actorId: input.user.sub }],
+      updateId: idempotentUpdateId('order-cancel'),
+    }),
   );
 }
 
@@ -179,7 +186,10 @@ export async function cancelOrder(deps: ApiDeps, input: OrderActionInput): Promi
 export async function fulfillOrder(deps: ApiDeps, input: OrderActionInput): Promise<OrderView> {
   const order = await visibleOrder(deps, input.user, input.orderId);
   return sendOrderUpdate(deps, order.id, 'fulfilled', (handle) =>
-    handle.executeUpdate(fulfillOrderUpdate, { args: [{ actorId: input.user.sub }] }),
+    handle.executeUpdate(fulfillOrderUpdate, {
+      args: [{ actorId: input.user.sub }],
+      updateId: idempotentUpdateId('order-fulfil'),
+    }),
   );
 }
 
