@@ -98,12 +98,22 @@ export class WorkerProcess {
 
   /** stop shuts the worker down gracefully (SIGTERM), or kills it after 15 s. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(this.child);
   }
+}
+
+/** STOP_GRACE_MS is how long stopChild waits after SIGTERM before it sends SIGKILL. */
+const STOP_GRACE_MS = 15_000;
+
+/**
+ * stopChild sends a child process SIGTERM and, after STOP_GRACE_MS, SIGKILL; resolves once it
+ * has exited (at once when there is none or it already exited).
+ */
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../../lib/local-stack';
 import { PROJECT_ROOT } from '../../../lib/temporal-cli';
+import { stopChild } from '../worker-process';
 import { sleep } from './client';
 
 /** OUTPUT_TAIL_CHARS bounds the output kept for an error message. */
@@ -96,13 +97,7 @@ export class ApiProcess {
 
   /** stop sends SIGTERM and, after 15 s, SIGKILL; resolves once the process has exited. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(this.child);
   }
 
   private record(line: string): void {

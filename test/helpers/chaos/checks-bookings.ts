@@ -1,7 +1,7 @@
 import type { Db } from '../../../db/connection';
 import { query } from '../../../db/transaction';
 import type { BookingStory, BookingsLog } from './bookings';
-import { byId, describeOutcome, expectedStatuses } from './expect';
+import { byId, checkEndStatus, describeOutcome } from './expect';
 import type { Anomalies } from './model';
 
 /** BookingRow is what the checks read of a booking. */
@@ -60,16 +60,17 @@ function checkBookingRow(story: BookingStory, row: BookingRow, anomalies: Anomal
     anomalies.add('refused write left a trace', `${what}: confirm refused, yet confirmed`);
   if (story.cancel?.kind === 'refused' && row.status === 'cancelled')
     anomalies.add('refused write left a trace', `${what}: cancel refused, yet cancelled`);
-  if (story.place.kind !== 'acked') return;
-  const allowed = expectedStatuses({
-    settle: story.confirm,
-    cancel: story.cancel,
-    settled: 'confirmed',
-    left: 'expired',
-  });
-  if (!allowed.includes(row.status))
-    anomalies.add(
-      'acknowledged write lost, doubled or changed',
-      `${what} is ${row.status}; after confirm ${story.confirm ? describeOutcome(story.confirm) : 'none'} and cancel ${story.cancel ? describeOutcome(story.cancel) : 'none'} it may be ${allowed.join(' or ')}`,
-    );
+  checkEndStatus(
+    {
+      what,
+      status: row.status,
+      place: story.place,
+      settle: story.confirm,
+      cancel: story.cancel,
+      settleStep: 'confirm',
+      settled: 'confirmed',
+      left: 'expired',
+    },
+    anomalies,
+  );
 }

@@ -1,7 +1,7 @@
 import { toSafeInt, type Db } from '../../../db/connection';
 import { query } from '../../../db/transaction';
 import { ledgerTransferIds } from '../../../domain/workflow-ids';
-import { byId, describeOutcome, expectedStatuses } from './expect';
+import { byId, checkEndStatus, describeOutcome } from './expect';
 import type { Anomalies } from './model';
 import type { OrderStory, OrdersLog } from './orders';
 
@@ -85,18 +85,19 @@ function checkOrderRow(
       'acknowledged write lost, doubled or changed',
       `${what} holds ${JSON.stringify([...stored])} for ${row.customer_id}, asked ${JSON.stringify([...asked])}`,
     );
-  if (story.place.kind !== 'acked') return;
-  const allowed = expectedStatuses({
-    settle: story.pay,
-    cancel: story.cancel,
-    settled: 'paid',
-    left: 'expired',
-  });
-  if (!allowed.includes(row.status))
-    anomalies.add(
-      'acknowledged write lost, doubled or changed',
-      `${what} is ${row.status}; after pay ${story.pay ? describeOutcome(story.pay) : 'none'} and cancel ${story.cancel ? describeOutcome(story.cancel) : 'none'} it may be ${allowed.join(' or ')}`,
-    );
+  checkEndStatus(
+    {
+      what,
+      status: row.status,
+      place: story.place,
+      settle: story.pay,
+      cancel: story.cancel,
+      settleStep: 'pay',
+      settled: 'paid',
+      left: 'expired',
+    },
+    anomalies,
+  );
 }
 
 function checkOrderMoney(

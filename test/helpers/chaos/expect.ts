@@ -1,4 +1,4 @@
-import type { Outcome } from './model';
+import type { Anomalies, Outcome } from './model';
 
 /*
  * What the end state may be after a story of requests, given only what the client was told:
@@ -22,6 +22,34 @@ export function expectedStatuses(input: {
   if (settle?.kind === 'acked') return [input.settled, ...cancelMaybe];
   const settleMaybe = settle?.kind === 'indeterminate' ? [input.settled] : [];
   return [input.left, ...settleMaybe, ...cancelMaybe];
+}
+
+/**
+ * checkEndStatus adds an anomaly when an acknowledged order or booking ended in a status its
+ * story does not allow (expectedStatuses); `settleStep` names the settling step in the message
+ * (`pay`, `confirm`). A placement not acknowledged allows any status.
+ */
+export function checkEndStatus(
+  input: {
+    what: string;
+    status: string;
+    place: Outcome;
+    settle?: Outcome;
+    cancel?: Outcome;
+    settleStep: string;
+    settled: string;
+    left: string;
+  },
+  anomalies: Anomalies,
+): void {
+  if (input.place.kind !== 'acked') return;
+  const allowed = expectedStatuses(input);
+  if (allowed.includes(input.status)) return;
+  const step = (outcome?: Outcome) => (outcome ? describeOutcome(outcome) : 'none');
+  anomalies.add(
+    'acknowledged write lost, doubled or changed',
+    `${input.what} is ${input.status}; after ${input.settleStep} ${step(input.settle)} and cancel ${step(input.cancel)} it may be ${allowed.join(' or ')}`,
+  );
 }
 
 /** byId indexes rows by their `id`. */
