@@ -18,6 +18,7 @@ import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { observeRequests } from './middleware/observe';
 import { orderFailureRoutes } from './order-failures/routes';
+import { auditUnroutedRefusals } from './orders/audit';
 import { orderRoutes } from './orders/routes';
 import { paymentRequestRoutes } from './payment-requests/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
@@ -30,8 +31,9 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /**
  * createApp assembles the Hono app: request IDs, metrics, the secure headers (Hono's defaults:
  * nosniff, frame and referrer policies, HSTS …), problem+json errors, then under `/v1` the
- * request time cap (REQUEST_TIMEOUT → 503), the body limit, bearer auth and the
- * Idempotency-Key contract, and one router per resource. `/healthz`, `/readyz`, `/metrics`,
+ * request time cap (REQUEST_TIMEOUT → 503), the body limit, bearer auth, the audit of order
+ * submissions refused before their route, the Idempotency-Key contract, and one router per
+ * resource. `/healthz`, `/readyz`, `/metrics`,
  * `/openapi.json` and `/docs` sit outside `/v1`.
  */
 export function createApp(deps: ApiDeps) {
@@ -61,6 +63,7 @@ export function createApp(deps: ApiDeps) {
     }),
   );
   app.use('/v1/*', bearerAuth({ secret: deps.config.jwtSecret }));
+  app.use('/v1/orders', auditUnroutedRefusals(deps));
   app.use(
     '/v1/*',
     idempotency({

@@ -59,6 +59,34 @@ export function validationError(error: z.ZodError, prefix: string[] = []): Domai
 }
 
 /**
+ * httpRefusalOf names the SPEC refusal an HTTPException of Hono's stands for: 400 (bad JSON)
+ * `malformed_json`, 413 `payload_too_large`, 401 `unauthorized`, 415 (not JSON)
+ * `unsupported_media_type`, 503 (REQUEST_TIMEOUT ran out) `unavailable` with Retry-After;
+ * undefined for any other status (then a 500).
+ */
+export function httpRefusalOf(err: HTTPException): DomainError | undefined {
+  switch (err.status) {
+    case 400:
+      return new DomainError('malformed_json', 'The body is not valid JSON');
+    case 413:
+      return new DomainError('payload_too_large', 'The body is larger than 64 KiB');
+    case 401:
+      return new DomainError('unauthorized', err.message || 'A valid bearer token is required');
+    case 415:
+      return new DomainError('unsupported_media_type', 'Send the body as application/json');
+    case 503:
+      return new DomainError(
+        'unavailable',
+        'The request took longer than REQUEST_TIMEOUT; retry with the same Idempotency-Key',
+        {},
+        { 'retry-after': '1' },
+      );
+    default:
+      return undefined;
+  }
+}
+
+/**
  * toProblem maps any error a handler throws to a problem response: DomainErrors (also inside
  * Temporal Update and workflow failures) keep their code; Hono's HTTPExceptions for bad JSON
  * oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal
@@ -68,22 +96,9 @@ export function validationError(error: z.ZodError, prefix: string[] = []): Domai
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   const domain = err instanceof DomainError ? err : domainErrorFromFailure(err);
   if (domain) return problemResponse(domain.code, domain.message, domain.extra, domain.headers);
-  if (err instanceof HTTPException) {
-    if (err.status === 400) return problemResponse('malformed_json', 'The body is not valid JSON');
-    if (err.status === 413)
-      return problemResponse('payload_too_large', 'The body is larger than 64 KiB');
-    if (err.status === 401)
-      return problemResponse('unauthorized', err.message || 'A valid bearer token is required');
-    if (err.status === 415)
-      return problemResponse('unsupported_media_type', 'Send the body as application/json');
-    if (err.status === 503)
-      return problemResponse(
-        'unavailable',
-        'The request took longer than REQUEST_TIMEOUT; retry with the same Idempotency-Key',
-        {},
-        { 'retry-after': '1' },
-      );
-  }
+  const fromHono = err instanceof HTTPException ? httpRefusalOf(err) : undefined;
+  if (fromHono)
+    return problemResponse(fromHono.code, fromHono.message, fromHono.extra, fromHono.headers);
   if (err instanceof z.ZodError)
     return problemResponse(
       'validation_failed',

@@ -44,6 +44,26 @@ export function idempotentUpdateId(scope: string): string | undefined {
   return resourceIdFor({ sub: request.subject, idempotencyKey: request.key, scope });
 }
 
+/** keyRefusals are the refusals of the key itself this middleware threw (see isKeyRefusal). */
+const keyRefusals = new WeakSet<DomainError>();
+
+/** refuseKey marks a refusal of the Idempotency-Key itself and returns it for throwing. */
+function refuseKey(err: DomainError): DomainError {
+  keyRefusals.add(err);
+  return err;
+}
+
+/**
+ * isKeyRefusal tells whether `err` is this middleware's refusal of a request for its key: a
+ * malformed Idempotency-Key (422 `validation_failed`) or a key used for another request (422
+ * `idempotency_key_reuse`). Such a request never reaches its route; the order audit records it
+ * (api/orders/audit.ts). A wait that ran out (409 `idempotency_in_progress`) is not one: the
+ * first request with the key is still being answered.
+ */
+export function isKeyRefusal(err: unknown): boolean {
+  return err instanceof DomainError && keyRefusals.has(err);
+}
+
 /** Statuses that are transient and therefore never stored for replay. */
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -60,17 +80,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   return async function idempotencyMiddleware(c, next) {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
-    if (!idempotencyKeySchema.safeParse(key).success) {
-      throw new DomainError(
-        'validation_failed',
-        'Idempotency-Key must be 1–255 printable ASCII characters',
-        {
-          errors: [
-            { path: 'header.Idempotency-Key', message: 'must be 1–255 printable ASCII characters' },
-          ],
-        },
-      );
-    }
+    assertKeyFormat(key);
     const user = c.get('user') as AuthUser;
     const fingerprint = fingerprintOf(c.req.method, c.req.path, await c.req.text());
     const deadline = Date.now() + options.waitTimeoutMs;
@@ -90,9 +100,11 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
       }
       const row = await read(options.db, user.sub, key);
       if (row && row.fingerprint !== fingerprint) {
-        throw new DomainError(
-          'idempotency_key_reuse',
-          'This Idempotency-Key was used for a different request',
+        throw refuseKey(
+          new DomainError(
+            'idempotency_key_reuse',
+            'This Idempotency-Key was used for a different request',
+          ),
         );
       }
       if (row && row.status_code !== null) {
@@ -121,6 +133,20 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
       await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 250)));
     }
   };
+}
+
+/**
+ * assertKeyFormat checks an Idempotency-Key's form (SPEC.md §1).
+ * @throws DomainError 422 `validation_failed` naming `header.Idempotency-Key` (a key refusal).
+ */
+function assertKeyFormat(key: string): void {
+  if (idempotencyKeySchema.safeParse(key).success) return;
+  const message = 'must be 1–255 printable ASCII characters';
+  throw refuseKey(
+    new DomainError('validation_failed', `Idempotency-Key ${message}`, {
+      errors: [{ path: 'header.Idempotency-Key', message }],
+    }),
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { findAllowanceBalance } from '../../db/allowances';
 import { insertOrderFailure } from '../../db/order-failures';
 import type { AllowanceBalanceView } from '../../domain/allowances';
@@ -7,7 +8,9 @@ import type { DomainError } from '../../domain/errors';
 import type { ValidationErrorEntry } from '../../domain/order-failures';
 import type { OrderLineInput } from '../../domain/orders';
 import type { AuthUser } from '../middleware/auth';
-import type { ApiDeps } from '../router';
+import { httpRefusalOf } from '../middleware/errors';
+import { isKeyRefusal } from '../middleware/idempotency';
+import { requestResourceId, type ApiDeps, type AppEnv } from '../router';
 
 /*
  * The failed-attempt audit of SPEC.md §8: every refused POST /v1/orders writes exactly one
@@ -81,6 +84,55 @@ export async function recordRefusal(
     ip: refused.meta.ip,
     userAgent: refused.meta.userAgent,
   });
+}
+
+/**
+ * auditUnroutedRefusals records the refused submissions that never reach the placement route,
+ * so that every refused POST /v1/orders of a customer has its `order_failures` row (SPEC.md
+ * §8): a body that is not JSON (400 `malformed_json`) or not sent as JSON (415
+ * `unsupported_media_type`), both refused by the route's validator before its hook, and a
+ * refused Idempotency-Key (422, isKeyRefusal). Mount it on POST /v1/orders after bearer auth
+ * and before the idempotency middleware. The cart is the raw body; the order ID is the one a
+ * well-formed key names, for a 400 or 415 only. A replayed answer is no new refusal and writes
+ * nothing; a request without a customer's token (401, staff) is not a customer's submission.
+ */
+export function auditUnroutedRefusals(deps: ApiDeps): MiddlewareHandler<AppEnv> {
+  return async function auditUnroutedRefusalsMiddleware(c, next) {
+    await next();
+    const user = c.get('user');
+    if (c.req.method !== 'POST' || user?.role !== 'customer') return;
+    const keyRefused = isKeyRefusal(c.error);
+    const refusal = keyRefused
+      ? (c.error as DomainError)
+      : c.error instanceof HTTPException && [400, 415].includes(c.error.status)
+        ? httpRefusalOf(c.error)
+        : undefined;
+    if (!refusal) return;
+    const key = c.req.header('idempotency-key');
+    await recordRefusal(
+      deps,
+      {
+        user,
+        orderId: key === undefined || keyRefused ? null : requestResourceId(c, 'order'),
+        idempotencyKey: key?.slice(0, 255),
+        cart: await rawBodyOf(c),
+        cartHash: null,
+        paymentMethod: null,
+        meta: requestMetaOf(c),
+      },
+      refusal,
+    );
+  };
+}
+
+/** rawBodyOf is a refused body as the audit keeps it: its JSON, or its first 1000 characters. */
+export async function rawBodyOf(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { raw: text.slice(0, 1000) };
+  }
 }
 
 /** cartSnapshotOf is the audit's cart: the lines and how they were to be paid. */

@@ -20,7 +20,7 @@ import {
   requestResourceId,
   routeFor,
 } from '../router';
-import { recordRefusal, requestMetaOf } from './audit';
+import { rawBodyOf, recordRefusal, requestMetaOf } from './audit';
 import { cancelOrder, fulfillOrder, payOrder, placeOrder, visibleOrder } from './service';
 import { rateLimitHeaders } from './submission';
 
@@ -96,16 +96,6 @@ async function auditInvalidBody(
     );
   }
   throw refusal;
-}
-
-/** rawBodyOf is a refused body as the audit keeps it: its JSON, or its first 1000 characters. */
-async function rawBodyOf(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return { raw: text.slice(0, 1000) };
-  }
 }
 
 /**

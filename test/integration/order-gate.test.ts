@@ -260,6 +260,76 @@ describe('the order gate: the failed-attempt audit', () => {
   });
 });
 
+describe('the failed-attempt audit before the route', () => {
+  it('when a submission is refused for the form of its body or its key, then it writes one order_failures row too, its replay none, and a request by staff or nobody none', async () => {
+    const [productId] = await products(1);
+    const buyer = await actor('customer');
+    const malformedKey = randomUUID();
+    const malformed = () =>
+      call(stack, 'POST', '/v1/orders', {
+        token: buyer.token,
+        key: malformedKey,
+        rawBody: '{"lines": [',
+      });
+    const reusedKey = randomUUID();
+
+    const first = await malformed();
+    const replayed = await malformed();
+    const notJson = await call(stack, 'POST', '/v1/orders', {
+      token: buyer.token,
+      rawBody: 'lines=1',
+      headers: { 'content-type': 'text/plain' },
+    });
+    const placed = await order(stack, buyer, productId!, { key: reusedKey });
+    const reused = await order(stack, buyer, productId!, { key: reusedKey, quantity: 2 });
+    const badKey = await order(stack, buyer, productId!, { key: 'k'.repeat(256) });
+    const byStaff = await call(stack, 'POST', '/v1/orders', {
+      token: staff.token,
+      rawBody: '{"lines": [',
+    });
+    const anonymous = await call(stack, 'POST', '/v1/orders', { rawBody: '{"lines": [' });
+
+    expect(
+      [first, replayed, notJson, placed, reused, badKey, byStaff, anonymous].map((r) => r.status),
+    ).toEqual([400, 400, 415, 201, 422, 422, 400, 401]);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    const rows = await query<Record<string, any>>(
+      stack.db,
+      'SELECT * FROM order_failures WHERE customer_id = $1 ORDER BY created_at, id',
+      [buyer.sub],
+    );
+    expect(rows.map((r) => [r.code, r.http_status]).sort()).toEqual([
+      ['idempotency_key_reuse', 422],
+      ['malformed_json', 400],
+      ['unsupported_media_type', 415],
+      ['validation_failed', 422],
+    ]);
+    const row = (code: string) => rows.find((r) => r.code === code)!;
+    expect(row('malformed_json')).toMatchObject({
+      actor_id: buyer.sub,
+      cart: { raw: '{"lines": [' },
+      idempotency_key: malformedKey,
+      order_id: resourceIdFor({ sub: buyer.sub, idempotencyKey: malformedKey, scope: 'order' }),
+    });
+    expect(row('unsupported_media_type')).toMatchObject({
+      cart: { raw: 'lines=1' },
+      order_id: null,
+    });
+    expect(row('idempotency_key_reuse')).toMatchObject({
+      cart: { lines: [{ productId, quantity: 2 }] },
+      idempotency_key: reusedKey,
+      order_id: null,
+    });
+    expect(row('validation_failed').errors).toEqual([
+      {
+        code: 'validation_failed',
+        message: 'header.Idempotency-Key: must be 1–255 printable ASCII characters',
+      },
+    ]);
+    expect(await failuresOf(stack, staff.sub)).toBe(0);
+  });
+});
+
 describe('the order gate: continue-as-new under load', () => {
   it('when 40 submissions of one customer keep its gate busy past its history threshold, then every one is answered once and the gate carried its state into a new run', async () => {
     const busy = await appWith({ orderSubmissionsPerMinute: 1_000, orderGateHistoryMax: 40 });
