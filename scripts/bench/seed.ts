@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createHoldfastClient, type HoldfastClient } from '../../client/index';
 import { signActor, type Actor } from '../../test/helpers/actors';
-import { expectStatus } from '../../test/helpers/http';
 import {
-  authHeaders,
   createProduct,
+  createSchedule,
   createSeller,
   openFundedWallet,
   sendOnce,
   type SeedContext,
-} from '../shared/seed';
+} from '../../test/helpers/resources';
 import type { ScenarioName } from './options';
 import { withBar } from '../shared/progress';
 import { mapLimit } from '../shared/async';
@@ -135,8 +134,8 @@ export async function createBuses(
     : SEED.busesWhenUnknown;
   const count = Math.min(SEED.busesMax, Math.max(SEED.busesMin, wanted));
   const departsAt = Date.now() + 7 * 86_400_000;
-  return withBar('buses', range(count), SEED_CONCURRENCY, async (index) => {
-    const body = {
+  return withBar('buses', range(count), SEED_CONCURRENCY, (index) =>
+    createSchedule(seed, {
       sellerId: busOperatorId,
       origin: 'Bench',
       destination: `Stop ${index}`,
@@ -144,14 +143,8 @@ export async function createBuses(
       arrivesAt: new Date(departsAt + 3_600_000).toISOString(),
       seatCount: SEED.seatsPerBus,
       priceMinor: 100,
-      currency: 'EUR',
-    };
-    const headers = authHeaders(seed.staff.token, randomUUID());
-    const created = await seed.send<{ id: string }>(() =>
-      seed.api.POST('/v1/schedules', { body, headers }),
-    );
-    return expectStatus(created, 201, 'create schedule').id;
-  });
+    }),
+  );
 }
 
 /** createFlashProducts creates the scarce products of one flash-sale run (20 × `stockEach`). */

@@ -1,6 +1,6 @@
 import type { OrderView } from '../../domain/orders';
 import type { Actor } from '../../test/helpers/actors';
-import { authHeaders } from '../shared/seed';
+import { authHeaders } from '../../test/helpers/resources';
 import type { DemoClient, Problem } from './client';
 import type { Check, OrderResult, Plan, SaleOutcome, WonOrder } from './model';
 import { mapLimit, shuffle, sleep } from '../shared/async';

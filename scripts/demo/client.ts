@@ -7,7 +7,7 @@ import {
 } from '../../client/index';
 import { signActor, type Actor } from '../../test/helpers/actors';
 import { sleep } from '../shared/async';
-import type { TypedApi } from '../shared/seed';
+import type { TypedApi } from '../../test/helpers/resources';
 
 /** Problem is an RFC 9457 body with holdfast's stable `code` and extra members. */
 export interface Problem {

@@ -8,7 +8,7 @@ import { printCheck, statusMismatches } from './checks';
 import { readOrder, readRevenueMinor } from './scenario';
 import { SETUP_CONCURRENCY } from './settings';
 import { mapLimit } from '../shared/async';
-import { authHeaders, readAccount } from '../shared/seed';
+import { authHeaders, readAccount } from '../../test/helpers/resources';
 import { euros, heading } from './util';
 
 /**

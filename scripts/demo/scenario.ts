@@ -10,7 +10,7 @@ import {
   openFundedWallet,
   type ProductInput,
   type SeedContext,
-} from '../shared/seed';
+} from '../../test/helpers/resources';
 import type { DemoClient, Problem } from './client';
 import type { Check, Customer, OrderResult, Product, SaleOutcome } from './model';
 import { mapLimit, shuffle } from '../shared/async';

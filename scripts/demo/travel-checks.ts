@@ -1,6 +1,6 @@
 import type { BookingView } from '../../domain/bookings';
 import { mapLimit } from '../shared/async';
-import { readAccount } from '../shared/seed';
+import { readAccount } from '../../test/helpers/resources';
 import type { Check } from './model';
 import { SETUP_CONCURRENCY } from './settings';
 import type { BookingResult, SeatAttempt, StayAttempt } from './travel';

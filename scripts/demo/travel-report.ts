@@ -2,7 +2,7 @@ import type { BookingView } from '../../domain/bookings';
 import type { Actor } from '../../test/helpers/actors';
 import { expectStatus } from '../../test/helpers/http';
 import { mapLimit, sleep } from '../shared/async';
-import { authHeaders } from '../shared/seed';
+import { authHeaders } from '../../test/helpers/resources';
 import { printCheck } from './checks';
 import type { DemoClient } from './client';
 import type { Check } from './model';

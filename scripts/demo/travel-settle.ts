@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BookingView } from '../../domain/bookings';
 import { shuffle } from '../shared/async';
-import { authHeaders } from '../shared/seed';
+import { authHeaders } from '../../test/helpers/resources';
 import { withBar } from '../shared/progress';
 import type { DemoClient } from './client';
 import { SETUP_CONCURRENCY } from './settings';

@@ -4,7 +4,12 @@ import type { Actor } from '../../test/helpers/actors';
 import type { HoldfastRequestBody, HoldfastResult } from '../../client/index';
 import { expectStatus } from '../../test/helpers/http';
 import { shuffle } from '../shared/async';
-import { authHeaders, createSeller, openFundedWallet, type SeedContext } from '../shared/seed';
+import {
+  authHeaders,
+  createSeller,
+  openFundedWallet,
+  type SeedContext,
+} from '../../test/helpers/resources';
 import { newBar, withBar } from '../shared/progress';
 import type { DemoClient, DemoResult, Problem } from './client';
 import { RUN_TAG, SETUP_CONCURRENCY } from './settings';

@@ -5,6 +5,7 @@ import { createDb, type Db } from '../../db/connection';
 import { createLogger } from '../../lib/logger';
 import { TEST_JWT_SECRET } from './actors';
 import { requestJson, type ApiCaller, type ApiResult, type CallOptions } from './http';
+import { typedApiAt, type TypedApi } from './resources';
 
 export { TEST_JWT_SECRET, actor, type Actor } from './actors';
 export { expectStatus, type ApiResult, type CallOptions } from './http';
@@ -61,4 +62,12 @@ export async function call<T = any>(
 /** stackCaller adapts `stack` to an ApiCaller, for the helpers shared with scripts/. */
 export function stackCaller(stack: TestStack): ApiCaller {
   return (method, path, options) => call(stack, method, path, options);
+}
+
+/**
+ * stackApi is the typed client of `stack`'s app (requests through `app.request()`, no
+ * network), for the seeding helpers of test/helpers/resources.ts.
+ */
+export function stackApi(stack: TestStack): TypedApi {
+  return typedApiAt('http://holdfast.test', async (request) => stack.app.request(request));
 }

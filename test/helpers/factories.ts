@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toSafeInt } from '../../db/connection';
 import { query } from '../../db/transaction';
-import { stackCaller, type Actor, type TestStack } from './app';
+import { stackApi, type Actor, type TestStack } from './app';
 import { createProduct, createSeller, openFundedWallet, readAccount } from './resources';
 
 /** ProductSeed is one product to create: stock and unit price in minor units. */
@@ -21,7 +21,7 @@ export async function seedCatalog(
   staff: Actor,
   input: { products: ProductSeed[]; approved?: boolean; currency?: string },
 ): Promise<{ sellerId: string; productIds: string[] }> {
-  const seed = { api: stackCaller(stack), staff };
+  const seed = { ...stackApi(stack), staff };
   const sellerId = await createSeller(seed, {
     name: `seller ${randomUUID()}`,
     approved: input.approved !== false,
@@ -51,7 +51,7 @@ export async function openWallet(
   currency = 'EUR',
 ): Promise<string> {
   return openFundedWallet(
-    { api: stackCaller(stack), staff },
+    { ...stackApi(stack), staff },
     { ownerId: owner.sub, amountMinor, currency },
   );
 }
@@ -113,5 +113,5 @@ export async function accountOf(
   who: Actor,
   accountId: string,
 ): Promise<{ balanceMinor: number; availableMinor: number }> {
-  return readAccount(stackCaller(stack), who, accountId);
+  return readAccount(stackApi(stack), who, accountId);
 }

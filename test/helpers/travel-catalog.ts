@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import { expect } from 'vitest';
 import { execute } from '../../db/transaction';
-import { call, expectStatus, stackCaller, type Actor, type ApiResult, type TestStack } from './app';
+import { call, expectStatus, stackApi, type Actor, type ApiResult, type TestStack } from './app';
 import { createSeller } from './resources';
 
 /*
@@ -37,7 +37,7 @@ export function travelCatalogKit(stack: TestStack, staff: Actor) {
     /** newSeller creates a seller of `kind`, approved unless `approved` is false. */
     newSeller: (kind: SellerKind, approved = true): Promise<string> =>
       createSeller(
-        { api: stackCaller(stack), staff },
+        { ...stackApi(stack), staff },
         { name: `${kind} ${randomUUID()}`, approved, kind },
       ),
     /** createProperty creates a property and returns its ID. */

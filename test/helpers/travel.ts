@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { query } from '../../db/transaction';
-import { expectStatus, stackCaller, type Actor, type TestStack } from './app';
+import { expectStatus, stackApi, stackCaller, type Actor, type TestStack } from './app';
 import { createSeller } from './resources';
 
 /*
@@ -25,7 +25,7 @@ export async function seedBus(
 ): Promise<{ sellerId: string; scheduleId: string }> {
   const api = stackCaller(stack);
   const sellerId = await createSeller(
-    { api, staff },
+    { ...stackApi(stack), staff },
     { name: `bus ${randomUUID()}`, approved: input.approved !== false, kind: 'bus_operator' },
   );
   const departsAt = Date.now() + (input.departsInMs ?? 7 * 86_400_000);
@@ -57,7 +57,7 @@ export async function seedHotel(
 ): Promise<{ sellerId: string; propertyId: string; roomTypeId: string }> {
   const api = stackCaller(stack);
   const sellerId = await createSeller(
-    { api, staff },
+    { ...stackApi(stack), staff },
     { name: `hotel ${randomUUID()}`, approved: true, kind: 'property_owner' },
   );
   const property = expectStatus<{ id: string }>(

@@ -7,7 +7,7 @@ import {
   actor,
   call,
   expectStatus,
-  stackCaller,
+  stackApi,
   useStack,
   type Actor,
   type ApiResult,
@@ -201,7 +201,7 @@ beforeAll(async () => {
 
 /** seed is how the shared seeding helpers reach the API: as staff, a fresh key per create. */
 function seed(): SeedContext {
-  return { api: stackCaller(stack), staff, newKey: () => randomUUID() };
+  return { ...stackApi(stack), staff, newKey: () => randomUUID() };
 }
 
 /** created POSTs `body` to `path` as `who` with a fresh Idempotency-Key; throws unless `status`. */

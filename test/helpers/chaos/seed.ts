@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { signActor, type Actor } from '../actors';
-import { expectStatus, requestJson, type ApiCaller, type FetchLike } from '../http';
-import { createProduct, createSeller, openFundedWallet, type SeedContext } from '../resources';
+import { createHoldfastClient } from '../../../client/index';
+import {
+  createProduct,
+  createSchedule,
+  createSeller,
+  openFundedWallet,
+  sendOnce,
+  type SeedContext,
+} from '../resources';
 import type { WorkloadName } from './model';
 
 /** BANK_INITIAL_MINOR is each bank wallet's opening balance (minor units). */
@@ -37,16 +44,6 @@ export interface ChaosWorld {
 }
 
 /**
- * httpCaller is an ApiCaller over real HTTP to `apiUrl` for seeding, with 10 s per request
- * (the stack is healthy while seeding; a failure stops the run).
- */
-export function httpCaller(apiUrl: string): ApiCaller {
-  const fetchLike: FetchLike = (path, init) =>
-    fetch(`${apiUrl}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
-  return (method, path, options) => requestJson(fetchLike, method, path, options);
-}
-
-/**
  * seedWorld creates the world for `clients` clients per workload (one customer each, bank
  * owners twice the bank's clients) through the API as staff, every create with a fresh
  * Idempotency-Key. Products have ample stock, so refusals come from greedy orders on purpose.
@@ -59,7 +56,13 @@ export async function seedWorld(input: {
 }): Promise<ChaosWorld> {
   const sign = (role: 'customer' | 'staff') => signActor({ role, secret: input.jwtSecret });
   const staff = [await sign('staff'), await sign('staff')];
-  const seed: SeedContext = { api: httpCaller(input.apiUrl), staff: staff[0]!, newKey: randomUUID };
+  // Seeding runs on a healthy stack: 10 s per request, and a failure stops the run.
+  const seed: SeedContext = {
+    api: createHoldfastClient({ baseUrl: input.apiUrl, timeoutMs: 10_000 }),
+    send: sendOnce,
+    staff: staff[0]!,
+    newKey: randomUUID,
+  };
   const wallet = async (owner: Actor, amountMinor: number) =>
     openFundedWallet(seed, { ownerId: owner.sub, amountMinor });
   const customers = async (count: number, amountMinor: number): Promise<Customer[]> =>
@@ -127,22 +130,16 @@ async function seedBuses(seed: SeedContext, count: number): Promise<string[]> {
   });
   const departsAtMs = Date.now() + 7 * 86_400_000;
   return Promise.all(
-    Array.from({ length: count }, async (_, index) => {
-      const res = await seed.api('POST', '/v1/schedules', {
-        token: seed.staff.token,
-        key: randomUUID(),
-        body: {
-          sellerId,
-          origin: 'Lisbon',
-          destination: `Porto ${index}`,
-          departsAt: new Date(departsAtMs).toISOString(),
-          arrivesAt: new Date(departsAtMs + 3 * 3_600_000).toISOString(),
-          seatCount: SEATS_PER_BUS,
-          priceMinor: 1_500,
-          currency: 'EUR',
-        },
-      });
-      return expectStatus<{ id: string }>(res, 201, 'create schedule').id;
-    }),
+    Array.from({ length: count }, (_, index) =>
+      createSchedule(seed, {
+        sellerId,
+        origin: 'Lisbon',
+        destination: `Porto ${index}`,
+        departsAt: new Date(departsAtMs).toISOString(),
+        arrivesAt: new Date(departsAtMs + 3 * 3_600_000).toISOString(),
+        seatCount: SEATS_PER_BUS,
+        priceMinor: 1_500,
+      }),
+    ),
   );
 }
