@@ -76,7 +76,8 @@ export interface PayOrderActivityInput {
  * payOrder debits the customer's wallet and credits revenue with the transfer `transferId`,
  * and marks the order paid, in one transaction (orders → accounts lock order). An allowance
  * order is paid from its programme instead (payFromAllowance). A retry after commit finds the
- * order paid by this transfer and returns it.
+ * order paid by this transfer and returns it. An order past its `expiresAt` is not paid, even
+ * before its expiry timer has run (SPEC.md §10 "Deadlines are facts").
  *
  * @throws DomainError `insufficient_funds`, `order_expired`, `invalid_transition` (409),
  *   `forbidden` (403) for an account the customer does not own, `currency_mismatch` (422);
@@ -90,6 +91,8 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
     const order = await lockOrder(db, transaction, input.orderId);
     if (order.status === 'paid' && order.paymentTransferId === input.transferId) return order;
     assertOrderTransition(order.status, 'paid');
+    // The deadline is the stored fact, not the timer (SPEC.md §10): a late timer lets nothing through.
+    if (Date.parse(order.expiresAt) <= Date.now()) assertOrderTransition('expired', 'paid');
     // Made on first use in this transaction, so a refused payment leaves no account behind.
     const revenue = { kind: 'revenue' as const, currency: order.currency };
     const revenueId = await ensureSystemAccount(db, revenue, transaction);
