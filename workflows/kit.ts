@@ -15,18 +15,26 @@ import { DomainError, domainErrorFromFailure, type ErrorCode } from '../domain/e
  */
 
 /**
+ * DB_RETRY_INTERVAL_MAX caps the wait between two attempts of a database activity: after a
+ * dependency comes back, every pending attempt runs again within it, which keeps SPEC.md §10's
+ * "released within 60 s of the dependencies' return" with room for the work itself.
+ */
+export const DB_RETRY_INTERVAL_MAX = '30s';
+
+/**
  * DB_ACTIVITY_OPTIONS apply to every database activity: a start-to-close timeout above the
  * statement timeout (DB_STATEMENT_TIMEOUT, 8 s), so a crashed worker's activity is retried
- * within seconds, and a bounded exponential retry for infrastructure failures (deadlock, lock
- * timeout, lost connection). Refusals are non-retryable and never retried.
+ * within seconds, and an exponential retry without a maximum number of attempts (SPEC.md §10
+ * "Decided work always finishes"): an outage of any length only delays the work, capped at
+ * DB_RETRY_INTERVAL_MAX between attempts. Refusals (DomainError) are non-retryable and end the
+ * attempt at once; nothing else ever turns into a failure of the Update or the run.
  */
 export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: {
     initialInterval: '100ms',
     backoffCoefficient: 2,
-    maximumInterval: '5s',
-    maximumAttempts: 25,
+    maximumInterval: DB_RETRY_INTERVAL_MAX,
   },
 };
 
@@ -35,7 +43,7 @@ export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
  * runs the workflow task, recorded as one marker, with no activity task to schedule, dispatch
  * and complete. For short, idempotent transactions whose first attempt decides the answer of
  * an Update (placing an order, posting a transfer): the Update completes in the same workflow
- * task. Same timeout and bounded retries as DB_ACTIVITY_OPTIONS; retries waiting longer than
+ * task. Same timeout and unbounded retries as DB_ACTIVITY_OPTIONS; retries waiting longer than
  * 2 s are scheduled as timers instead of holding the workflow task.
  */
 export const DB_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
@@ -80,8 +88,9 @@ export function endRefused<T>(refusal: Refusal): T {
 
 /**
  * toRefusal turns whatever an activity, a child workflow or a check threw into a Refusal: the
- * domain refusal it carries, or `unavailable` (503) when infrastructure retries ran out.
- * Throwing anything else from a handler would fail the workflow task instead of the Update.
+ * domain refusal it carries, or `unavailable` (503) for anything else (a child run that was
+ * terminated by hand). Database activities never get here for an outage: they retry without
+ * end. Throwing anything else from a handler would fail the workflow task instead of the Update.
  */
 export function toRefusal(err: unknown): Refusal {
   const domain = domainErrorFromFailure(err);

@@ -23,16 +23,6 @@ import { workflowIds } from '../domain/workflow-ids';
 import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity } from './kit';
 
 const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
-/**
- * payout retries infrastructure failures without end (at most a minute apart): once the
- * approval is committed its payout must happen, and the activity records a refusal (no funds)
- * as `payout_failed` itself, so only a lost database is ever retried here.
- */
-const payout = proxyActivities<Activities>({
-  ...DB_ACTIVITY_OPTIONS,
-  // No maximumAttempts: unlimited.
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
 const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
 
 /**
@@ -95,7 +85,7 @@ export async function paymentRequestWorkflow(
       if (assertMayDecide(current, decision)) return current;
       const decided = await acts.decidePaymentRequest({ paymentRequestId, ...decision });
       if (decided.status !== 'approved') return decided;
-      return payout.payOutPaymentRequest({ paymentRequestId });
+      return acts.payOutPaymentRequest({ paymentRequestId });
     }),
   );
   setHandler(paymentRequestStatusQuery, () => request.placedValue?.status);
