@@ -9,6 +9,7 @@ import {
   type StayHoldRequest,
 } from '../domain/bookings';
 import { DomainError } from '../domain/errors';
+import { totalOfLines } from '../domain/number-range';
 import { ledgerTransferIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
 import {
@@ -94,7 +95,7 @@ async function holdSeats(
       schedule.sellerId,
       schedule.id,
       seats,
-      schedule.priceMinor * seats.length,
+      bookingAmountOf(schedule.priceMinor, seats.length),
       schedule.currency,
       input.workflowId,
       schedule.arrivesAt,
@@ -142,7 +143,7 @@ async function holdNights(
       roomType.id,
       hold.checkIn,
       hold.checkOut,
-      roomType.priceMinor * nights.length,
+      bookingAmountOf(roomType.priceMinor, nights.length),
       roomType.currency,
       input.workflowId,
       endsAt,
@@ -150,6 +151,15 @@ async function holdNights(
     ],
     transaction,
   );
+}
+
+/**
+ * bookingAmountOf is what a booking costs in minor units: seat price × seats, or nightly rate
+ * × nights. The schemas' bounds keep it far inside the range; the check keeps that so if
+ * they grow (SPEC.md §1). @throws DomainError `amount_out_of_range` (422).
+ */
+function bookingAmountOf(priceMinor: number, units: number): number {
+  return totalOfLines([{ priceMinor, quantity: units }], 'the booking amount');
 }
 
 /** invalid is a 422 `validation_failed` naming one request field. */

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { DomainError } from '../domain/errors';
 import type { Db } from '../db/connection';
+import { rangeRefusalOf } from '../db/number-range';
 import * as bookings from './bookings';
 import * as ledger from './ledger';
 import * as orderFailures from './order-failures';
@@ -20,8 +21,10 @@ export interface ActivityDeps {
 
 /**
  * withDomainFailures wraps an activity so a DomainError leaves it as a non-retryable
- * ApplicationFailure carrying the SPEC code; every other error stays retryable and is retried
- * by the caller's retry policy (deadlocks, lock timeouts, lost connections).
+ * ApplicationFailure carrying the SPEC code, and so does a number-range CHECK that PostgreSQL
+ * enforced (rangeRefusalOf: `amount_out_of_range`, a refusal however often it is retried);
+ * every other error stays retryable and is retried by the caller's retry policy (deadlocks,
+ * lock timeouts, lost connections).
  */
 function withDomainFailures<D, I, R>(
   deps: D,
@@ -32,7 +35,7 @@ function withDomainFailures<D, I, R>(
       return await fn(deps, input);
     } catch (err) {
       if (err instanceof DomainError) throw err.toFailure();
-      throw err;
+      throw rangeRefusalOf(err)?.toFailure() ?? err;
     }
   };
 }

@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import type { TransferView, TransferWorkflowInput } from '../domain/ledger';
+import { assertBalanceInRange } from '../domain/number-range';
 import { toSafeInt, type Db } from '../db/connection';
 import {
   ensureSystemAccount,
@@ -13,6 +14,7 @@ import {
 import {
   applyEntries,
   assertCanDebit,
+  assertEntriesInRange,
   assertPositiveAmount,
   insertTransfer,
   lockAccounts,
@@ -33,7 +35,8 @@ import { execute, lockRows, withTransaction } from '../db/transaction';
  * credited to the `revenue` account of the retainer's currency. That system account is made on
  * first use inside the posting's transaction, so a refused transfer leaves none behind.
  * @throws DomainError `not_found` (404), `insufficient_funds` (409), `currency_mismatch`,
- *   `same_account` (422).
+ *   `same_account`, `amount_out_of_range` (422: a balance, the `external` account's too, would
+ *   leave ±(2^53 − 1) minor units).
  */
 export async function executeTransfer(db: Db, input: TransferWorkflowInput): Promise<TransferView> {
   return withTransaction(db, 'post_transfer', async (transaction) => {
@@ -84,8 +87,9 @@ export interface CreateHoldInput extends PostTransferInput {
  * createHold opens a two-phase transfer: a `pending` ledger row, and the source's
  * `pending_debits_minor` grows by the amount, so availableMinor drops while the balance stays.
  * Accounts are locked in ascending id order; an existing hold with this ID is returned.
- * @throws DomainError `insufficient_funds` (409), `currency_mismatch`, `same_account` (422),
- *   `not_found` (404).
+ * @throws DomainError `insufficient_funds` (409), `currency_mismatch`, `same_account`,
+ *   `amount_out_of_range` (422: the source's pending debits or available money would leave
+ *   ±(2^53 − 1) minor units), `not_found` (404).
  */
 export async function createHold(db: Db, input: CreateHoldInput): Promise<TransferView> {
   assertPositiveAmount(input.amountMinor);
@@ -96,6 +100,8 @@ export async function createHold(db: Db, input: CreateHoldInput): Promise<Transf
     const existing = await findTransfer(db, input.id, transaction);
     if (existing) return existing;
     const { from } = assertCanDebit(accounts, input);
+    const change = { balanceDeltaMinor: 0, pendingDeltaMinor: input.amountMinor };
+    assertBalanceInRange({ ...from, ...change }, 'the source account');
     const hold = await insertTransfer(db, transaction, { ...input, from, status: 'pending' });
     await execute(
       db,
@@ -120,7 +126,8 @@ export interface ResolveHoldInput {
  * posted amount with two entries. A hold already resolved the same way is returned (an
  * activity retry); one resolved the other way is refused.
  * @throws DomainError `already_resolved` (409), `validation_failed` (422) when posting more
- *   than was held, `not_found` (404).
+ *   than was held, `amount_out_of_range` (422) when the destination's balance would leave
+ *   ±(2^53 − 1) minor units, `not_found` (404).
  */
 export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<TransferView> {
   const target = input.action === 'post' ? 'posted' : 'voided';
@@ -146,7 +153,19 @@ export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<Tran
         errors: [{ path: 'amountMinor', message: `at most ${heldMinor}` }],
       });
     }
-    await lockAccounts(db, transaction, [hold.debit_account_id, hold.credit_account_id]);
+    const accounts = await lockAccounts(db, transaction, [
+      hold.debit_account_id,
+      hold.credit_account_id,
+    ]);
+    const entries = [
+      {
+        accountId: hold.debit_account_id,
+        amountMinor: -postedMinor,
+        pendingDeltaMinor: -heldMinor,
+      },
+      { accountId: hold.credit_account_id, amountMinor: postedMinor },
+    ];
+    if (input.action === 'post') assertEntriesInRange(accounts, entries);
     await execute(
       db,
       'UPDATE accounts SET pending_debits_minor = pending_debits_minor - $2, updated_at = now() WHERE id = $1',
@@ -161,10 +180,7 @@ export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<Tran
       transaction,
     );
     if (input.action === 'post') {
-      await applyEntries(db, transaction, hold.id, [
-        { accountId: hold.debit_account_id, amountMinor: -postedMinor },
-        { accountId: hold.credit_account_id, amountMinor: postedMinor },
-      ]);
+      await applyEntries(db, transaction, hold.id, entries);
     }
     return toTransferView(rows[0]!);
   });

@@ -15,6 +15,7 @@ import {
   assertInStock,
   assertOrderableLines,
   insertOrder,
+  orderTotalOf,
   type PlacementInput,
 } from '../db/orders-placement';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
@@ -42,7 +43,9 @@ export type PlaceOrderActivityInput = PlacementInput;
  * the order, its lines and the stock movements, and (`fromCart`) empties the ordered cart lines.
  *
  * @throws DomainError `insufficient_stock` (409, `lines: [{productId, requested, available}]`),
- *   `validation_failed` (422) for unknown or hidden products, `currency_mismatch` (422).
+ *   `validation_failed` (422) for unknown or hidden products, `currency_mismatch` (422),
+ *   `amount_out_of_range` (422) when a line total or the order total would leave ±(2^53 − 1)
+ *   minor units (SPEC.md §1).
  */
 export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promise<OrderView> {
   return withTransaction(db, 'place_order', async (transaction) => {
@@ -54,6 +57,7 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
     if (placed) return (await findOrder(db, input.orderId, transaction))!;
     assertBeforeDeadline(input.deadlineMs);
     assertOrderableLines(input.lines, products);
+    orderTotalOf(input.lines, products);
     assertInStock(input.lines, products);
     if (input.paymentMethod === 'allowance')
       await assertAllowanceCovers(db, transaction, allowanceCoverOf(input, products));

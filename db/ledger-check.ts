@@ -37,6 +37,12 @@ const LEDGER_CHECKS: { name: string; sql: string }[] = [
           WHERE a.balance_minor <> COALESCE(e.total, 0)`,
   },
   {
+    name: 'every balance is within ±(2^53 − 1) minor units (balance, pending, available)',
+    sql: `SELECT id, kind, balance_minor::text AS balance, pending_debits_minor::text AS pending FROM accounts
+          WHERE abs(balance_minor::numeric) > 9007199254740991 OR abs(pending_debits_minor::numeric) > 9007199254740991
+             OR abs(balance_minor::numeric - pending_debits_minor) > 9007199254740991`,
+  },
+  {
     name: 'no account that disallows negatives is negative (balance or available)',
     sql: `SELECT id, kind, balance_minor::text AS balance, pending_debits_minor::text AS pending FROM accounts
           WHERE NOT allow_negative AND (balance_minor < 0 OR balance_minor - pending_debits_minor < 0)`,

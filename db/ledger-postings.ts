@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import type { AccountView, TransferView } from '../domain/ledger';
+import { assertBalanceInRange } from '../domain/number-range';
 import type { Db } from './connection';
 import {
   ACCOUNT_COLUMNS,
@@ -38,7 +39,8 @@ export interface PostTransferInput {
  * its two entries, and updates both balances.
  *
  * @throws DomainError `same_account`, `currency_mismatch` (422), `not_found` (404),
- *   `insufficient_funds` (409, with `availableMinor`).
+ *   `insufficient_funds` (409, with `availableMinor`), `amount_out_of_range` (422) when either
+ *   account's balance would leave ±(2^53 − 1) minor units (SPEC.md §1).
  */
 export async function postTransferInTx(
   db: Db,
@@ -53,11 +55,13 @@ export async function postTransferInTx(
   const existing = await findTransfer(db, input.id, transaction);
   if (existing) return existing;
   const { from, to } = assertCanDebit(accounts, input);
-  const transfer = await insertTransfer(db, transaction, { ...input, from, status: 'posted' });
-  await applyEntries(db, transaction, input.id, [
+  const entries = [
     { accountId: from.id, amountMinor: -input.amountMinor },
     { accountId: to.id, amountMinor: input.amountMinor },
-  ]);
+  ];
+  assertEntriesInRange(accounts, entries);
+  const transfer = await insertTransfer(db, transaction, { ...input, from, status: 'posted' });
+  await applyEntries(db, transaction, input.id, entries);
   return transfer;
 }
 
@@ -97,15 +101,53 @@ export async function insertTransfer(
   return toTransferView(rows[0]!);
 }
 
+/** LedgerEntryInput is one entry of a posting: a signed amount on one account, in minor units. */
+export interface LedgerEntryInput {
+  accountId: string;
+  amountMinor: number;
+  /**
+   * pendingDeltaMinor is the signed change the same posting makes to the account's pending
+   * debits (a hold posted releases what it held); only the range check reads it.
+   */
+  pendingDeltaMinor?: number;
+}
+
+/**
+ * assertEntriesInRange checks, before anything is written, that every account an entry
+ * touches (system accounts too: `external`, `revenue`, a programme's funding) keeps its
+ * balance, pending debits and available money within ±(2^53 − 1) minor units (SPEC.md §1).
+ * `locked` are the accounts as locked FOR UPDATE in this transaction.
+ * @throws DomainError `amount_out_of_range` (422), a refusal the activity does not retry.
+ */
+export function assertEntriesInRange(
+  locked: Map<string, AccountView>,
+  entries: readonly LedgerEntryInput[],
+): void {
+  for (const entry of entries) {
+    const account = locked.get(entry.accountId);
+    if (!account) throw new Error(`account ${entry.accountId} is not locked for its entry`);
+    assertBalanceInRange(
+      {
+        balanceMinor: account.balanceMinor,
+        pendingDebitsMinor: account.pendingDebitsMinor,
+        balanceDeltaMinor: entry.amountMinor,
+        pendingDeltaMinor: entry.pendingDeltaMinor ?? 0,
+      },
+      'an account of this transfer',
+    );
+  }
+}
+
 /**
  * applyEntries moves balances and writes one ledger entry per account, with the balance after
- * it. The entries of one transfer sum to zero (asserted). Accounts must already be locked.
+ * it. The entries of one transfer sum to zero (asserted). Accounts must already be locked and
+ * the entries checked by assertEntriesInRange (the CHECKs of 0008_number_range back it).
  */
 export async function applyEntries(
   db: Db,
   transaction: Transaction,
   transferId: string,
-  entries: { accountId: string; amountMinor: number }[],
+  entries: readonly LedgerEntryInput[],
 ): Promise<void> {
   const sum = entries.reduce((total, entry) => total + entry.amountMinor, 0);
   if (sum !== 0) throw new Error(`entries of ${transferId} sum to ${sum}, not 0`);

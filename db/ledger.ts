@@ -131,6 +131,22 @@ export async function createAccount(db: Db, input: CreateAccountInput): Promise<
   return account;
 }
 
+/**
+ * deleteUnusedAccount deletes an account that no transfer names and that holds nothing (an
+ * account opened for a request whose funding was then refused); any other account stays.
+ * @returns whether it deleted the account.
+ */
+export async function deleteUnusedAccount(db: Db, accountId: string): Promise<boolean> {
+  const rows = await execute<{ id: string }>(
+    db,
+    `DELETE FROM accounts a WHERE a.id = $1 AND a.balance_minor = 0 AND a.pending_debits_minor = 0
+       AND NOT EXISTS (SELECT 1 FROM ledger_transfers t WHERE t.debit_account_id = $1 OR t.credit_account_id = $1)
+     RETURNING a.id`,
+    [accountId],
+  );
+  return rows.length === 1;
+}
+
 /** findAccount reads one account, or undefined when there is none with that ID. */
 export async function findAccount(
   db: Db,

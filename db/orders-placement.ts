@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
+import { totalOfLines } from '../domain/number-range';
 import type { OrderLineInput, OrderView, PaymentMethod } from '../domain/orders';
 import type { AllowanceCoverInput } from './allowances';
 import { toSafeInt, type Db } from './connection';
@@ -82,6 +83,25 @@ export function assertInStock(lines: OrderLineInput[], products: Map<string, Loc
 }
 
 /**
+ * orderTotalOf is an order's total in minor units: Σ price × quantity of its lines at the
+ * locked products' prices, every line total and partial sum within ±(2^53 − 1) (SPEC.md §1).
+ * Placement calls it before the stock and allowance checks, so an order that could never be
+ * paid is refused as such, and before any write.
+ * @throws DomainError `amount_out_of_range` (422; `lineIndex` names a line whose own total
+ *   is out of range).
+ */
+export function orderTotalOf(
+  lines: OrderLineInput[],
+  products: Map<string, LockedProduct>,
+): number {
+  const priced = lines.map((line) => ({
+    priceMinor: toSafeInt(products.get(line.productId)!.price_minor),
+    quantity: line.quantity,
+  }));
+  return totalOfLines(priced, 'the order total');
+}
+
+/**
  * insertOrder writes the order (`pending_payment`, expiring after `paymentTtlMs`), its lines at
  * the locked products' current prices, the reservation and its stock movements, and (fromCart)
  * removes the ordered cart lines, all in ONE statement, then returns the placed order built
@@ -97,7 +117,7 @@ export async function insertOrder(
     ...l,
     priceMinor: toSafeInt(products.get(l.productId)!.price_minor),
   }));
-  const totalMinor = lines.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0);
+  const totalMinor = orderTotalOf(input.lines, products);
   const currency = products.get(input.lines[0]!.productId)!.currency.trim();
   const [stamps] = await execute<{ reserved_at: Date; expires_at: Date; created_at: Date }>(
     db,

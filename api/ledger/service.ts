@@ -1,6 +1,6 @@
-import { createAccount, findAccount, findTransfer } from '../../db/ledger';
+import { createAccount, deleteUnusedAccount, findAccount, findTransfer } from '../../db/ledger';
 import { CODE_VERSION } from '../../domain/code-versions';
-import { DomainError } from '../../domain/errors';
+import { DomainError, domainErrorFromFailure } from '../../domain/errors';
 import { resourceIdFor } from '../../domain/ids';
 import {
   createHoldUpdate,
@@ -229,7 +229,10 @@ export interface OpenRetainerInput {
 
 /**
  * openRetainer opens an account of kind `retainer` and funds it with a deposit whose transfer
- * ID derives from the retainer's, so a retry funds it once.
+ * ID derives from the retainer's, so a retry funds it once. A refused funding (422
+ * `amount_out_of_range` when the currency's `external` account would leave ±(2^53 − 1)) takes
+ * the still empty account away again, so a refused request leaves nothing behind (SPEC.md §1).
+ * @throws DomainError the funding's refusal.
  */
 export async function openRetainer(deps: ApiDeps, input: OpenRetainerInput) {
   const { retainerId } = input;
@@ -244,14 +247,20 @@ export async function openRetainer(deps: ApiDeps, input: OpenRetainerInput) {
     idempotencyKey: 'initial-funding',
     scope: 'retainer-funding',
   });
-  await moveMoney(deps, {
+  const funding = {
     transferId,
-    kind: 'deposit',
+    kind: 'deposit' as const,
     toAccountId: retainerId,
     amountMinor: input.initialAmountMinor,
     description: 'retainer funding',
     initiatedBy: input.user.sub,
-  });
+  };
+  try {
+    await moveMoney(deps, funding);
+  } catch (err) {
+    if (domainErrorFromFailure(err)) await deleteUnusedAccount(deps.db, retainerId);
+    throw err;
+  }
   return (await findAccount(deps.db, retainerId))!;
 }
 

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { TemporalFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ConnectionError } from 'sequelize';
+import { rangeRefusalOf } from '../../db/number-range';
 import { pgCode } from '../../db/transaction';
 import {
   ServiceError,
@@ -88,13 +89,15 @@ export function httpRefusalOf(err: HTTPException): DomainError | undefined {
 
 /**
  * toProblem maps any error a handler throws to a problem response: DomainErrors (also inside
- * Temporal Update and workflow failures) keep their code; Hono's HTTPExceptions for bad JSON
- * oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal
+ * Temporal Update and workflow failures) keep their code, and so does a number-range CHECK
+ * PostgreSQL enforced on a plain-SQL write (`amount_out_of_range`, rangeRefusalOf); Hono's
+ * HTTPExceptions for bad JSON oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal
  * or PostgreSQL being unreachable becomes 503 `unavailable` (never an unchecked write, SPEC.md
  * §8); anything else is a 500 `internal` with no detail (logged, never shown).
  */
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
-  const domain = err instanceof DomainError ? err : domainErrorFromFailure(err);
+  const domain =
+    err instanceof DomainError ? err : (domainErrorFromFailure(err) ?? rangeRefusalOf(err));
   if (domain) return problemResponse(domain.code, domain.message, domain.extra, domain.headers);
   const fromHono = err instanceof HTTPException ? httpRefusalOf(err) : undefined;
   if (fromHono)
