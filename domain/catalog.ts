@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencySchema, uuidSchema } from './schemas';
+import { currencySchema, uuidSchema, withoutNul } from './schemas';
 
 /** SellerKind is what a seller offers (SPEC.md §2). */
 export type SellerKind = 'merchant' | 'bus_operator' | 'property_owner';
@@ -46,7 +46,7 @@ export interface StockView {
 /** createSellerBodySchema is POST /v1/sellers. */
 export const createSellerBodySchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: withoutNul(z.string().trim().min(1).max(200)),
     kind: z.enum(['merchant', 'bus_operator', 'property_owner']),
   })
   .strict();
@@ -58,12 +58,12 @@ export const STOCK_MAX = 1_000_000_000;
 export const createProductBodySchema = z
   .object({
     sellerId: uuidSchema,
-    sku: z.string().trim().min(1).max(100),
-    name: z.string().trim().min(1).max(200),
+    sku: withoutNul(z.string().trim().min(1).max(100)),
+    name: withoutNul(z.string().trim().min(1).max(200)),
     priceMinor: z.number().int().min(0).max(1_000_000_000_000),
     currency: currencySchema,
     stock: z.number().int().min(0).max(STOCK_MAX),
-    category: z.string().trim().min(1).max(100).optional(),
+    category: withoutNul(z.string().trim().min(1).max(100)).optional(),
   })
   .strict();
 
@@ -86,8 +86,8 @@ export const productCursorSchema = z.object({
 
 /** productSearchQuerySchema is GET /v1/products?q=&category=&limit=&cursor=. */
 export const productSearchQuerySchema = z.object({
-  q: z.string().trim().max(200).optional(),
-  category: z.string().trim().max(100).optional(),
+  q: withoutNul(z.string().trim().max(200)).optional(),
+  category: withoutNul(z.string().trim().max(100)).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDurationMs } from './duration';
-import { amountMinorSchema, currencySchema, uuidSchema } from './schemas';
+import { amountMinorSchema, currencySchema, uuidSchema, withoutNul } from './schemas';
 
 /*
  * Request schemas of the ledger API (SPEC.md §5), kept apart from domain/ledger.ts so workflow
@@ -18,7 +18,10 @@ export const createAccountBodySchema = z
 
 /** depositBodySchema is POST /v1/accounts/:id/deposits (staff). */
 export const depositBodySchema = z
-  .object({ amountMinor: amountMinorSchema, description: z.string().max(500).optional() })
+  .object({
+    amountMinor: amountMinorSchema,
+    description: withoutNul(z.string().max(500)).optional(),
+  })
   .strict();
 
 /** HOLD_TIMEOUT_MAX_MS bounds how long money may be held: 30 days. */
@@ -50,7 +53,7 @@ export const transferBodySchema = z
     fromAccountId: uuidSchema,
     toAccountId: uuidSchema,
     amountMinor: amountMinorSchema,
-    description: z.string().max(500).optional(),
+    description: withoutNul(z.string().max(500)).optional(),
     hold: z.object({ timeout: durationStringSchema }).strict().optional(),
   })
   .strict();
@@ -68,5 +71,5 @@ export const createRetainerBodySchema = z
 
 /** consumeRetainerBodySchema is POST /v1/retainers/:id/consume (staff). */
 export const consumeRetainerBodySchema = z
-  .object({ amountMinor: amountMinorSchema, description: z.string().min(1).max(500) })
+  .object({ amountMinor: amountMinorSchema, description: withoutNul(z.string().min(1).max(500)) })
   .strict();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PAYMENT_REQUEST_STATUSES } from './payment-requests';
-import { amountMinorSchema, pageQuerySchema, uuidSchema } from './schemas';
+import { amountMinorSchema, pageQuerySchema, uuidSchema, withoutNul } from './schemas';
 
 /*
  * Request schemas of the payment-request API (SPEC.md §7), apart from the contract so workflow
@@ -11,7 +11,7 @@ import { amountMinorSchema, pageQuerySchema, uuidSchema } from './schemas';
 /** REASON_CHARS_MAX bounds a request's reason and a decision's note (issue 9: 1–500). */
 export const REASON_CHARS_MAX = 500;
 
-const reasonSchema = z.string().trim().min(1).max(REASON_CHARS_MAX);
+const reasonSchema = withoutNul(z.string().trim().min(1).max(REASON_CHARS_MAX));
 
 /** createPaymentRequestBodySchema is the body of POST /v1/payment-requests. */
 export const createPaymentRequestBodySchema = z

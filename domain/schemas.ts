@@ -71,3 +71,20 @@ export const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
  */
 export const TRIMMED_WITHOUT_CONTROL_CHARACTERS =
   /^[^\s\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f])?$/;
+
+/**
+ * NO_NUL matches text without U+0000, the one character PostgreSQL refuses in `text` (22021)
+ * and, escaped, in `jsonb` (22P05). Written without the `u` flag so /openapi.json states it
+ * as a JSON Schema pattern (see NO_CONTROL_CHARACTERS).
+ */
+export const NO_NUL = /^[^\u0000]*$/;
+
+/**
+ * withoutNul adds the NUL rule of SPEC.md §1 to a free-text schema (names, SKUs, categories,
+ * descriptions, reasons, search text): such text is answered 422 `validation_failed` naming
+ * its field, never a 500 from the database. Labels that refuse every control character
+ * (NO_CONTROL_CHARACTERS) need no more.
+ */
+export function withoutNul(schema: z.ZodString): z.ZodString {
+  return schema.regex(NO_NUL, 'must not contain NUL (U+0000)');
+}
