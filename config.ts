@@ -50,6 +50,7 @@ const envSchema = z.object({
   APPROVAL_TTL: durationMs.default(7 * 24 * 60 * 60_000),
   PAYMENT_REQUEST_MAX_MINOR: int(1, 1_000_000_000_000).default(10_000_000),
   ORDER_SUBMISSIONS_PER_MINUTE: int(1, 100_000).default(3),
+  BOOKING_HELD_UNITS_MAX: int(1, 1_000_000).default(10),
   ORDER_BACKOFF_BASE: durationMs.default(1_000),
   ORDER_BACKOFF_MAX: durationMs.default(60_000),
   ORDER_BACKOFF_RESET: durationMs.default(60 * 60_000),
@@ -102,6 +103,12 @@ export interface Config {
   paymentRequestMaxMinor: number;
   /** orderSubmissionsPerMinute is how many submissions one customer's gate takes per minute (SPEC.md §8). */
   orderSubmissionsPerMinute: number;
+  /**
+   * bookingHeldUnitsMax is how many seats plus room-nights one customer's unconfirmed
+   * (`reserved`, unexpired) bookings may hold at once (SPEC.md §10: 10); read by the worker,
+   * whose placement transaction enforces it (429 `hold_limit`).
+   */
+  bookingHeldUnitsMax: number;
   /**
    * orderBackoffBaseMs is the unit of the gate's backoff: after n consecutive failed submissions
    * the next is refused for orderBackoffBaseMs × 2^n (SPEC.md §8: 2^n s, so 1 s by default).
@@ -201,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvalTtlMs: e.APPROVAL_TTL,
     paymentRequestMaxMinor: e.PAYMENT_REQUEST_MAX_MINOR,
     orderSubmissionsPerMinute: e.ORDER_SUBMISSIONS_PER_MINUTE,
+    bookingHeldUnitsMax: e.BOOKING_HELD_UNITS_MAX,
     orderBackoffBaseMs: e.ORDER_BACKOFF_BASE,
     orderBackoffMaxMs: e.ORDER_BACKOFF_MAX,
     orderBackoffResetMs: e.ORDER_BACKOFF_RESET,

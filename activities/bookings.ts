@@ -1,6 +1,7 @@
 import type { Transaction } from 'sequelize';
 import {
   assertBookingTransition,
+  assertHoldRoom,
   CHECK_OUT_HOUR_UTC,
   nightsBetween,
   type BookingStatus,
@@ -18,15 +19,29 @@ import {
   moveInventory,
   type InventoryMove,
 } from '../db/booking-inventory';
-import { ensureSellerRevenueAccount, findBooking, lockBooking } from '../db/bookings';
+import {
+  ensureSellerRevenueAccount,
+  findBooking,
+  heldUnitsOf,
+  lockBooking,
+  lockCustomerHolds,
+} from '../db/bookings';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
 import { execute, withTransaction } from '../db/transaction';
 
 /*
  * The booking activities (SPEC.md §6): each is one transaction that locks in the fixed order
- * bookings → schedule → seats (ascending) or room type → nights (ascending) → accounts
- * (ascending), and is idempotent under activity retries.
+ * customer (placements only: lockCustomerHolds) → bookings → schedule → seats (ascending) or
+ * room type → nights (ascending) → accounts (ascending), and is idempotent under activity
+ * retries.
  */
+
+/** PlaceBookingDeps are what placeBooking needs: the database and the holding limit. */
+export interface PlaceBookingDeps {
+  db: Db;
+  /** bookingHeldUnitsMax is BOOKING_HELD_UNITS_MAX (SPEC.md §10), the worker's configuration. */
+  bookingHeldUnitsMax: number;
+}
 
 /** PlaceBookingActivityInput is what placeBooking holds, for whom and for how long. */
 export interface PlaceBookingActivityInput {
@@ -40,15 +55,31 @@ export interface PlaceBookingActivityInput {
 /**
  * placeBooking holds seats or nights and inserts the `reserved` booking in one transaction
  * (SPEC.md §6). A booking already placed under this ID (a retried activity) is returned as is.
+ * The customer's placements run one at a time (lockCustomerHolds, the first lock), so what
+ * their unexpired `reserved` bookings hold, counted inside the transaction, stays true until
+ * this one commits: concurrent holds never pass BOOKING_HELD_UNITS_MAX together (SPEC.md §10).
  * @throws DomainError `seats_unavailable` (409, `seats`: exactly the taken ones),
  *   `rooms_unavailable` (409, `nights`: the full ones), `not_found` (404) for an unknown or
- *   hidden schedule or room type, `validation_failed` (422) for a past departure or check-in
- *   or a seat beyond the bus.
+ *   hidden schedule or room type, `validation_failed` (422) for a past departure or check-in,
+ *   a seat beyond the bus or a request larger than the limit, `hold_limit` (429, with
+ *   `retryAfterSeconds`) when the customer's holds would pass BOOKING_HELD_UNITS_MAX.
  */
-export async function placeBooking(db: Db, input: PlaceBookingActivityInput): Promise<BookingView> {
+export async function placeBooking(
+  deps: PlaceBookingDeps,
+  input: PlaceBookingActivityInput,
+): Promise<BookingView> {
+  const { db } = deps;
   return withTransaction(db, 'place_booking', async (transaction) => {
     const existing = await findBooking(db, input.bookingId, transaction);
     if (existing) return existing;
+    await lockCustomerHolds(db, transaction, input.customerId);
+    const held = await heldUnitsOf(db, transaction, input.customerId);
+    assertHoldRoom({
+      heldUnits: held.units,
+      earliestExpirySeconds: held.earliestExpirySeconds,
+      hold: input.hold,
+      heldUnitsMax: deps.bookingHeldUnitsMax,
+    });
     if (input.hold.kind === 'seat') await holdSeats(db, transaction, input, input.hold);
     else await holdNights(db, transaction, input, input.hold);
     return (await findBooking(db, input.bookingId, transaction))!;

@@ -11,12 +11,15 @@ import * as paymentRequests from './payment-requests';
 import * as staffPayments from './staff-payments';
 
 /**
- * ActivityDeps are what activities need: the database (a real pool, or a test's) and a Temporal
- * client on the worker's connection (the order gate's activity starts order workflows).
+ * ActivityDeps are what activities need: the database (a real pool, or a test's), a Temporal
+ * client on the worker's connection (the order gate's activity starts order workflows) and the
+ * limits the worker's transactions enforce.
  */
 export interface ActivityDeps {
   db: Db;
   temporal: Client;
+  /** bookingHeldUnitsMax is BOOKING_HELD_UNITS_MAX, checked by placeBooking (SPEC.md §10). */
+  bookingHeldUnitsMax: number;
 }
 
 /**
@@ -58,7 +61,10 @@ export function createActivities(deps: ActivityDeps) {
     createHold: withDomainFailures(db, ledger.createHold),
     resolveHold: withDomainFailures(db, ledger.resolveHold),
     completeStaffPayment: withDomainFailures(db, staffPayments.completeStaffPayment),
-    placeBooking: withDomainFailures(db, bookings.placeBooking),
+    placeBooking: withDomainFailures(
+      { db, bookingHeldUnitsMax: deps.bookingHeldUnitsMax },
+      bookings.placeBooking,
+    ),
     payBooking: withDomainFailures(db, bookings.payBooking),
     cancelBooking: withDomainFailures(db, bookings.cancelBooking),
     expireBooking: withDomainFailures(db, bookings.expireBooking),

@@ -210,3 +210,58 @@ export async function ensureSellerRevenueAccount(
   if (rows.length !== 1) throw new Error(`revenue account of seller ${input.sellerId} missing`);
   return rows[0]!.id;
 }
+
+/**
+ * lockCustomerHolds serialises one customer's placements: a transaction-scoped advisory lock
+ * on `hashtext('holds:' || customerId)`, released at commit or rollback. It is the FIRST lock
+ * of a placement (lock order: customer → schedule → seats, or customer → room type → nights),
+ * and only placements take it, so it cannot close a cycle with the row locks after it. Two
+ * customers whose keys collide merely wait for each other.
+ */
+export async function lockCustomerHolds(
+  db: Db,
+  transaction: Transaction,
+  customerId: string,
+): Promise<void> {
+  await lockRows(db, transaction, 'customer_holds', `SELECT pg_advisory_xact_lock(hashtext($1))`, [
+    `holds:${customerId}`,
+  ]);
+}
+
+/** HeldUnits is what a customer's unconfirmed bookings hold now. */
+export interface HeldUnits {
+  /** units counts seats plus room-nights of `reserved` bookings whose expiresAt is ahead. */
+  units: number;
+  /** earliestExpirySeconds is the whole seconds until the first of them expires (≥ 1); null when none. */
+  earliestExpirySeconds: number | null;
+}
+
+/**
+ * heldUnitsOf counts what `customerId`'s unconfirmed bookings hold at the database's clock:
+ * `reserved` bookings past their stored `expires_at` no longer count, even before their timer
+ * has released them (SPEC.md §10: deadlines are facts). Call it under lockCustomerHolds so
+ * the count stays true until the placement commits.
+ */
+export async function heldUnitsOf(
+  db: Db,
+  transaction: Transaction,
+  customerId: string,
+): Promise<HeldUnits> {
+  const [row] = await query<{ units: string; earliest_in_seconds: string | null }>(
+    db,
+    `SELECT COALESCE(SUM(CASE WHEN kind = 'seat' THEN cardinality(seat_numbers)
+                              ELSE check_out - check_in END), 0) AS units,
+            EXTRACT(EPOCH FROM MIN(expires_at) - now()) AS earliest_in_seconds
+     FROM bookings
+     WHERE customer_id = $1 AND status = 'reserved' AND expires_at > now()`,
+    [customerId],
+    transaction,
+  );
+  return {
+    units: Number(row!.units),
+    earliestExpirySeconds:
+      row!.earliest_in_seconds === null
+        ? null
+        : Math.max(1, Math.ceil(Number(row!.earliest_in_seconds))),
+  };
+}

@@ -168,3 +168,53 @@ export function nightsBetween(checkIn: string, checkOut: string): string[] {
   }
   return nights;
 }
+
+/**
+ * holdUnitsOf counts what a hold request takes from the holding limit (SPEC.md §10): one unit
+ * per distinct seat, or per night of a stay.
+ */
+export function holdUnitsOf(hold: HoldRequest): number {
+  if (hold.kind === 'seat') return new Set(hold.seats).size;
+  return nightsBetween(hold.checkIn, hold.checkOut).length;
+}
+
+/** HoldRoomInput is a placement measured against BOOKING_HELD_UNITS_MAX. */
+export interface HoldRoomInput {
+  /** heldUnits are the seats plus room-nights the customer's unexpired `reserved` bookings hold. */
+  heldUnits: number;
+  /** earliestExpirySeconds is the whole seconds (≥ 1) until the first of them expires; null when none. */
+  earliestExpirySeconds: number | null;
+  hold: HoldRequest;
+  heldUnitsMax: number;
+}
+
+/**
+ * assertHoldRoom lets a placement through when the customer's holds plus it stay within
+ * BOOKING_HELD_UNITS_MAX (SPEC.md §10 "Holding limits").
+ * @throws DomainError `validation_failed` (422) when the request alone is larger than the
+ *   limit (waiting would never help); `hold_limit` (429) with `retryAfterSeconds` (the seconds
+ *   until the customer's earliest hold expires, which the API sends as Retry-After),
+ *   `heldUnits`, `requestedUnits` and `heldUnitsMax` otherwise.
+ */
+export function assertHoldRoom(input: HoldRoomInput): void {
+  const { heldUnits, heldUnitsMax } = input;
+  const requestedUnits = holdUnitsOf(input.hold);
+  if (requestedUnits > heldUnitsMax) {
+    throw new DomainError('validation_failed', 'The booking request is not valid', {
+      errors: [
+        {
+          path: input.hold.kind === 'seat' ? 'seats' : 'checkOut',
+          message: `at most ${heldUnitsMax} seats plus room-nights are held at once (BOOKING_HELD_UNITS_MAX)`,
+        },
+      ],
+    });
+  }
+  if (heldUnits + requestedUnits <= heldUnitsMax) return;
+  if (input.earliestExpirySeconds === null)
+    throw new Error(`customer holds ${heldUnits} units without an expiry`);
+  throw new DomainError(
+    'hold_limit',
+    `Your unconfirmed bookings hold ${heldUnits} of ${heldUnitsMax} seats and room-nights; confirm or cancel one, or retry when a hold expires`,
+    { heldUnits, requestedUnits, heldUnitsMax, retryAfterSeconds: input.earliestExpirySeconds },
+  );
+}

@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   amount_out_of_range: 422,
   throttled: 429,
   backoff: 429,
+  hold_limit: 429,
   internal: 500,
   unavailable: 503,
 } as const;
@@ -58,6 +59,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   idempotency_key_reuse: 'Idempotency key reused with a different request',
   idempotency_in_progress: 'A request with this idempotency key is still in progress',
   payload_too_large: 'Request body too large',
+  hold_limit: 'Too many seats and room-nights held at once',
   internal: 'Internal error',
   unavailable: 'Service unavailable',
 };

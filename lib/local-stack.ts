@@ -330,6 +330,7 @@ export async function startEphemeralStack(input: {
   const { createDb } = await import('../db/connection');
   const { migrate } = await import('../db/migrate');
   const { createWorker, WORKFLOWS_PATH } = await import('../worker/create');
+  const { loadConfig } = await import('../config');
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'holdfast-'));
   // The embedded server runs as the `postgres` system user when we are root: let it in.
@@ -361,6 +362,8 @@ export async function startEphemeralStack(input: {
     taskQueue: input.taskQueue,
     maxConcurrentActivities: 40,
     workflowBundle: { codePath: workflowBundlePath },
+    // The configured default (10), so tests see the holding limit production has.
+    bookingHeldUnitsMax: loadConfig({ NODE_ENV: 'test' }).bookingHeldUnitsMax,
   });
   const running = worker.run();
   return {

@@ -20,6 +20,8 @@ export interface CreateWorkerInput {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** tuning overrides the workflow-task defaults of WORKER_TUNING_DEFAULTS. */
   tuning?: Partial<WorkerTuning>;
+  /** bookingHeldUnitsMax is BOOKING_HELD_UNITS_MAX, the holding limit placements enforce. */
+  bookingHeldUnitsMax: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function createWorker(
     activities: createActivities({
       db: input.db,
       temporal: new Client({ connection, namespace: input.namespace }),
+      bookingHeldUnitsMax: input.bookingHeldUnitsMax,
     }),
     ...(input.workflowBundle
       ? { workflowBundle: input.workflowBundle }
@@ -81,8 +84,9 @@ export async function createWorker(
 
 /**
  * workerInputFromConfig is the one mapping from configuration to a worker: TEMPORAL_ADDRESS,
- * TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, WORKER_MAX_CONCURRENT_ACTIVITIES and, when set,
- * WORKFLOW_BUNDLE_PATH (a bundle built ahead, so start-up skips bundling).
+ * TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, WORKER_MAX_CONCURRENT_ACTIVITIES,
+ * BOOKING_HELD_UNITS_MAX and, when set, WORKFLOW_BUNDLE_PATH (a bundle built ahead, so
+ * start-up skips bundling).
  */
 export function workerInputFromConfig(config: Config, db: Db): CreateWorkerInput {
   return {
@@ -92,6 +96,7 @@ export function workerInputFromConfig(config: Config, db: Db): CreateWorkerInput
     taskQueue: config.taskQueue,
     maxConcurrentActivities: config.workerMaxConcurrentActivities,
     tuning: config.workerTuning,
+    bookingHeldUnitsMax: config.bookingHeldUnitsMax,
     ...(config.workflowBundlePath
       ? { workflowBundle: { codePath: config.workflowBundlePath } }
       : {}),

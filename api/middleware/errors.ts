@@ -98,7 +98,8 @@ export function httpRefusalOf(err: HTTPException): DomainError | undefined {
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   const domain =
     err instanceof DomainError ? err : (domainErrorFromFailure(err) ?? rangeRefusalOf(err));
-  if (domain) return problemResponse(domain.code, domain.message, domain.extra, domain.headers);
+  if (domain)
+    return problemResponse(domain.code, domain.message, domain.extra, refusalHeaders(domain));
   const fromHono = err instanceof HTTPException ? httpRefusalOf(err) : undefined;
   if (fromHono)
     return problemResponse(fromHono.code, fromHono.message, fromHono.extra, fromHono.headers);
@@ -135,6 +136,19 @@ export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   }
   logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
   return problemResponse('internal', 'An internal error occurred');
+}
+
+/**
+ * refusalHeaders are a DomainError's headers plus, for a 429 whose body states
+ * `retryAfterSeconds`, `Retry-After` (SPEC.md §1 "Rate limits"): headers do not cross
+ * Temporal, so a refusal made in an activity (`hold_limit`) states its wait in the body.
+ */
+function refusalHeaders(err: DomainError): Record<string, string> {
+  const retryAfterSeconds = err.extra.retryAfterSeconds;
+  if (err.status !== 429 || typeof retryAfterSeconds !== 'number') return err.headers;
+  if (Object.keys(err.headers).some((name) => name.toLowerCase() === 'retry-after'))
+    return err.headers;
+  return { ...err.headers, 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
 }
 
 /**

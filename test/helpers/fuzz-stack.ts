@@ -25,6 +25,12 @@ export interface SharedServers {
 const OPEN_WORKFLOWS_MAX = 2_000;
 
 /**
+ * FUZZ_BOOKING_HELD_UNITS_MAX is the fuzz worker's holding limit: BOOKING_HELD_UNITS_MAX's
+ * default, so the fuzzer's customers (holds last a day here) also meet 429 `hold_limit`.
+ */
+const FUZZ_BOOKING_HELD_UNITS_MAX = 10;
+
+/**
  * startIsolatedStack creates a fresh database `fuzz_<hex>` beside the shared one, migrates it,
  * runs a worker for it on task queue `fuzz-<uuid>` and builds the app on both (with
  * FUZZ_CONFIG_OVERRIDES). `close()` stops all of it, terminates the workflows left open on
@@ -55,6 +61,7 @@ export async function startIsolatedStack(
     taskQueue,
     maxConcurrentActivities: 20,
     workflowBundle: { codePath: shared.workflowBundlePath },
+    bookingHeldUnitsMax: FUZZ_BOOKING_HELD_UNITS_MAX,
   });
   const running = worker.run();
   const app = await connectStack(
