@@ -51,6 +51,7 @@ const envSchema = z.object({
   PAYMENT_REQUEST_MAX_MINOR: int(1, 1_000_000_000_000).default(10_000_000),
   ORDER_SUBMISSIONS_PER_MINUTE: int(1, 100_000).default(3),
   BOOKING_HELD_UNITS_MAX: int(1, 1_000_000).default(10),
+  WRITES_PER_MINUTE: int(1, 1_000_000).default(120),
   ORDER_BACKOFF_BASE: durationMs.default(1_000),
   ORDER_BACKOFF_MAX: durationMs.default(60_000),
   ORDER_BACKOFF_RESET: durationMs.default(60 * 60_000),
@@ -109,6 +110,12 @@ export interface Config {
    * whose placement transaction enforces it (429 `hold_limit`).
    */
   bookingHeldUnitsMax: number;
+  /**
+   * writesPerMinute is how many state-changing /v1 requests (POST /v1/orders aside) one
+   * customer or operator may send per minute, across every API replica (SPEC.md §10: 120;
+   * staff are not limited; 429 `throttled`).
+   */
+  writesPerMinute: number;
   /**
    * orderBackoffBaseMs is the unit of the gate's backoff: after n consecutive failed submissions
    * the next is refused for orderBackoffBaseMs × 2^n (SPEC.md §8: 2^n s, so 1 s by default).
@@ -209,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentRequestMaxMinor: e.PAYMENT_REQUEST_MAX_MINOR,
     orderSubmissionsPerMinute: e.ORDER_SUBMISSIONS_PER_MINUTE,
     bookingHeldUnitsMax: e.BOOKING_HELD_UNITS_MAX,
+    writesPerMinute: e.WRITES_PER_MINUTE,
     orderBackoffBaseMs: e.ORDER_BACKOFF_BASE,
     orderBackoffMaxMs: e.ORDER_BACKOFF_MAX,
     orderBackoffResetMs: e.ORDER_BACKOFF_RESET,

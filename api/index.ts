@@ -17,6 +17,7 @@ import { bearerAuth } from './middleware/auth';
 import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { observeRequests } from './middleware/observe';
+import { writeLimit } from './middleware/write-limit';
 import { orderFailureRoutes } from './order-failures/routes';
 import { auditUnroutedRefusals } from './orders/audit';
 import { orderRoutes } from './orders/routes';
@@ -31,9 +32,9 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /**
  * createApp assembles the Hono app: request IDs, metrics, the secure headers (Hono's defaults:
  * nosniff, frame and referrer policies, HSTS …), problem+json errors, then under `/v1` the
- * request time cap (REQUEST_TIMEOUT → 503), the body limit, bearer auth, the audit of order
- * submissions refused before their route, the Idempotency-Key contract, and one router per
- * resource. `/healthz`, `/readyz`, `/metrics`,
+ * request time cap (REQUEST_TIMEOUT → 503), the body limit, bearer auth, the write limit
+ * (WRITES_PER_MINUTE), the audit of order submissions refused before their route, the
+ * Idempotency-Key contract, and one router per resource. `/healthz`, `/readyz`, `/metrics`,
  * `/openapi.json` and `/docs` sit outside `/v1`.
  */
 export function createApp(deps: ApiDeps) {
@@ -63,6 +64,8 @@ export function createApp(deps: ApiDeps) {
     }),
   );
   app.use('/v1/*', bearerAuth({ secret: deps.config.jwtSecret }));
+  // Before the Idempotency-Key middleware: a throttled write never claims its key.
+  app.use('/v1/*', writeLimit({ db: deps.db, writesPerMinute: deps.config.writesPerMinute }));
   app.use('/v1/orders', auditUnroutedRefusals(deps));
   app.use(
     '/v1/*',

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002_payments';
 import * as m0003 from './migrations/0003_bookings';
 import * as m0004 from './migrations/0004_payment_requests';
 import * as m0005 from './migrations/0005_order_gate';
+import * as m0006 from './migrations/0006_write_limits';
 import * as m0008 from './migrations/0008_number_range';
 
 /**
@@ -17,6 +18,7 @@ const MIGRATIONS = [
   { name: '0003_bookings', module: m0003 },
   { name: '0004_payment_requests', module: m0004 },
   { name: '0005_order_gate', module: m0005 },
+  { name: '0006_write_limits', module: m0006 },
   { name: '0008_number_range', module: m0008 },
 ];
 

@@ -17,6 +17,7 @@ import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
 import { orderGateWorkflow } from '../../workflows/order-gate';
 import type { AuthUser } from '../middleware/auth';
+import { formatRateLimitHeaders } from '../middleware/rate-limit-headers';
 import type { ApiDeps } from '../router';
 import { startWithUpdate } from '../temporal-kit';
 
@@ -152,9 +153,5 @@ function withRateLimitHeaders(err: DomainError): DomainError {
  * window of seconds) and `RateLimit: "orders";r=0;t=42` (remaining, seconds to reset).
  */
 export function rateLimitHeaders(rateLimit: RateLimitView): Record<string, string> {
-  const name = `"${RATE_LIMIT_POLICY_NAME}"`;
-  return {
-    'ratelimit-policy': `${name};q=${rateLimit.limit};w=${rateLimit.windowSeconds}`,
-    ratelimit: `${name};r=${rateLimit.remaining};t=${rateLimit.resetSeconds}`,
-  };
+  return formatRateLimitHeaders(RATE_LIMIT_POLICY_NAME, rateLimit);
 }

@@ -10,6 +10,9 @@ import { typedApiAt, type TypedApi } from './resources';
 export { TEST_JWT_SECRET, actor, type Actor } from './actors';
 export { expectStatus, type ApiResult, type CallOptions } from './http';
 
+/** TEST_WRITES_PER_MINUTE is the tests' write limit: high enough that no test meets it unasked. */
+export const TEST_WRITES_PER_MINUTE = 1_000_000;
+
 /** TestStack is what a test file drives: the real app, its database and a Temporal client. */
 export interface TestStack {
   app: ReturnType<typeof createApp>;
@@ -35,6 +38,9 @@ export async function connectStack(
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'silent',
       DB_POOL_MAX: '20',
+      // Tests send many writes per caller (auth matrix, fuzz, races); one that tests the write
+      // limit asks for a small one through `overrides`.
+      WRITES_PER_MINUTE: String(TEST_WRITES_PER_MINUTE),
     }),
     ...overrides,
   };

@@ -26,10 +26,15 @@ export const FUZZ_CONFIG_OVERRIDES: Partial<Config> = {
 
 /**
  * REFUSAL_MAY_WRITE are the tables a refused request may legitimately write: the audit row
- * of a refused order (SPEC.md §8), a keyed refusal stored for replay (SPEC.md §1), and the
- * migration log.
+ * of a refused order (SPEC.md §8), a keyed refusal stored for replay (SPEC.md §1), the write
+ * limit's count (every write counts, refused ones too: SPEC.md §10), and the migration log.
  */
-const REFUSAL_MAY_WRITE = new Set(['order_failures', 'idempotency_keys', 'SequelizeMeta']);
+const REFUSAL_MAY_WRITE = new Set([
+  'order_failures',
+  'idempotency_keys',
+  'write_limits',
+  'SequelizeMeta',
+]);
 
 /**
  * CENSUS_EXPRESSIONS summarise big or append-only tables cheaply; every other table is

@@ -112,6 +112,8 @@ export class ChaosStack {
       temporalAddress: temporal.url,
       taskQueue: CHAOS_TASK_QUEUE,
       workflowBundlePath: bundlePath,
+      // The worker enforces the holding limit; the chaos run keeps it off, as the API's limits.
+      env: { BOOKING_HELD_UNITS_MAX: '1000000' },
     });
     const api = new ApiProcess({
       env: apiEnv(pg.url.replace(`:${ports.postgres}/`, `:${proxyPort}/`), temporal.url, input),
@@ -232,9 +234,9 @@ async function migrateOnce(databaseUrl: string): Promise<void> {
  * apiEnv is the chaos API's environment: production mode, warn-free logs (errors only, with
  * the stack of any 500), its pool through the proxy, short TTLs so orders, holds and requests
  * expire during the run, an order gate that lets every submission through its throttle and
- * backoff (as the bench's), a 5 s wait for a duplicate's first attempt (then 409
- * idempotency_in_progress, which clients retry), and a payment-request maximum that lets the
- * workload ask for too much on purpose.
+ * backoff (as the bench's) and no write or holding limit (SPEC.md §10) either, a 5 s wait for
+ * a duplicate's first attempt (then 409 idempotency_in_progress, which clients retry), and a
+ * payment-request maximum that lets the workload ask for too much on purpose.
  */
 function apiEnv(
   databaseUrl: string,
@@ -255,6 +257,8 @@ function apiEnv(
     BOOKING_HOLD_TTL: ttl,
     APPROVAL_TTL: ttl,
     ORDER_SUBMISSIONS_PER_MINUTE: '100000',
+    WRITES_PER_MINUTE: '1000000',
+    BOOKING_HELD_UNITS_MAX: '1000000',
     ORDER_BACKOFF_BASE: '1ms',
     ORDER_BACKOFF_MAX: '1ms',
     IDEMPOTENCY_WAIT_TIMEOUT: '5s',
