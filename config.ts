@@ -63,6 +63,7 @@ const envSchema = z.object({
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   REQUEST_TIMEOUT: durationMs.default(45_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
+  METRICS_PORT: int(0, 65535).default(0),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
   TEMPORAL_SDK_METRICS_PORT: int(0, 65535).default(9465),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
@@ -142,6 +143,12 @@ export interface Config {
    */
   requestTimeoutMs: number;
   workerMaxConcurrentActivities: number;
+  /**
+   * metricsPort moves the API's `/metrics` off its public port (SPEC.md §9: metrics are for the
+   * operator, not the internet): above 0, `/metrics` is served only on this port and the API port
+   * answers it 404; 0 (the default, for `npm run dev` and the tests) serves it on PORT as well.
+   */
+  metricsPort: number;
   /** workerMetricsPort serves the worker's /metrics (0 disables it). */
   workerMetricsPort: number;
   /** temporalSdkMetricsPort serves the Temporal SDK's own worker metrics (0 disables it). */
@@ -228,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
     requestTimeoutMs: e.REQUEST_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    metricsPort: e.METRICS_PORT,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     temporalSdkMetricsPort: e.TEMPORAL_SDK_METRICS_PORT,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
