@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { composeEnv, exposureProblems, type ComposeProject } from '../../tools/compose-check/check';
+
+/** shape is a resolved project in the production shape; each test breaks one rule of it. */
+function shape(): ComposeProject {
+  return {
+    services: {
+      api: {
+        image: 'holdfast:local',
+        ports: [{ target: 3000, published: '3000' }],
+        environment: { METRICS_PORT: '9464' },
+      },
+      temporal: {
+        image: 'temporalio/server:1.29.1',
+        ports: [{ target: 7233, published: '7233', host_ip: '127.0.0.1' }],
+      },
+      'temporal-schema': { image: 'temporalio/admin-tools:1.29.1-tctl-1.18.4-cli-1.5.0' },
+      'temporal-ui': {
+        image: 'temporalio/ui:2.42.1',
+        ports: [{ target: 8080, published: '8233', host_ip: '127.0.0.1' }],
+      },
+    },
+  };
+}
+
+describe('docker-compose production shape (SPEC.md §9, issue 17)', () => {
+  it('accepts the shape: only the API port beyond loopback, server image, internal metrics', () => {
+    expect(exposureProblems(shape())).toEqual([]);
+  });
+
+  it('when the Web UI is published on every interface, then it is named', () => {
+    const project = shape();
+    project.services['temporal-ui']!.ports = [{ target: 8080, published: '8233' }];
+    expect(exposureProblems(project)).toEqual([
+      'temporal-ui: container port 8080 is published on every interface, not on 127.0.0.1',
+    ]);
+  });
+
+  it('when the frontend binds 0.0.0.0, or the API publishes a second port, then both are named', () => {
+    const project = shape();
+    project.services.temporal!.ports = [{ target: 7233, published: '7233', host_ip: '0.0.0.0' }];
+    project.services.api!.ports!.push({ target: 9229, published: '9229' });
+    expect(exposureProblems(project)).toEqual([
+      'api: container port 9229 is published on every interface, not on 127.0.0.1',
+      'temporal: container port 7233 is published on 0.0.0.0, not on 127.0.0.1',
+    ]);
+  });
+
+  it('when Temporal runs from auto-setup, then the image is refused', () => {
+    const project = shape();
+    project.services.temporal!.image = 'temporalio/auto-setup:1.29.1';
+    const problems = exposureProblems(project);
+    expect(problems).toContain(
+      'temporal: runs temporalio/auto-setup:1.29.1, a development image; use temporalio/server',
+    );
+    expect(problems).toContain('no service runs temporalio/server');
+  });
+
+  it('when the schema tool is another release than the server, then it is named', () => {
+    const project = shape();
+    project.services['temporal-schema']!.image = 'temporalio/admin-tools:1.28.1-tctl-1.18.4';
+    expect(exposureProblems(project)).toEqual([
+      "temporalio/admin-tools:1.28.1-tctl-1.18.4 is not the server's version 1.29.1",
+    ]);
+  });
+
+  it('when the API has no METRICS_PORT, or publishes it, then /metrics is public and named', () => {
+    const unset = shape();
+    unset.services.api!.environment = {};
+    expect(exposureProblems(unset)).toEqual([
+      'api: METRICS_PORT is not set, so /metrics is served on the public port',
+    ]);
+    const published = shape();
+    published.services.api!.ports!.push({ target: 9464, published: '9464' });
+    expect(exposureProblems(published)).toContain('api: METRICS_PORT 9464 is published');
+  });
+
+  it('runs the validator in a closed environment: no .env file, no inherited secrets', () => {
+    const env = composeEnv({ JWT_SECRET: 'x' });
+    expect(env).toEqual({
+      PATH: process.env.PATH,
+      COMPOSE_DISABLE_ENV_FILE: 'true',
+      JWT_SECRET: 'x',
+    });
+  });
+});
