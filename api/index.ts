@@ -1,10 +1,8 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { timeout } from 'hono/timeout';
 import { metricsRegistry } from '../lib/metrics';
 import { allowanceRoutes } from './allowances/routes';
 import { accountRoutes } from './ledger/accounts';
@@ -14,6 +12,7 @@ import { cartRoutes } from './carts';
 import { bookingRoutes } from './bookings/routes';
 import { catalogRoutes } from './catalog';
 import { bearerAuth } from './middleware/auth';
+import { requestDeadline } from './middleware/deadline';
 import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { observeRequests } from './middleware/observe';
@@ -51,10 +50,7 @@ export function createApp(deps: ApiDeps) {
     c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }),
   );
 
-  app.use(
-    '/v1/*',
-    timeout(deps.config.requestTimeoutMs, () => new HTTPException(503, { message: 'timeout' })),
-  );
+  app.use('/v1/*', requestDeadline({ timeoutMs: deps.config.requestTimeoutMs }));
   app.use(
     '/v1/*',
     bodyLimit({

@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import type { Logger } from '../lib/logger';
 import type { AuthUser } from './middleware/auth';
 import { validationError } from './middleware/errors';
+import { recordAnswer } from './middleware/idempotency';
 
 /** ApiDeps are what the HTTP API needs: config, the database, a Temporal client and a logger. */
 export interface ApiDeps {
@@ -24,14 +25,35 @@ export interface AppEnv {
 
 /**
  * newRouter returns an OpenAPIHono whose validation failures throw 422 `validation_failed`
- * with `errors: [{path, message}]` (SPEC.md §1), so every resource file validates the same way.
+ * with `errors: [{path, message}]` (SPEC.md §1), so every resource file validates the same way,
+ * and whose `openapi()` routes note their answer for the request's Idempotency-Key.
  */
 export function newRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({
+  const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error as z.ZodError);
     },
   });
+  const openapi = app.openapi.bind(app);
+  app.openapi = ((route: RouteConfig, handler: Handler, hook?: never) =>
+    openapi(route, answerRecorded(handler), hook)) as unknown as typeof app.openapi;
+  return app;
+}
+
+/** Handler is a route handler as `openapi()` takes it. */
+type Handler = (c: Context<AppEnv>) => Response | Promise<Response>;
+
+/**
+ * answerRecorded wraps a route handler so that the Response it returns is also noted for the
+ * Idempotency-Key of its request (recordAnswer): the key is settled with the route's own
+ * answer even when the request's deadline answered the client first.
+ */
+function answerRecorded(handler: Handler): Handler {
+  return async function recordedHandler(c) {
+    const answer = await handler(c);
+    recordAnswer(answer);
+    return answer;
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { QueryTypes, Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import { lockWait, txAttempts, txDuration, txFailures } from '../lib/metrics';
+import { currentDeadline, remainingMs } from '../lib/request-deadline';
 import type { Db } from './connection';
 
 /**
@@ -38,22 +39,30 @@ export function pgCode(err: unknown): string | undefined {
 /**
  * withTransaction runs `fn` in one READ COMMITTED transaction with `lock_timeout` and
  * `statement_timeout` set (ARCHITECTURE.md "Rules"), and records attempts, failures by reason
- * and duration under the name `tx`. Errors propagate unchanged; retrying is the caller's
- * (the activity retry policy's) job.
+ * and duration under the name `tx`. Inside an HTTP request both timeouts are also capped by
+ * the time the request has left (lib/request-deadline.ts), so a request's own write ends,
+ * committed or rolled back, by its deadline and never outlives its Idempotency-Key's lease
+ * (SPEC.md §1). Errors propagate unchanged; retrying is the caller's (the activity retry
+ * policy's) job.
+ * @throws DomainError `unavailable` (503) when the request's time ran out before the write.
  */
 export async function withTransaction<T>(
   db: Db,
   tx: string,
   fn: (transaction: Transaction) => Promise<T>,
 ): Promise<T> {
+  assertTimeLeft();
   txAttempts.inc({ tx });
   const stopTimer = txDuration.startTimer({ tx });
   try {
     const result = await db.sequelize.transaction(
       { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
       async (transaction) => {
+        const [lockMs, statementMs] = [db.lockTimeoutMs, db.statementTimeoutMs].map(
+          cappedByDeadline,
+        );
         await db.sequelize.query(
-          `SET LOCAL lock_timeout = ${Math.trunc(db.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.trunc(db.statementTimeoutMs)}`,
+          `SET LOCAL lock_timeout = ${lockMs}; SET LOCAL statement_timeout = ${statementMs}`,
           { transaction },
         );
         return fn(transaction);
@@ -66,6 +75,30 @@ export async function withTransaction<T>(
     txFailures.inc({ tx, reason: failureReason(err) });
     throw err;
   }
+}
+
+/**
+ * cappedByDeadline is a timeout of `configuredMs` cut to what the current request has left
+ * (whole ms, at least 1: PostgreSQL reads 0 as "no timeout").
+ * @throws DomainError `unavailable` (503) when nothing is left.
+ */
+function cappedByDeadline(configuredMs: number): number {
+  const leftMs = remainingMs();
+  if (leftMs === undefined) return Math.trunc(configuredMs);
+  assertTimeLeft();
+  return Math.max(1, Math.trunc(Math.min(configuredMs, leftMs)));
+}
+
+/** assertTimeLeft refuses to start a write once the current request's deadline has passed. */
+function assertTimeLeft(): void {
+  const leftMs = remainingMs();
+  if (leftMs === undefined || leftMs >= 1) return;
+  throw new DomainError(
+    'unavailable',
+    'The request ran out of time before its write started; retry with the same Idempotency-Key',
+    {},
+    { 'retry-after': '1' },
+  );
 }
 
 /**
@@ -97,13 +130,19 @@ export async function query<R extends object>(
   return db.sequelize.query<R>(sql, { bind, transaction, type: QueryTypes.SELECT });
 }
 
-/** execute runs a write statement and returns the rows it RETURNs, if any. */
+/**
+ * execute runs a write statement and returns the rows it RETURNs, if any. Outside a
+ * transaction but inside an HTTP request, the statement runs in a transaction of its own so
+ * that the request's deadline bounds it like any other write (withTransaction).
+ */
 export async function execute<R extends object>(
   db: Db,
   sql: string,
   bind: unknown[] = [],
   transaction?: Transaction,
 ): Promise<R[]> {
+  if (!transaction && currentDeadline())
+    return withTransaction(db, 'statement', (own) => execute<R>(db, sql, bind, own));
   const [rows] = await db.sequelize.query(sql, { bind, transaction, type: QueryTypes.RAW });
   return rows as R[];
 }

@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { DomainError } from '../../domain/errors';
 import { resourceIdFor } from '../../domain/ids';
 import { idempotencyKeySchema } from '../../domain/schemas';
 import type { Db } from '../../db/connection';
+import { currentDeadline, outsideDeadline } from '../../lib/request-deadline';
 import { execute, query } from '../../db/transaction';
 import type { AuthUser } from './auth';
 
@@ -27,14 +28,35 @@ interface KeyRow {
   lease_expired: boolean;
 }
 
-/** keyedRequest is the caller and Idempotency-Key of the keyed POST this request serves. */
-const keyedRequest = new AsyncLocalStorage<{ subject: string; key: string }>();
+/**
+ * KeyedRequest is the keyed POST a request serves: its caller and Idempotency-Key, and the
+ * answer its route handler returned (recordAnswer), kept apart from the context's response,
+ * which is the 503 once the request's deadline answered the client first.
+ */
+interface KeyedRequest {
+  subject: string;
+  key: string;
+  answer?: Response;
+}
+
+/** keyedRequest is the keyed POST this request serves. */
+const keyedRequest = new AsyncLocalStorage<KeyedRequest>();
+
+/**
+ * recordAnswer notes the Response a route handler returned for the keyed POST it serves (a
+ * no-op outside one); api/router.ts calls it for every route. When the request's deadline
+ * answered the client first, Hono drops that Response, and this is how the key still gets it.
+ */
+export function recordAnswer(answer: Response): void {
+  const request = keyedRequest.getStore();
+  if (request) request.answer = answer;
+}
 
 /**
  * idempotentUpdateId names the Temporal Update a keyed POST sends (pay, cancel, confirm …):
- * derived from the caller, its Idempotency-Key and `scope`, so a retry after a lost answer (a
- * 503 releases the key, and the request runs again) attaches to the same Update and gets its
- * outcome, even after the run closed: Temporal keeps a completed Update's outcome under its ID.
+ * derived from the caller, its Idempotency-Key and `scope`, so a retry after a lost answer
+ * attaches to the same Update and gets its outcome, even after the run closed: Temporal keeps a completed Update's outcome under its ID
+ * (a transient answer of the route releases the key, and the retry runs the route again).
  * Without it the retry is a second Update and answers 409 `invalid_transition` for a write that
  * happened (found by `npm run chaos`). Undefined outside a keyed POST: a random Update ID.
  */
@@ -73,7 +95,9 @@ const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
  * stored; the same key with the same method, path and JSON body replays it with
  * `Idempotent-Replayed: true`; a different request → 422 `idempotency_key_reuse`; a duplicate
  * arriving while the first runs waits for its outcome (bounded by waitTimeoutMs, then 409
- * `idempotency_in_progress`). Transient failures (5xx, 429) release the key so a retry runs.
+ * `idempotency_in_progress`). The key stays reserved for as long as the route runs, even past
+ * the request's deadline (serveClaimed); a transient answer of the route itself (5xx, 429: its
+ * write never started or names a Temporal Update a retry reaches again) releases the key.
  */
 export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   const leaseMs = options.leaseMs ?? 60_000;
@@ -85,19 +109,15 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     const fingerprint = fingerprintOf(c.req.method, c.req.path, await c.req.text());
     const deadline = Date.now() + options.waitTimeoutMs;
     for (let attempt = 0; ; attempt += 1) {
-      if (
-        await claim(options.db, {
-          subject: user.sub,
-          key,
-          fingerprint,
-          ttlMs: options.keyTtlMs,
-          leaseMs,
-        })
-      ) {
-        await keyedRequest.run({ subject: user.sub, key }, next);
-        await settleSoon(options.db, { subject: user.sub, key }, c.res);
-        return;
-      }
+      const claimed = await claim(options.db, {
+        subject: user.sub,
+        key,
+        fingerprint,
+        ttlMs: options.keyTtlMs,
+        leaseMs,
+      });
+      if (claimed)
+        return serveClaimed(c, next, { db: options.db, subject: user.sub, key, leaseMs });
       const row = await read(options.db, user.sub, key);
       if (row && row.fingerprint !== fingerprint) {
         throw refuseKey(
@@ -116,23 +136,52 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
           },
         });
       }
-      if (row?.lease_expired && (await takeOver(options.db, user.sub, key, leaseMs))) {
-        await keyedRequest.run({ subject: user.sub, key }, next);
-        await settleSoon(options.db, { subject: user.sub, key }, c.res);
-        return;
-      }
+      if (row?.lease_expired && (await takeOver(options.db, user.sub, key, leaseMs)))
+        return serveClaimed(c, next, { db: options.db, subject: user.sub, key, leaseMs });
       if (Date.now() > deadline) {
         throw new DomainError(
           'idempotency_in_progress',
           'The first request with this key has not finished; retry later',
-          {
-            retryAfterSeconds: 1,
-          },
+          { retryAfterSeconds: 1 },
+          { 'retry-after': '1' },
         );
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(25 * 2 ** attempt, 250)));
     }
   };
+}
+
+/** ClaimedKey is a key this request holds: where it is stored and how long its lease runs. */
+interface ClaimedKey {
+  db: Db;
+  subject: string;
+  key: string;
+  leaseMs: number;
+}
+
+/**
+ * serveClaimed runs the route for a key this request claimed, renewing the key's lease every
+ * third of it while the route runs (however long: a write waiting for PostgreSQL or Temporal
+ * to return), then settles the key with the route's own answer. When the request's deadline
+ * answered the client 503 first (`abandoned`), that 503 is not the answer: the key stays
+ * reserved, retries get 409 `idempotency_in_progress`, and the route's late answer is stored
+ * when it comes (SPEC.md §1: a key is never released while its write may still happen).
+ */
+async function serveClaimed(c: Context, next: Next, claimed: ClaimedKey): Promise<void> {
+  const request: KeyedRequest = { subject: claimed.subject, key: claimed.key };
+  const renewal = setInterval(() => {
+    renewLease(claimed).catch(() => {
+      // The database is away: the next renewal tries again; the lease covers the gap.
+    });
+  }, claimed.leaseMs / 3);
+  try {
+    await keyedRequest.run(request, next);
+  } finally {
+    clearInterval(renewal);
+  }
+  const abandoned = currentDeadline()?.abandoned === true;
+  const answer = abandoned && request.answer ? request.answer : c.res;
+  await outsideDeadline(() => settleSoon(claimed.db, claimed, answer));
 }
 
 /**
@@ -179,16 +228,18 @@ async function claim(
   db: Db,
   input: { subject: string; key: string; fingerprint: string; ttlMs: number; leaseMs: number },
 ): Promise<boolean> {
-  const rows = await execute<{ key: string }>(
-    db,
-    `INSERT INTO idempotency_keys (subject, key, fingerprint, locked_until, expires_at)
+  const rows = await outsideDeadline(() =>
+    execute<{ key: string }>(
+      db,
+      `INSERT INTO idempotency_keys (subject, key, fingerprint, locked_until, expires_at)
      VALUES ($1, $2, $3, now() + ($4 || ' milliseconds')::interval, now() + ($5 || ' milliseconds')::interval)
      ON CONFLICT (subject, key) DO UPDATE
        SET fingerprint = EXCLUDED.fingerprint, status_code = NULL, response_body = NULL,
            locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
        WHERE idempotency_keys.expires_at < now()
      RETURNING key`,
-    [input.subject, input.key, input.fingerprint, String(input.leaseMs), String(input.ttlMs)],
+      [input.subject, input.key, input.fingerprint, String(input.leaseMs), String(input.ttlMs)],
+    ),
   );
   return rows.length === 1;
 }
@@ -204,13 +255,27 @@ async function read(db: Db, subject: string, key: string): Promise<KeyRow | unde
 }
 
 async function takeOver(db: Db, subject: string, key: string, leaseMs: number): Promise<boolean> {
-  const rows = await execute<{ key: string }>(
-    db,
-    `UPDATE idempotency_keys SET locked_until = now() + ($3 || ' milliseconds')::interval
+  const rows = await outsideDeadline(() =>
+    execute<{ key: string }>(
+      db,
+      `UPDATE idempotency_keys SET locked_until = now() + ($3 || ' milliseconds')::interval
      WHERE subject = $1 AND key = $2 AND status_code IS NULL AND locked_until < now() RETURNING key`,
-    [subject, key, String(leaseMs)],
+      [subject, key, String(leaseMs)],
+    ),
   );
   return rows.length === 1;
+}
+
+/** renewLease extends the lease of a key whose request is still being served. */
+async function renewLease(claimed: ClaimedKey): Promise<void> {
+  await outsideDeadline(() =>
+    execute(
+      claimed.db,
+      `UPDATE idempotency_keys SET locked_until = now() + ($3 || ' milliseconds')::interval
+       WHERE subject = $1 AND key = $2 AND status_code IS NULL`,
+      [claimed.subject, claimed.key, String(claimed.leaseMs)],
+    ),
+  );
 }
 
 /** StoredAnswer is a response as the key keeps it for replay. */
