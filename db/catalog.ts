@@ -1,10 +1,11 @@
 import { DomainError } from '../domain/errors';
-import type {
-  ProductSummary,
-  ProductView,
-  SellerKind,
-  SellerView,
-  StockView,
+import {
+  STOCK_MAX,
+  type ProductSummary,
+  type ProductView,
+  type SellerKind,
+  type SellerView,
+  type StockView,
 } from '../domain/catalog';
 import { toSafeInt, type Db } from './connection';
 import type { Seller } from './models';
@@ -214,8 +215,9 @@ export async function searchProducts(
 }
 
 /**
- * restock adds `quantity` to stock on hand and writes a `restock` movement, atomically.
- * @throws DomainError `not_found` (404).
+ * restock adds `quantity` to stock on hand and writes a `restock` movement, atomically, unless
+ * stock on hand would pass STOCK_MAX (its INTEGER column would overflow a little later: a 500).
+ * @throws DomainError `not_found` (404), `validation_failed` (422) naming `quantity`.
  */
 export async function restock(
   db: Db,
@@ -224,18 +226,29 @@ export async function restock(
   const rows = await execute<{ stock_on_hand: number; reserved: number }>(
     db,
     `WITH p AS (
-       UPDATE products SET stock_on_hand = stock_on_hand + $2, updated_at = now() WHERE id = $1
+       UPDATE products SET stock_on_hand = stock_on_hand + $2, updated_at = now()
+       WHERE id = $1 AND stock_on_hand <= $3::integer - $2::integer
        RETURNING id, stock_on_hand, reserved),
      m AS (INSERT INTO stock_movements (product_id, reason, on_hand_delta, reserved_delta)
            SELECT id, 'restock', $2, 0 FROM p)
      SELECT stock_on_hand, reserved FROM p`,
-    [input.productId, input.quantity],
+    [input.productId, input.quantity, STOCK_MAX],
   );
   const row = rows[0];
-  if (!row) throw new DomainError('not_found', `Product ${input.productId} does not exist`);
+  if (!row) throw await restockRefusal(db, input.productId);
   return {
     stockOnHand: row.stock_on_hand,
     reserved: row.reserved,
     available: row.stock_on_hand - row.reserved,
   };
+}
+
+/** restockRefusal says why a restock changed nothing: no such product, or too much stock. */
+async function restockRefusal(db: Db, productId: string): Promise<DomainError> {
+  const found = await query(db, 'SELECT 1 FROM products WHERE id = $1', [productId]);
+  if (found.length === 0)
+    return new DomainError('not_found', `Product ${productId} does not exist`);
+  return new DomainError('validation_failed', 'The restock would pass the largest stock', {
+    errors: [{ path: 'quantity', message: `stock on hand may be at most ${STOCK_MAX}` }],
+  });
 }

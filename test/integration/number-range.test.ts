@@ -129,6 +129,31 @@ describe('when an order total would leave ±(2^53 − 1) minor units', () => {
   });
 });
 
+describe('when a restock would pass the largest stock (STOCK_MAX, an INTEGER column)', () => {
+  it('then 422 validation_failed naming quantity, never a 500, and the stock stays', async () => {
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [{ stock: 1_000_000_000 }],
+    });
+    const productId = productIds[0]!;
+
+    const res = await call(stack, 'POST', `/v1/products/${productId}/restock`, {
+      token: staff.token,
+      key: randomUUID(),
+      body: { quantity: 1_000_000_000 },
+    });
+
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('quantity');
+    const [product] = await query<{ stock_on_hand: number }>(
+      stack.db,
+      'SELECT stock_on_hand FROM products WHERE id = $1',
+      [productId],
+    );
+    expect(product!.stock_on_hand).toBe(1_000_000_000);
+  });
+});
+
 describe('when a posting would move a balance out of ±(2^53 − 1) minor units', () => {
   it('then the tenth deposit of 10^15 → 422, and neither the wallet nor the external account moves', async () => {
     const currency = privateCurrency();
