@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { parseDurationMs } from './domain/duration';
+import {
+  AUDIT_CART_MAX_BYTES_DEFAULT,
+  AUDIT_CART_MAX_BYTES_MAX,
+  AUDIT_CART_MAX_BYTES_MIN,
+} from './domain/order-failures-cart';
 
 /**
  * durationMs parses a Temporal duration string with a unit (`15m`, `3s`, `250ms`, SPEC.md §1)
@@ -32,6 +37,12 @@ const JWT_SECRET_PRODUCTION_MIN_BYTES = 32;
 /** DEV_JWT_SECRET signs tokens in development only; production refuses it. */
 const DEV_JWT_SECRET = 'holdfast-development-secret-change-me';
 
+/**
+ * IDEMPOTENCY_KEY_TTL_MIN_MS is IDEMPOTENCY_KEY_TTL's default and minimum: a key is honoured
+ * for at least 24 h (SPEC.md §1), longer than any client's retry window.
+ */
+const IDEMPOTENCY_KEY_TTL_MIN_MS = 24 * 60 * 60_000;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(1, 65535).default(3000),
@@ -59,7 +70,12 @@ const envSchema = z.object({
   ORDER_GATE_HISTORY_MAX: int(20, 50_000).default(2_000),
   ORDER_GATE_TIMEOUT: durationMs.default(15_000),
   ORDER_FAILURE_RETENTION_DAYS: int(1, 3650).default(90),
-  IDEMPOTENCY_KEY_TTL: durationMs.default(24 * 60 * 60_000),
+  IDEMPOTENCY_KEY_TTL: durationMs
+    .pipe(z.number().min(IDEMPOTENCY_KEY_TTL_MIN_MS, 'must be at least 24h (SPEC.md §1)'))
+    .default(IDEMPOTENCY_KEY_TTL_MIN_MS),
+  AUDIT_CART_MAX_BYTES: int(AUDIT_CART_MAX_BYTES_MIN, AUDIT_CART_MAX_BYTES_MAX).default(
+    AUDIT_CART_MAX_BYTES_DEFAULT,
+  ),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   REQUEST_TIMEOUT: durationMs.default(45_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
@@ -134,8 +150,18 @@ export interface Config {
   orderGateTimeoutMs: number;
   /** orderFailureRetentionDays is how long order_failures rows are kept (SPEC.md §8: 90). */
   orderFailureRetentionDays: number;
+  /**
+   * idempotencyKeyTtlMs is how long an Idempotency-Key is honoured (at least 24 h, SPEC.md
+   * §1); the `retention-idempotency-keys` Schedule deletes keys past it.
+   */
   idempotencyKeyTtlMs: number;
   idempotencyWaitTimeoutMs: number;
+  /**
+   * auditCartMaxBytes is the most of a refused order's body its `order_failures` row keeps, in
+   * UTF-8 bytes of JSON (AUDIT_CART_MAX_BYTES, 256–65536, default 8 KiB, SPEC.md §10); larger
+   * bodies are stored truncated (domain/order-failures-cart.ts).
+   */
+  auditCartMaxBytes: number;
   /**
    * requestTimeoutMs caps one /v1 request (REQUEST_TIMEOUT): past it the client gets 503 and
    * retries with its Idempotency-Key. Above ORDER_GATE_TIMEOUT and IDEMPOTENCY_WAIT_TIMEOUT,
@@ -181,6 +207,24 @@ export interface Config {
 }
 
 /**
+ * assertProductionSecret checks JWT_SECRET when NODE_ENV=production: not the published
+ * development secret, and at least JWT_SECRET_PRODUCTION_MIN_BYTES long.
+ * @throws Error naming JWT_SECRET and the rule it breaks.
+ */
+function assertProductionSecret(secret: string): void {
+  if (secret === DEV_JWT_SECRET) {
+    throw new Error(
+      'Invalid configuration:\n  JWT_SECRET: set a secret of your own when NODE_ENV=production',
+    );
+  }
+  if (Buffer.byteLength(secret) < JWT_SECRET_PRODUCTION_MIN_BYTES) {
+    throw new Error(
+      `Invalid configuration:\n  JWT_SECRET: at least ${JWT_SECRET_PRODUCTION_MIN_BYTES} bytes when NODE_ENV=production (HS256 keys as long as the hash, RFC 7518 §3.2)`,
+    );
+  }
+}
+
+/**
  * loadConfig validates `env` (default: process.env) and returns the Config.
  * @throws Error naming every bad variable, so a process stops at start-up with a clear message.
  */
@@ -191,19 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && e.JWT_SECRET === DEV_JWT_SECRET) {
-    throw new Error(
-      'Invalid configuration:\n  JWT_SECRET: set a secret of your own when NODE_ENV=production',
-    );
-  }
-  if (
-    e.NODE_ENV === 'production' &&
-    Buffer.byteLength(e.JWT_SECRET) < JWT_SECRET_PRODUCTION_MIN_BYTES
-  ) {
-    throw new Error(
-      `Invalid configuration:\n  JWT_SECRET: at least ${JWT_SECRET_PRODUCTION_MIN_BYTES} bytes when NODE_ENV=production (HS256 keys as long as the hash, RFC 7518 §3.2)`,
-    );
-  }
+  if (e.NODE_ENV === 'production') assertProductionSecret(e.JWT_SECRET);
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -233,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderFailureRetentionDays: e.ORDER_FAILURE_RETENTION_DAYS,
     idempotencyKeyTtlMs: e.IDEMPOTENCY_KEY_TTL,
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
+    auditCartMaxBytes: e.AUDIT_CART_MAX_BYTES,
     requestTimeoutMs: e.REQUEST_TIMEOUT,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     metricsPort: e.METRICS_PORT,

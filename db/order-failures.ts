@@ -9,6 +9,11 @@ import {
   type OrderFailureView,
   type ValidationErrorEntry,
 } from '../domain/order-failures';
+import {
+  AUDIT_CART_MAX_BYTES_MAX,
+  auditCartOf,
+  cleanAuditText,
+} from '../domain/order-failures-cart';
 import { toSafeInt, type Db } from './connection';
 import { execute, query, withTransaction } from './transaction';
 
@@ -88,7 +93,10 @@ function toOrderFailureView(row: OrderFailureRow): OrderFailureView {
  * with a fresh random ID, and returns that ID. The balance columns come from `record.balance`
  * (full and available balance in minor units, per-category balances, pause active/name/
  * multiplier, vouchers multiplier/count); without a balance they are null, false and 0.
- * Pass `transaction` to write inside one. One INSERT; the row is never updated.
+ * Pass `transaction` to write inside one. One INSERT; the row is never updated. Every text
+ * it writes loses its NUL characters and the cart is cut to at most AUDIT_CART_MAX_BYTES_MAX
+ * (domain/order-failures-cart.ts), so no refused body can make the write fail (PostgreSQL
+ * refuses NUL in jsonb and text, 22P05); the API passes carts already cut to its own limit.
  * @throws Error when `httpStatus` is not a 4xx status (a caller's bug; the table's CHECK
  *   refuses it too), or the database's error.
  */
@@ -101,6 +109,15 @@ export async function insertOrderFailure(
     throw new Error(`order failure ${record.code}: httpStatus ${record.httpStatus} is not 4xx`);
   const id = randomUUID();
   const balance = record.balance;
+  const text = cleanAuditText({
+    detail: record.detail,
+    errors: record.errors,
+    cartHash: record.cartHash,
+    idempotencyKey: record.idempotencyKey,
+    paymentMethod: record.paymentMethod,
+    ip: record.ip,
+    userAgent: record.userAgent,
+  });
   await execute(
     db,
     `INSERT INTO order_failures (id, customer_id, actor_id, order_id, code, http_status, detail,
@@ -116,13 +133,13 @@ export async function insertOrderFailure(
       record.orderId,
       record.code,
       record.httpStatus,
-      record.detail,
-      JSON.stringify(record.errors),
+      text.detail,
+      JSON.stringify(text.errors),
       // A missing cart is stored as JSON null: the column keeps what was sent, and is NOT NULL.
-      JSON.stringify(record.cart ?? null),
-      record.cartHash,
-      record.idempotencyKey,
-      record.paymentMethod,
+      JSON.stringify(auditCartOf(record.cart, AUDIT_CART_MAX_BYTES_MAX)),
+      text.cartHash,
+      text.idempotencyKey,
+      text.paymentMethod,
       balance?.fullBalanceMinor ?? null,
       balance?.availableBalanceMinor ?? null,
       balance ? JSON.stringify(balance.categories) : null,
@@ -131,8 +148,8 @@ export async function insertOrderFailure(
       balance?.pause?.multiplier ?? null,
       balance?.vouchers.multiplier ?? null,
       balance?.vouchers.count ?? 0,
-      record.ip,
-      record.userAgent,
+      text.ip,
+      text.userAgent,
     ],
     transaction,
   );

@@ -5,6 +5,7 @@ import { findAllowanceBalance } from '../../db/allowances';
 import { insertOrderFailure } from '../../db/order-failures';
 import type { AllowanceBalanceView } from '../../domain/allowances';
 import type { DomainError } from '../../domain/errors';
+import { auditCartOf } from '../../domain/order-failures-cart';
 import type { ValidationErrorEntry } from '../../domain/order-failures';
 import type { OrderLineInput } from '../../domain/orders';
 import type { AuthUser } from '../middleware/auth';
@@ -59,7 +60,8 @@ export interface RefusedSubmission {
 
 /**
  * recordRefusal writes the one `order_failures` row of a refused submission: its SPEC code and
- * status, the reasons (`errors`: code + message each), the cart, and for allowance orders the
+ * status, the reasons (`errors`: code + message each), the cart (at most AUDIT_CART_MAX_BYTES
+ * of it, SPEC.md §10: auditCartOf stores a larger one truncated), and for allowance orders the
  * balance the refusal stated (from its `balance` extra) or, when it stated none, the balance
  * read now.
  */
@@ -76,7 +78,7 @@ export async function recordRefusal(
     httpStatus: err.status,
     detail: err.message,
     errors: reasonsOf(err),
-    cart: refused.cart,
+    cart: auditCartOf(refused.cart, deps.config.auditCartMaxBytes),
     cartHash: refused.cartHash,
     idempotencyKey: refused.idempotencyKey ?? null,
     paymentMethod: refused.paymentMethod,

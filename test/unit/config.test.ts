@@ -16,7 +16,6 @@ const DURATIONS = [
   ['DB_LOCK_TIMEOUT', 'dbLockTimeoutMs'],
   ['DB_STATEMENT_TIMEOUT', 'dbStatementTimeoutMs'],
   ['ORDER_PAYMENT_TTL', 'orderPaymentTtlMs'],
-  ['IDEMPOTENCY_KEY_TTL', 'idempotencyKeyTtlMs'],
   ['IDEMPOTENCY_WAIT_TIMEOUT', 'idempotencyWaitTimeoutMs'],
   ['ORDER_BACKOFF_BASE', 'orderBackoffBaseMs'],
   ['ORDER_BACKOFF_MAX', 'orderBackoffMaxMs'],
@@ -42,6 +41,7 @@ describe('loadConfig', () => {
       orderPaymentTtlMs: 15 * 60_000,
       idempotencyKeyTtlMs: 24 * 60 * 60_000,
       idempotencyWaitTimeoutMs: 30_000,
+      auditCartMaxBytes: 8_192,
       workerMaxConcurrentActivities: 20,
       orderSubmissionsPerMinute: 3,
       bookingHeldUnitsMax: 10,
@@ -162,8 +162,25 @@ describe('loadConfig', () => {
     ['WRITES_PER_MINUTE', '1.5'],
     ['ORDER_GATE_HISTORY_MAX', '10'],
     ['ORDER_FAILURE_RETENTION_DAYS', '0'],
+    ['AUDIT_CART_MAX_BYTES', '255'],
+    ['AUDIT_CART_MAX_BYTES', '65537'],
+    ['AUDIT_CART_MAX_BYTES', '8KiB'],
   ])('refuses %s=%j, naming it', (variable, value) => {
     expect(messageOf({ [variable]: value })).toContain(`${variable}:`);
+  });
+
+  it('takes IDEMPOTENCY_KEY_TTL of 24 h or more and refuses less (SPEC.md §1: minimum 24 h)', () => {
+    expect(loadConfig({ IDEMPOTENCY_KEY_TTL: '24h' }).idempotencyKeyTtlMs).toBe(86_400_000);
+    expect(loadConfig({ IDEMPOTENCY_KEY_TTL: '7d' }).idempotencyKeyTtlMs).toBe(604_800_000);
+    for (const value of ['23h', '1439m', '15m', '0s', 'soon']) {
+      expect(messageOf({ IDEMPOTENCY_KEY_TTL: value })).toContain('IDEMPOTENCY_KEY_TTL:');
+    }
+    expect(messageOf({ IDEMPOTENCY_KEY_TTL: '23h' })).toContain('at least 24h');
+  });
+
+  it('takes AUDIT_CART_MAX_BYTES from 256 to 65536 bytes', () => {
+    expect(loadConfig({ AUDIT_CART_MAX_BYTES: '256' }).auditCartMaxBytes).toBe(256);
+    expect(loadConfig({ AUDIT_CART_MAX_BYTES: '65536' }).auditCartMaxBytes).toBe(65_536);
   });
 
   it('refuses NODE_ENV=production without JWT_SECRET rather than use the development secret', () => {
