@@ -8,6 +8,7 @@ import * as orderFailures from './order-failures';
 import * as orderGate from './order-gate';
 import * as orders from './orders';
 import * as paymentRequests from './payment-requests';
+import * as retention from './retention';
 import * as staffPayments from './staff-payments';
 
 /**
@@ -74,6 +75,7 @@ export function createActivities(deps: ActivityDeps) {
     payOutPaymentRequest: withDomainFailures(db, paymentRequests.payOutPaymentRequest),
     expirePaymentRequest: withDomainFailures(db, paymentRequests.expirePaymentRequest),
     deleteOrderFailures: withDomainFailures(db, orderFailures.deleteOrderFailures),
+    purgeRetention: withDomainFailures(db, retention.purgeRetention),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   Connection,
   ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
+  type ScheduleOptionsAction,
   type ScheduleOptionsStartWorkflowAction,
   type ScheduleSpec,
 } from '@temporalio/client';
@@ -13,14 +14,61 @@ import {
   ORDER_FAILURES_DELETE_BATCH_SIZE,
   type OrderFailuresCleanupInput,
 } from '../domain/order-failures';
+import {
+  RETENTION_DELETE_BATCH_SIZE,
+  RETENTION_TABLES,
+  retentionScheduleId,
+  type RetentionInput,
+  type RetentionTable,
+} from '../domain/retention';
 import { orderFailuresCleanupWorkflow } from '../workflows/order-failures';
+import { retentionWorkflow } from '../workflows/retention';
 
 /*
  * holdfast's Temporal Schedules: recurring work driven by Temporal, not by cron jobs (as
- * SPEC.md wants of every timer), visible and pausable in the Web UI. Today one: the daily retention of the failed-attempt audit
- * (SPEC.md §8 "Retention"). `npm run temporal:setup`, `npm run dev` and the test setup create
- * them, idempotently.
+ * SPEC.md wants of every timer), visible and pausable in the Web UI. The daily retention of
+ * the failed-attempt audit (SPEC.md §8 "Retention") and one retention Schedule per table of
+ * RETENTION_TABLES (SPEC.md §10 "Bounded storage"), all made by ensureSchedule.
+ * `npm run temporal:setup`, `npm run dev` and the test setup create them, idempotently.
  */
+
+/**
+ * ScheduleDefinition is everything ensureSchedule keeps up to date on one Schedule: its ID,
+ * when it fires, the workflow it starts and its overlap/catch-up policies.
+ */
+export interface ScheduleDefinition {
+  scheduleId: string;
+  spec: ScheduleSpec;
+  action: ScheduleOptionsAction;
+  policies: {
+    overlap: ScheduleOverlapPolicy;
+    catchupWindow: Duration;
+    pauseOnFailure: boolean;
+  };
+}
+
+/**
+ * ensureSchedule makes the Schedule `definition.scheduleId` exist as defined: it creates it,
+ * or, when it exists, updates its spec, policies and action and keeps its state (an operator's
+ * pause stays). Safe to run from several processes at once. Returns which it did.
+ * @throws the Temporal client's error when the server refuses (not reachable, no namespace).
+ */
+export async function ensureSchedule(
+  client: Client,
+  definition: ScheduleDefinition,
+): Promise<'created' | 'updated'> {
+  const { scheduleId, ...rest } = definition;
+  try {
+    await client.schedule.create({ scheduleId, ...rest });
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await client.schedule
+    .getHandle(scheduleId)
+    .update((previous) => ({ ...rest, state: previous.state }));
+  return 'updated';
+}
 
 /** ORDER_FAILURES_CLEANUP_SPEC fires the cleanup once a day at 03:00 UTC. */
 export const ORDER_FAILURES_CLEANUP_SPEC: ScheduleSpec = {
@@ -75,31 +123,85 @@ export function orderFailuresCleanupAction(
 
 /**
  * ensureOrderFailuresCleanupSchedule makes the Schedule `order-failures-cleanup` exist with the
- * daily spec and the current action: it creates it, or, when it exists, updates its spec,
- * policies and action (task queue, retention) and keeps its state (an operator's pause stays).
- * Safe to run from several processes at once. Returns which it did.
+ * daily spec and the current action (task queue, retention), as ensureSchedule does: created,
+ * or updated with its state kept. Returns which it did.
  * @throws the Temporal client's error when the server refuses (not reachable, no namespace).
  */
 export async function ensureOrderFailuresCleanupSchedule(
   client: Client,
   input: OrderFailuresCleanupScheduleInput,
 ): Promise<'created' | 'updated'> {
-  const action = orderFailuresCleanupAction(input);
-  const definition = {
+  return ensureSchedule(client, {
+    scheduleId: ORDER_FAILURES_CLEANUP_SCHEDULE_ID,
     spec: ORDER_FAILURES_CLEANUP_SPEC,
-    action,
+    action: orderFailuresCleanupAction(input),
     policies: ORDER_FAILURES_CLEANUP_POLICIES,
+  });
+}
+
+/**
+ * RETENTION_SPECS say when each table's retention Schedule fires, with the words ensureSchedules
+ * logs. idempotency_keys: hourly, so a key is gone at most an hour after IDEMPOTENCY_KEY_TTL.
+ */
+export const RETENTION_SPECS: Record<RetentionTable, { spec: ScheduleSpec; every: string }> = {
+  idempotency_keys: {
+    spec: { intervals: [{ every: '1h' }] },
+    every: 'hourly',
+  },
+};
+
+/**
+ * RETENTION_POLICIES: a firing while the last run still deletes is skipped (two purges would
+ * only race for the same rows); after an outage, at most one missed firing is taken (one
+ * firing deletes everything due, RETENTION_RUNS_MAX allowing).
+ */
+export const RETENTION_POLICIES = {
+  overlap: ScheduleOverlapPolicy.SKIP,
+  catchupWindow: '1h',
+  pauseOnFailure: false,
+} as const;
+
+/**
+ * RETENTION_EXECUTION_TIMEOUT bounds one firing, its continued runs included, so a firing stuck
+ * on a lost database ends and later firings (skipped while it runs) start again.
+ */
+export const RETENTION_EXECUTION_TIMEOUT: Duration = '6h';
+
+/**
+ * retentionAction is the action of `table`'s retention Schedule: start retentionWorkflow on
+ * `taskQueue` with the table and RETENTION_DELETE_BATCH_SIZE. Temporal appends the scheduled
+ * time to the workflow ID (`retention-idempotency-keys-<time>`).
+ */
+export function retentionAction(
+  table: RetentionTable,
+  taskQueue: string,
+): ScheduleOptionsStartWorkflowAction<typeof retentionWorkflow> {
+  const args: [RetentionInput] = [{ table, batchSize: RETENTION_DELETE_BATCH_SIZE }];
+  return {
+    type: 'startWorkflow',
+    workflowType: retentionWorkflow,
+    workflowId: retentionScheduleId(table),
+    taskQueue,
+    args,
+    workflowExecutionTimeout: RETENTION_EXECUTION_TIMEOUT,
   };
-  try {
-    await client.schedule.create({ scheduleId: ORDER_FAILURES_CLEANUP_SCHEDULE_ID, ...definition });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule
-    .getHandle(ORDER_FAILURES_CLEANUP_SCHEDULE_ID)
-    .update((previous) => ({ ...definition, state: previous.state }));
-  return 'updated';
+}
+
+/**
+ * ensureRetentionSchedule makes `table`'s retention Schedule (retentionScheduleId) exist with
+ * its RETENTION_SPECS spec and the current action, as ensureSchedule does. Returns which it did.
+ * @throws the Temporal client's error when the server refuses.
+ */
+export async function ensureRetentionSchedule(
+  client: Client,
+  input: { table: RetentionTable; taskQueue: string },
+): Promise<'created' | 'updated'> {
+  return ensureSchedule(client, {
+    scheduleId: retentionScheduleId(input.table),
+    spec: RETENTION_SPECS[input.table].spec,
+    action: retentionAction(input.table, input.taskQueue),
+    policies: RETENTION_POLICIES,
+  });
 }
 
 /** EnsureSchedulesInput says which server and namespace get the Schedules, and their settings. */
@@ -133,7 +235,8 @@ export function schedulesInputOf(
 
 /**
  * ensureSchedules connects to `address` and ensures every holdfast Schedule in `namespace`
- * (today: ensureOrderFailuresCleanupSchedule), then closes the connection.
+ * (ensureOrderFailuresCleanupSchedule, and ensureRetentionSchedule for every table of
+ * RETENTION_TABLES), then closes the connection.
  * @throws the Temporal client's error when the server cannot be reached or refuses.
  */
 export async function ensureSchedules(input: EnsureSchedulesInput): Promise<void> {
@@ -145,6 +248,13 @@ export async function ensureSchedules(input: EnsureSchedulesInput): Promise<void
       `schedule ${ORDER_FAILURES_CLEANUP_SCHEDULE_ID} ${outcome} (daily 03:00 UTC, ` +
         `retention ${input.retentionDays} days, task queue ${input.taskQueue})`,
     );
+    for (const table of RETENTION_TABLES) {
+      const made = await ensureRetentionSchedule(client, { table, taskQueue: input.taskQueue });
+      input.log?.(
+        `schedule ${retentionScheduleId(table)} ${made} (${RETENTION_SPECS[table].every}, ` +
+          `task queue ${input.taskQueue})`,
+      );
+    }
   } finally {
     await connection.close();
   }

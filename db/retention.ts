@@ -1,0 +1,97 @@
+import { IDEMPOTENCY_LEASE_GRACE_MS, type RetentionTable } from '../domain/retention';
+import { toSafeInt, type Db } from './connection';
+import { query, withTransaction } from './transaction';
+
+/*
+ * The retention deletes of SPEC.md §10 "Bounded storage", one rule per table: which rows are
+ * due (DUE_SQL) and one bounded DELETE of them. retentionWorkflow's activity and `npm run
+ * cleanup -- --table <t>` share them. Each batch is one short transaction; rows another purge
+ * (or a request) holds are skipped (SKIP LOCKED), so purges never wait on each other or on a
+ * request, and a retried batch finds fewer rows.
+ */
+
+/**
+ * DUE_SQL is, per table, the FROM and WHERE clauses of its due rows and the key columns (the
+ * primary key) the DELETE matches on. Binds: $1 the lease grace in milliseconds (idempotency_keys).
+ *
+ * idempotency_keys (SPEC.md §1): past `expires_at` (stamped IDEMPOTENCY_KEY_TTL after the
+ * claim; the key is no longer honoured and a new claim would overwrite it anyway) and either
+ * settled (`status_code` set) or unsettled with a lease that ended more than
+ * IDEMPOTENCY_LEASE_GRACE_MS ago. A key whose write may still run (no status, lease current or
+ * recently ended, or no lease at all, which no code writes) stays. Served by
+ * idempotency_keys_expires_idx (expires_at).
+ */
+const DUE_SQL: Record<RetentionTable, { from: string; where: string; key: string }> = {
+  idempotency_keys: {
+    from: 'idempotency_keys',
+    where: `expires_at < now()
+      AND (status_code IS NOT NULL
+           OR locked_until < now() - make_interval(secs => $1::double precision / 1000))`,
+    key: 'subject, key',
+  },
+};
+
+/** ORDER_SQL is, per table, the order in which due rows go: oldest first. */
+const ORDER_SQL: Record<RetentionTable, string> = {
+  idempotency_keys: 'expires_at',
+};
+
+/** dueBindOf is the binds DUE_SQL's WHERE clause of `table` takes. */
+function dueBindOf(table: RetentionTable): unknown[] {
+  switch (table) {
+    case 'idempotency_keys':
+      return [IDEMPOTENCY_LEASE_GRACE_MS];
+  }
+}
+
+/** countRetentionDue counts the rows of `table` that its retention rule says are due now. */
+export async function countRetentionDue(db: Db, table: RetentionTable): Promise<number> {
+  const due = DUE_SQL[table];
+  const [row] = await query<{ n: string }>(
+    db,
+    `SELECT count(*) AS n FROM ${due.from} WHERE ${due.where}`,
+    dueBindOf(table),
+  );
+  return toSafeInt(row!.n);
+}
+
+/** PurgeRetentionDueInput bounds one pass over a table: batches of at most `batchSize` rows. */
+export interface PurgeRetentionDueInput {
+  table: RetentionTable;
+  /** batchSize is the most rows one DELETE statement (one short transaction) removes. */
+  batchSize: number;
+  /** batchesMax bounds the statements of this pass; a later pass deletes what is left. */
+  batchesMax: number;
+}
+
+/**
+ * purgeRetentionDue deletes the due rows of `table` (DUE_SQL), oldest first, in at most
+ * `batchesMax` transactions of at most `batchSize` rows each (DELETE … WHERE key IN (SELECT …
+ * LIMIT batchSize FOR UPDATE SKIP LOCKED)), and returns how many it deleted. It stops at the
+ * first short batch; a result of batchSize × batchesMax means rows may be left.
+ * @throws Error for a batch size or batch count that is not a positive integer (a caller's
+ *   bug), or the database's error.
+ */
+export async function purgeRetentionDue(db: Db, input: PurgeRetentionDueInput): Promise<number> {
+  const { table, batchSize, batchesMax } = input;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(batchesMax))
+    throw new Error(`retention of ${table}: batch ${batchSize} × ${batchesMax} is not positive`);
+  const due = DUE_SQL[table];
+  const bind = dueBindOf(table);
+  const sql = `WITH gone AS (
+      DELETE FROM ${due.from} WHERE (${due.key}) IN (
+        SELECT ${due.key} FROM ${due.from} WHERE ${due.where}
+        ORDER BY ${ORDER_SQL[table]} LIMIT $${bind.length + 1} FOR UPDATE SKIP LOCKED)
+      RETURNING 1)
+    SELECT count(*) AS n FROM gone`;
+  let deleted = 0;
+  for (let batch = 0; batch < batchesMax; batch += 1) {
+    const count = await withTransaction(db, `retention_${table}`, async (transaction) => {
+      const [row] = await query<{ n: string }>(db, sql, [...bind, batchSize], transaction);
+      return toSafeInt(row!.n);
+    });
+    deleted += count;
+    if (count < batchSize) break;
+  }
+  return deleted;
+}
