@@ -132,8 +132,9 @@ export async function query<R extends object>(
 
 /**
  * execute runs a write statement and returns the rows it RETURNs, if any. Outside a
- * transaction but inside an HTTP request, the statement runs in a transaction of its own so
- * that the request's deadline bounds it like any other write (withTransaction).
+ * transaction but inside a request that holds an Idempotency-Key, the statement runs in a
+ * transaction of its own, so that the request's deadline bounds it like any other write
+ * (withTransaction) and it cannot outlive the key's lease.
  */
 export async function execute<R extends object>(
   db: Db,
@@ -141,7 +142,7 @@ export async function execute<R extends object>(
   bind: unknown[] = [],
   transaction?: Transaction,
 ): Promise<R[]> {
-  if (!transaction && currentDeadline())
+  if (!transaction && currentDeadline()?.guardsKey)
     return withTransaction(db, 'statement', (own) => execute<R>(db, sql, bind, own));
   const [rows] = await db.sequelize.query(sql, { bind, transaction, type: QueryTypes.RAW });
   return rows as R[];

@@ -13,6 +13,11 @@ export interface RequestDeadline {
   readonly deadlineMs: number;
   /** abandoned turns true when the client got its 503 while the handler still runs. */
   abandoned: boolean;
+  /**
+   * guardsKey turns true once the request holds an Idempotency-Key: from then on even its
+   * single-statement writes run bounded by the deadline (db/transaction.ts `execute`).
+   */
+  guardsKey?: boolean;
 }
 
 const deadlines = new AsyncLocalStorage<RequestDeadline>();

@@ -169,6 +169,8 @@ interface ClaimedKey {
  */
 async function serveClaimed(c: Context, next: Next, claimed: ClaimedKey): Promise<void> {
   const request: KeyedRequest = { subject: claimed.subject, key: claimed.key };
+  const deadline = currentDeadline();
+  if (deadline) deadline.guardsKey = true;
   const renewal = setInterval(() => {
     renewLease(claimed).catch(() => {
       // The database is away: the next renewal tries again; the lease covers the gap.
@@ -179,7 +181,7 @@ async function serveClaimed(c: Context, next: Next, claimed: ClaimedKey): Promis
   } finally {
     clearInterval(renewal);
   }
-  const abandoned = currentDeadline()?.abandoned === true;
+  const abandoned = deadline?.abandoned === true;
   const answer = abandoned && request.answer ? request.answer : c.res;
   await outsideDeadline(() => settleSoon(claimed.db, claimed, answer));
 }

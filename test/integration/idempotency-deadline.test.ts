@@ -8,6 +8,7 @@ import {
   expectStatus,
   useStack,
   type Actor,
+  type ApiResult,
   type TestStack,
 } from '../helpers/stack';
 import { seedCatalog, stockOf } from '../helpers/factories';
@@ -54,6 +55,23 @@ async function holdRow(table: 'products' | 'orders', id: string, ms: number) {
   return { released };
 }
 
+/**
+ * untilSettled retries a keyed request while it answers 409 `idempotency_in_progress` (the
+ * first request's write has not settled yet), every 250 ms, at most 60 times.
+ */
+async function untilSettled(send: () => Promise<ApiResult>): Promise<ApiResult> {
+  let answer = await send();
+  for (
+    let attempt = 0;
+    answer.body?.code === 'idempotency_in_progress' && attempt < 60;
+    attempt += 1
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    answer = await send();
+  }
+  return answer;
+}
+
 describe('an Idempotency-Key outlives its request’s deadline', () => {
   it('when a keyed restock times out behind a locked row and is retried with its key, then the stock grows once', async () => {
     const { productIds } = await seedCatalog(setup, staff, { products: [{ stock: 10 }] });
@@ -69,8 +87,7 @@ describe('an Idempotency-Key outlives its request’s deadline', () => {
 
     const timedOut = await restock();
     await released;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const retried = await restock();
+    const retried = await untilSettled(restock);
     const again = await restock();
 
     expect(timedOut.status).toBe(503);
@@ -99,11 +116,7 @@ describe('an Idempotency-Key outlives its request’s deadline', () => {
     const timedOut = await cancel();
     const meanwhile = await cancel();
     await released;
-    let after = await cancel();
-    for (let attempt = 0; after.status === 409 && attempt < 60; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      after = await cancel();
-    }
+    const after = await untilSettled(cancel);
 
     expect(timedOut.status).toBe(503);
     expect(meanwhile.status).toBe(409);
