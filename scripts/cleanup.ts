@@ -7,13 +7,23 @@ import {
   orderFailureCutoff,
   sampleOrderFailuresOlderThan,
 } from '../db/order-failures';
+import { countRetentionDue, purgeRetentionDue } from '../db/retention';
 import { ORDER_FAILURES_DELETE_BATCH_SIZE, RETENTION_DAYS_MAX } from '../domain/order-failures';
+import {
+  isRetentionTable,
+  RETENTION_DELETE_BATCH_SIZE,
+  RETENTION_TABLES,
+  type RetentionTable,
+} from '../domain/retention';
 
 /** USAGE is printed on stderr, with exit code 2, for a bad or unknown argument. */
 const USAGE = `usage: npm run cleanup -- [--days N] [--dry-run]
+       npm run cleanup -- --table T [--dry-run]
   --days N    delete order_failures rows older than N whole days, 1-${RETENTION_DAYS_MAX}
               (default: ORDER_FAILURE_RETENTION_DAYS, 90)
-  --dry-run   print how many rows are due and a sample of them; delete nothing`;
+  --table T   apply the retention of T instead (${RETENTION_TABLES.join(', ')}), as its
+              Schedule does: idempotency_keys past IDEMPOTENCY_KEY_TTL and settled
+  --dry-run   print how many rows are due (and for order_failures a sample); delete nothing`;
 
 /** SAMPLE_MAX bounds the rows a dry run prints. */
 const SAMPLE_MAX = 5;
@@ -24,19 +34,27 @@ const SAMPLE_MAX = 5;
  */
 const BATCHES_MAX = 100_000;
 
-/** CleanupArgs is a valid command line: the retention in days (unset: configured) and the mode. */
+/**
+ * CleanupArgs is a valid command line: the retention in days (unset: configured), the mode,
+ * and the table of a generic retention (unset: order_failures).
+ */
 interface CleanupArgs {
   days: number | undefined;
   dryRun: boolean;
+  table?: RetentionTable;
 }
 
 /** parseCommandLine reads `argv` strictly; undefined for an unknown option or a bad --days. */
 function parseCommandLine(argv: string[]): CleanupArgs | undefined {
-  let values: { days?: string; 'dry-run'?: boolean };
+  let values: { days?: string; 'dry-run'?: boolean; table?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { days: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      options: {
+        days: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        table: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -44,6 +62,11 @@ function parseCommandLine(argv: string[]): CleanupArgs | undefined {
     return undefined;
   }
   const dryRun = values['dry-run'] === true;
+  if (values.table !== undefined) {
+    // A table's own rule says which rows are due: --days belongs to order_failures alone.
+    if (!isRetentionTable(values.table) || values.days !== undefined) return undefined;
+    return { days: undefined, dryRun, table: values.table };
+  }
   if (values.days === undefined) return { days: undefined, dryRun };
   if (!/^\d{1,4}$/.test(values.days)) return undefined;
   const days = Number(values.days);
@@ -67,12 +90,29 @@ async function dryRun(db: Db, days: number, cutoff: Date): Promise<void> {
 }
 
 /**
+ * purgeTable applies `table`'s retention by hand (db/retention.ts), as its Schedule does, in
+ * batches of RETENTION_DELETE_BATCH_SIZE, and prints the count; a dry run prints the count only.
+ */
+async function purgeTable(db: Db, table: RetentionTable, dryRun: boolean): Promise<void> {
+  if (dryRun) {
+    const due = await countRetentionDue(db, table);
+    console.log(`dry run: ${due} ${table} rows are due and would be deleted; nothing was deleted`);
+    return;
+  }
+  const batchSize = RETENTION_DELETE_BATCH_SIZE;
+  const deleted = await purgeRetentionDue(db, { table, batchSize, batchesMax: BATCHES_MAX });
+  console.log(`deleted ${deleted} ${table} rows past their retention`);
+  if (deleted === batchSize * BATCHES_MAX) console.log('more rows may be due: run it again');
+}
+
+/**
  * `npm run cleanup -- [--days N] [--dry-run]` applies the retention of the failed-attempt audit
  * by hand (SPEC.md §8 "Retention"), as the daily Schedule does: it deletes the order_failures
  * rows of DATABASE_URL older than N days (default ORDER_FAILURE_RETENTION_DAYS) in batches of
  * ORDER_FAILURES_DELETE_BATCH_SIZE, and prints the count. `--dry-run` prints the count and a
- * sample of up to five rows and deletes nothing. Exit code 2 with the usage for a bad or
- * unknown argument, 1 on a failure.
+ * sample of up to five rows and deletes nothing. `--table T` applies the retention of another
+ * table instead (purgeTable). Exit code 2 with the usage for a bad or unknown argument, 1 on a
+ * failure.
  */
 async function main(): Promise<void> {
   const args = parseCommandLine(process.argv.slice(2));
@@ -84,6 +124,7 @@ async function main(): Promise<void> {
   const days = args.days ?? config.orderFailureRetentionDays;
   const db = createDb({ ...config, dbPoolMax: 1 }, 'cleanup');
   try {
+    if (args.table) return await purgeTable(db, args.table, args.dryRun);
     const cutoff = await orderFailureCutoff(db, days);
     if (args.dryRun) return await dryRun(db, days, cutoff);
     const batchSize = ORDER_FAILURES_DELETE_BATCH_SIZE;

@@ -119,7 +119,8 @@ async function startApiAndWorker(started: RunningService[]): Promise<TsChild[]> 
 
 /**
  * ensureDevSchedules creates or updates the Temporal Schedules (lib/schedules.ts: the daily
- * order_failures cleanup on TEMPORAL_TASK_QUEUE), once the worker that runs them is up.
+ * order_failures cleanup and the hourly idempotency_keys retention, on TEMPORAL_TASK_QUEUE),
+ * once the worker that runs them is up.
  * @throws the Temporal client's error, after stopping the children and the services started.
  */
 async function ensureDevSchedules(

@@ -7,8 +7,9 @@ import { DEFAULT_RETENTION, ensureTemporalSetup } from '../lib/temporal-setup';
  * `npm run temporal:setup`: registers TEMPORAL_NAMESPACE (retention
  * TEMPORAL_NAMESPACE_RETENTION, default 72h) and the custom search attributes of
  * domain/search-attributes.ts on the server at TEMPORAL_ADDRESS (lib/temporal-setup.ts), then
- * creates or updates the Schedules (lib/schedules.ts: the daily order_failures cleanup on
- * TEMPORAL_TASK_QUEUE, keeping ORDER_FAILURE_RETENTION_DAYS). docker-compose.yml runs it as
+ * creates or updates the Schedules (lib/schedules.ts: the daily order_failures cleanup keeping
+ * ORDER_FAILURE_RETENTION_DAYS and the hourly idempotency_keys retention, on
+ * TEMPORAL_TASK_QUEUE). docker-compose.yml runs it as
  * the one-shot `temporal-setup` service. Exits 1 on a failure.
  */
 async function main(): Promise<void> {

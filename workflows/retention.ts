@@ -13,16 +13,20 @@ const { purgeRetention } = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 /**
  * retentionWorkflow applies one table's retention (SPEC.md §10 "Bounded storage"): it calls
  * the `purgeRetention` activity (bounded DELETE batches of `batchSize` rows) while due rows
- * were left, at most RETENTION_ROUNDS_MAX times per run, then continues as new so no history
+ * were left, at most RETENTION_ROUNDS_MAX (or `roundsMax`) times per run, then continues as new so no history
  * grows long, up to RETENTION_RUNS_MAX runs per firing (the Schedule's next firing goes on
  * from there). Each table's Schedule (`retention-<table>`, lib/schedules.ts) starts it.
  * Returns the rows deleted across the runs, the runs taken, and whether it finished.
  */
 export async function retentionWorkflow(input: RetentionInput): Promise<RetentionResult> {
   const run = input.run ?? 1;
+  const roundsMax = Math.max(
+    1,
+    Math.min(input.roundsMax ?? RETENTION_ROUNDS_MAX, RETENTION_ROUNDS_MAX),
+  );
   let deleted = input.deletedBefore ?? 0;
   let complete = false;
-  for (let round = 0; round < RETENTION_ROUNDS_MAX && !complete; round += 1) {
+  for (let round = 0; round < roundsMax && !complete; round += 1) {
     const purged = await purgeRetention({ table: input.table, batchSize: input.batchSize });
     deleted += purged.deleted;
     complete = purged.complete;

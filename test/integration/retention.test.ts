@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { purgeRetentionDue } from '../../db/retention';
 import { execute, query } from '../../db/transaction';
 import type { TruncatedCart } from '../../domain/order-failures-cart';
@@ -171,21 +175,74 @@ describe('the idempotency_keys retention Schedule', () => {
   it('when more keys are due than one run deletes, then batches go on and the run continues as new until none is left', async () => {
     const subject = randomUUID();
     const live = randomUUID();
-    await insertExpiredKeys(subject, 1_100);
+    await insertExpiredKeys(subject, 130);
     await insertKeys(live, [MIXED_KEYS[2]!, MIXED_KEYS[3]!]);
 
-    // Batches of 1 row, 20 an activity, 50 activities a run: 1 000 rows a run, so two runs.
+    // Batches of 5 rows, 20 an activity, one activity a run: 100 rows a run, so two runs.
     const result = await stack.temporal.workflow.execute(retentionWorkflow, {
       workflowId: `retention-test-${randomUUID()}`,
       taskQueue: stack.config.taskQueue,
-      args: [{ table: 'idempotency_keys', batchSize: 1 }],
+      args: [{ table: 'idempotency_keys', batchSize: 5, roundsMax: 1 }],
     });
 
-    expect(result.deleted).toBeGreaterThanOrEqual(1_100);
+    expect(result.deleted).toBeGreaterThanOrEqual(130);
     expect(result.runs).toBeGreaterThanOrEqual(2);
     expect(result.complete).toBe(true);
     expect(await keysLeft(subject)).toEqual([]);
     expect(await keysLeft(live)).toEqual(['kept-in-flight-expired', 'kept-settled-live']);
+  });
+});
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** runCleanup runs `npm run cleanup`'s script with `args` against the test database. */
+async function runCleanup(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['scripts/cleanup.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: inject('stack').databaseUrl } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npm run cleanup -- --table idempotency_keys', () => {
+  it('when run with --dry-run, then it counts the due keys and deletes nothing; without it, it deletes them as the Schedule does', async () => {
+    const subject = randomUUID();
+    await insertKeys(subject, MIXED_KEYS);
+
+    const dry = await runCleanup(['--table', 'idempotency_keys', '--dry-run']);
+
+    expect(dry.code, dry.stderr).toBe(0);
+    const due = Number(/dry run: (\d+) idempotency_keys rows are due/.exec(dry.stdout)?.[1]);
+    expect(due).toBeGreaterThanOrEqual(2);
+    expect(await keysLeft(subject)).toHaveLength(MIXED_KEYS.length);
+
+    const real = await runCleanup(['--table', 'idempotency_keys']);
+
+    expect(real.code, real.stderr).toBe(0);
+    expect(Number(/deleted (\d+) idempotency_keys rows/.exec(real.stdout)?.[1])).toBeGreaterThan(1);
+    expect((await keysLeft(subject)).every((key) => key.startsWith('kept-'))).toBe(true);
+    expect(await keysLeft(subject)).toHaveLength(5);
+  });
+
+  it('when the table is unknown or given --days, then it prints the usage and exits 2', async () => {
+    const runs = await Promise.all(
+      [['--table', 'orders'], ['--table', 'idempotency_keys', '--days', '5'], ['--table']].map(
+        runCleanup,
+      ),
+    );
+
+    for (const run of runs) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('usage: npm run cleanup');
+    }
   });
 });
 
