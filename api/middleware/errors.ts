@@ -6,6 +6,7 @@ import { ConnectionError } from 'sequelize';
 import { rangeRefusalOf } from '../../db/number-range';
 import { pgCode } from '../../db/transaction';
 import {
+  isGrpcServiceError,
   ServiceError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
@@ -92,8 +93,8 @@ export function httpRefusalOf(err: HTTPException): DomainError | undefined {
  * Temporal Update and workflow failures) keep their code, and so does a number-range CHECK
  * PostgreSQL enforced on a plain-SQL write (`amount_out_of_range`, rangeRefusalOf); Hono's
  * HTTPExceptions for bad JSON oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal
- * or PostgreSQL being unreachable becomes 503 `unavailable` (never an unchecked write, SPEC.md
- * §8); anything else is a 500 `internal` with no detail (logged, never shown).
+ * or PostgreSQL being unreachable, or Temporal refusing a call for now (any gRPC status, wrapped
+ * or raw), becomes 503 `unavailable` (never an unchecked write, SPEC.md §8); anything else is a 500 `internal` with no detail (logged, never shown).
  */
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   const domain =
@@ -111,6 +112,10 @@ export function toProblem(err: unknown, c: Context, logger: Logger): Response {
     );
   if (
     err instanceof ServiceError ||
+    // The SDK rethrows an Update-with-Start's own failure as the raw gRPC error, unwrapped: e.g.
+    // 9 FAILED_PRECONDITION "Workflow Task in failed state" while a workflow whose task timed
+    // out (a worker gone) has not run again; the Update was not accepted, a retry may be.
+    isGrpcServiceError(err) ||
     err instanceof WorkflowUpdateFailedError ||
     err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
     err instanceof WorkflowFailedError ||

@@ -1,3 +1,4 @@
+import { Metadata } from '@grpc/grpc-js';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   ActivityFailure,
@@ -7,8 +8,11 @@ import {
   defaultPayloadConverter,
   RetryState,
 } from '@temporalio/common';
+import type { Context } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { toProblem } from '../../api/middleware/errors';
 import { DomainError, domainErrorFromFailure, ERROR_STATUS } from '../../domain/errors';
+import { createLogger } from '../../lib/logger';
 
 const PRODUCT = '00000000-0000-4000-8000-000000000001';
 
@@ -172,5 +176,21 @@ describe('domainErrorFromFailure', () => {
       expect(restored?.code).toBe(code);
       expect(restored?.status).toBeGreaterThanOrEqual(400);
     }
+  });
+});
+
+describe('toProblem of a Temporal call refused for now', () => {
+  it('when an Update-with-Start meets a workflow whose task failed (the SDK rethrows the raw gRPC 9 FAILED_PRECONDITION), then 503 unavailable, not 500 (found by npm run chaos -- --long)', () => {
+    const raw = Object.assign(
+      new Error(
+        'Unable to perform workflow execution update due to Workflow Task in failed state.',
+      ),
+      { code: 9, details: 'Update-with-Start could not be executed.', metadata: new Metadata() },
+    );
+    const noContext = { get: () => undefined } as unknown as Context;
+
+    const problem = toProblem(raw, noContext, createLogger({ level: 'silent' }));
+
+    expect(problem.status).toBe(503);
   });
 });
