@@ -1,6 +1,6 @@
-import { chaosOptions, runChaos } from '../../test/helpers/chaos/harness';
+import { chaosOptions, longChaosOptions, runChaos } from '../../test/helpers/chaos/harness';
 import { formatReport } from '../../test/helpers/chaos/report';
-import { parseCliArgs, USAGE } from './options';
+import { parseCliArgs, USAGE } from '../../test/helpers/chaos/options';
 
 /**
  * `npm run chaos -- [--duration 60s] [--faults kill,pg-fast,pg-immediate,temporal,db-pause]
@@ -11,6 +11,12 @@ import { parseCliArgs, USAGE } from './options';
  * no refused one left a trace, the ledger, stock, seats and nights hold, no workflow is stuck,
  * and the API answered 503 (never 500) while a dependency was down. Prints the faults and the
  * anomalies; exits 1 on any anomaly or failed fault, 2 on bad arguments.
+ *
+ * `npm run chaos -- --long [--long-scale 1] [--seed N]` (issue 17 item 8) runs the same
+ * workloads through outages of minutes instead: PostgreSQL down 3 then 10 minutes, Temporal 2,
+ * every worker 10 while a backlog of expiries falls due, and the API SIGKILLed mid-request;
+ * 60 s after each one nothing may still be held past its time, and at the end every
+ * Idempotency-Key the clients used answers its one definite outcome.
  */
 async function main(): Promise<void> {
   const parsed = parseCliArgs(process.argv.slice(2));
@@ -22,10 +28,17 @@ async function main(): Promise<void> {
     console.error(`${parsed.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  const { durationMs, faults, seed } = parsed.options;
-  console.log(`chaos: ${durationMs / 1000} s, faults ${faults.join(',')}, seed ${seed}`);
+  const { durationMs, faults, seed, long } = parsed.options;
+  const options = long
+    ? longChaosOptions({ scale: long.scale, seed })
+    : chaosOptions({ durationMs, faults, seed, short: false });
+  console.log(
+    long
+      ? `chaos --long: scale ${long.scale}, load about ${Math.round(options.durationMs / 60_000)} min, seed ${seed}`
+      : `chaos: ${durationMs / 1000} s, faults ${faults.join(',')}, seed ${seed}`,
+  );
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-  const report = await runChaos(chaosOptions({ durationMs, faults, seed, short: false }), log);
+  const report = await runChaos(options, log);
   console.log(formatReport(report));
   const failedFaults = report.faults.filter((f) => f.error !== undefined).length;
   if (report.anomalies.length > 0 || failedFaults > 0) process.exit(1);

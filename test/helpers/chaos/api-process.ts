@@ -90,6 +90,32 @@ export class ApiProcess {
     throw new Error(`the API was not ready within ${readyTimeoutMs} ms:\n${this.tail}`);
   }
 
+  /**
+   * killAndRestart SIGKILLs the API (its in-flight requests lose their connections, their keys
+   * stay claimed until the lease runs out) and starts it again on the same port, so clients
+   * retrying the same URL reach the new process. A port still held by the dead process's
+   * sockets is tried again, up to PORT_ATTEMPTS_MAX times one second apart.
+   * @throws Error with the output tail when the new process does not become ready.
+   */
+  async killAndRestart(readyTimeoutMs: number): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.spawnAndWait(readyTimeoutMs);
+        return;
+      } catch (err) {
+        if (attempt >= PORT_ATTEMPTS_MAX || !this.tail.includes('EADDRINUSE')) throw err;
+        this.tail = '';
+        await sleep(1_000);
+      }
+    }
+  }
+
   /** outputTail is the end of the process's output (for an error message). */
   outputTail(): string {
     return this.tail;

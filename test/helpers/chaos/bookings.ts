@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resourceIdFor } from '../../../domain/ids';
 import type { Outcome } from './model';
-import { SEATS_PER_BUS, type Customer } from './seed';
+import type { Customer } from './seed';
 import { checkAnswer, pickFate, runClients, think, type WorkloadContext } from './workload';
 
 /**
@@ -46,8 +46,9 @@ export async function runBookings(ctx: WorkloadContext, clientsN: number): Promi
 
 async function place(ctx: WorkloadContext, traveller: Customer): Promise<BookingStory> {
   const scheduleId = ctx.random.pick(ctx.world.travel.scheduleIds);
-  const first = ctx.random.int(1, SEATS_PER_BUS);
-  const seats = ctx.random.chance(0.3) && first < SEATS_PER_BUS ? [first, first + 1] : [first];
+  const { seatsPerBus } = ctx.world.travel;
+  const first = ctx.random.int(1, seatsPerBus);
+  const seats = ctx.random.chance(0.3) && first < seatsPerBus ? [first, first + 1] : [first];
   const key = randomUUID();
   const bookingId = resourceIdFor({
     sub: traveller.actor.sub,

@@ -1,4 +1,4 @@
-import { requestJson, type FetchLike } from '../http';
+import { requestJson, type ApiResult, type FetchLike } from '../http';
 import type { FaultLog } from './fault-log';
 import {
   newWorkloadStats,
@@ -16,6 +16,14 @@ export interface ChaosRequest {
   body?: unknown;
   /** key is the Idempotency-Key, sent unchanged on every retry. */
   key?: string;
+}
+
+/** KeyedCall is one keyed logical request a client sent and how it ended. */
+export interface KeyedCall {
+  workload: WorkloadName;
+  request: ChaosRequest;
+  /** outcome is the story's own Outcome object (the final key check may settle it). */
+  outcome: Outcome;
 }
 
 /** ClientBounds bound the retries of one logical request. */
@@ -43,6 +51,11 @@ export class ChaosClient {
     approvals: newWorkloadStats(),
   };
 
+  /** inFlight counts attempts sent and not yet answered (the API restart waits for some). */
+  inFlight = 0;
+  /** keyed lists every keyed logical request and its outcome, for the final key check. */
+  readonly keyed: KeyedCall[] = [];
+
   constructor(
     private readonly input: {
       baseUrl: string;
@@ -56,6 +69,20 @@ export class ChaosClient {
 
   /** send runs `request` for `workload` to a definite answer or gives up. */
   async send(workload: WorkloadName, request: ChaosRequest): Promise<Outcome> {
+    const outcome = await this.retry(workload, request);
+    if (request.key !== undefined) this.keyed.push({ workload, request, outcome });
+    return outcome;
+  }
+
+  /**
+   * answerOnce sends `request` once, as its final retry, and returns the answer (status, body,
+   * whether it was replayed) or the error of an attempt that got none; counted nowhere.
+   */
+  async answerOnce(request: ChaosRequest): Promise<ApiResult | Error> {
+    return this.attempt(request).catch((err: Error) => err);
+  }
+
+  private async retry(workload: WorkloadName, request: ChaosRequest): Promise<Outcome> {
     const stats = this.stats[workload];
     const { bounds } = this.input;
     let reason = 'no attempt';
@@ -98,15 +125,20 @@ export class ChaosClient {
     return { kind: 'indeterminate', reason, trail };
   }
 
-  private attempt(request: ChaosRequest) {
+  private async attempt(request: ChaosRequest): Promise<ApiResult> {
     const timeoutMs = this.input.bounds.attemptTimeoutMs;
     const fetchLike: FetchLike = (path, init) =>
       fetch(`${this.input.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return requestJson(fetchLike, request.method, request.path, {
-      token: request.token,
-      body: request.body,
-      key: request.key,
-    });
+    this.inFlight += 1;
+    try {
+      return await requestJson(fetchLike, request.method, request.path, {
+        token: request.token,
+        body: request.body,
+        key: request.key,
+      });
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 }
 

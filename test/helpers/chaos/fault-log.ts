@@ -3,24 +3,55 @@
  * downtime, the /readyz polls made while a dependency was down, and the API's answers then.
  */
 
-/** FAULT_KINDS are the faults a chaos run can inject (issue 11). */
+/** FAULT_KINDS are the faults of the default chaos run, which --faults chooses from (issue 11). */
 export const FAULT_KINDS = ['kill', 'pg-fast', 'pg-immediate', 'temporal', 'db-pause'] as const;
+
+/**
+ * LONG_FAULT_KINDS are the faults of `--long` (issue 17 item 8), injected once each in this
+ * order; each name carries its nominal downtime, which --long-scale shrinks.
+ */
+export const LONG_FAULT_KINDS = [
+  'pg-3m',
+  'pg-10m',
+  'temporal-2m',
+  'workers-10m',
+  'api-restart',
+] as const;
 
 /**
  * FaultKind is one fault: `kill` SIGKILLs the worker and starts it again; `pg-fast` and
  * `pg-immediate` restart PostgreSQL after a fast (SIGINT) or immediate (SIGQUIT) shutdown;
  * `temporal` stops the file-backed Temporal dev server and starts it again on its file;
  * `db-pause` makes the API's database proxy refuse and cut every connection for a while.
+ * The long ones: `pg-3m` (fast) and `pg-10m` (immediate) keep PostgreSQL down for minutes,
+ * `temporal-2m` the dev server, `workers-10m` every worker while timers come due, and
+ * `api-restart` SIGKILLs the API with requests in flight and starts it again on its port.
  */
-export type FaultKind = (typeof FAULT_KINDS)[number];
+export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof LONG_FAULT_KINDS)[number];
 
-/** DEPENDENCY_OF names the /readyz member a fault takes down (none for a worker kill). */
+/** ALL_FAULT_KINDS lists every FaultKind in report order. */
+export const ALL_FAULT_KINDS: readonly FaultKind[] = [...FAULT_KINDS, ...LONG_FAULT_KINDS];
+
+/** DEPENDENCY_OF names the /readyz member a fault takes down (none for a worker or the API). */
 export const DEPENDENCY_OF: Record<FaultKind, 'postgres' | 'temporal' | undefined> = {
   kill: undefined,
   'pg-fast': 'postgres',
   'pg-immediate': 'postgres',
   temporal: 'temporal',
   'db-pause': 'postgres',
+  'pg-3m': 'postgres',
+  'pg-10m': 'postgres',
+  'temporal-2m': 'temporal',
+  'workers-10m': undefined,
+  'api-restart': undefined,
+};
+
+/** PART_OF names the part of the stack a fault takes down, for the report. */
+export const PART_OF: Record<FaultKind, string> = {
+  ...(DEPENDENCY_OF as Record<FaultKind, string>),
+  kill: 'worker',
+  'workers-10m': 'worker',
+  'api-restart': 'api',
 };
 
 /**

@@ -7,6 +7,9 @@ import { isAlive, type ChaosStack } from './stack';
 /** WORKER_START_ATTEMPTS_MAX bounds the starts of a killed worker (Temporal may be down). */
 const WORKER_START_ATTEMPTS_MAX = 30;
 
+/** FAST_SHUTDOWN are the PostgreSQL faults that stop it with a fast shutdown (SIGINT). */
+const FAST_SHUTDOWN: ReadonlySet<FaultKind> = new Set(['pg-fast', 'pg-3m']);
+
 /** FaultPlan says which faults to inject and how they are spaced (all times in ms). */
 export interface FaultPlan {
   /** kinds are the faults to inject; the dependency faults take turns in this order. */
@@ -40,6 +43,8 @@ export class FaultInjector {
   private running: Promise<void> | undefined;
   private supervising = false;
   private supervisor: Promise<void> | undefined;
+  /** workerHeldDown keeps the supervisor from starting a worker stopped on purpose. */
+  private workerHeldDown = false;
 
   constructor(
     private readonly stack: ChaosStack,
@@ -75,7 +80,8 @@ export class FaultInjector {
         await sleep(500);
         await this.serially(async () => {
           const pid = this.stack.worker.pid;
-          if (!this.supervising || (pid !== undefined && isAlive(pid))) return;
+          if (!this.supervising || this.workerHeldDown) return;
+          if (pid !== undefined && isAlive(pid)) return;
           this.workerExitsUnplanned += 1;
           this.log(`worker ${pid} exited on its own; starting it again`);
           await this.stack.startWorker(WORKER_START_ATTEMPTS_MAX);
@@ -126,13 +132,39 @@ export class FaultInjector {
     const kinds = this.plan.kinds.filter((kind) => kind !== 'kill');
     for (let turn = 0; kinds.length > 0; turn += 1) {
       if (this.deadlinePassed(stopAtMs)) return;
-      await this.injectOne(kinds[turn % kinds.length]!);
+      await this.injectOutage(kinds[turn % kinds.length]!, this.plan.holdMs);
       await sleep(this.plan.gapMs);
     }
   }
 
-  /** injectOne injects one dependency fault, watching /readyz while it lasts. */
-  private async injectOne(kind: FaultKind): Promise<void> {
+  /**
+   * holdWorkerDown SIGKILLs the worker and keeps every worker down for `holdMs` (the supervisor
+   * waits meanwhile), then starts it again; recorded as a `workers-10m` fault.
+   */
+  async holdWorkerDown(holdMs: number): Promise<void> {
+    const record = this.faults.begin('workers-10m');
+    this.log(`fault workers-10m: no worker for ${Math.round(holdMs / 1000)} s`);
+    try {
+      await this.serially(async () => {
+        this.workerHeldDown = true;
+        await this.stack.worker.kill();
+      });
+      await sleep(holdMs);
+      await this.serially(() => this.stack.startWorker(WORKER_START_ATTEMPTS_MAX));
+    } catch (err) {
+      record.error = (err as Error).message;
+      this.log(`fault workers-10m failed: ${record.error}`);
+    } finally {
+      this.workerHeldDown = false;
+      this.faults.end(record);
+    }
+  }
+
+  /**
+   * injectOutage injects one dependency fault that keeps its dependency down for `holdMs`
+   * (a restart; the proxy's pause lasts `pauseMs`), watching /readyz while it lasts.
+   */
+  async injectOutage(kind: FaultKind, holdMs: number): Promise<void> {
     const record = this.faults.begin(kind);
     const window: DownWindow = {};
     const watcher = watchReadyz({
@@ -144,7 +176,7 @@ export class FaultInjector {
     });
     this.log(`fault ${kind}`);
     try {
-      await this.outage(kind, window);
+      await this.outage(kind, holdMs, window);
     } catch (err) {
       record.error = (err as Error).message;
       this.log(`fault ${kind} failed: ${record.error}`);
@@ -156,8 +188,8 @@ export class FaultInjector {
   }
 
   /** outage takes the fault's dependency down and brings it back, marking `window`. */
-  private async outage(kind: FaultKind, window: DownWindow): Promise<void> {
-    const { holdMs, pauseMs } = this.plan;
+  private async outage(kind: FaultKind, holdMs: number, window: DownWindow): Promise<void> {
+    const { pauseMs } = this.plan;
     const down = () => {
       window.fromMs = Date.now();
     };
@@ -167,13 +199,17 @@ export class FaultInjector {
     switch (kind) {
       case 'pg-fast':
       case 'pg-immediate':
-        await this.stack.restartPostgres(kind === 'pg-fast' ? 'fast' : 'immediate', {
+      case 'pg-3m':
+      case 'pg-10m':
+        // The long outages take both shutdowns too: 3 minutes after a fast one, 10 after a crash.
+        await this.stack.restartPostgres(FAST_SHUTDOWN.has(kind) ? 'fast' : 'immediate', {
           holdMs,
           down,
           up,
         });
         return;
       case 'temporal':
+      case 'temporal-2m':
         await this.stack.restartTemporal({ holdMs, down, up });
         return;
       case 'db-pause':
@@ -183,7 +219,9 @@ export class FaultInjector {
         up();
         return;
       case 'kill':
-        throw new Error('a worker kill is not a dependency outage');
+      case 'workers-10m':
+      case 'api-restart':
+        throw new Error(`${kind} is not a dependency outage`);
     }
   }
 

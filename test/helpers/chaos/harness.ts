@@ -2,6 +2,7 @@ import { createDb, type Db } from '../../../db/connection';
 import { runApprovals, type ApprovalsLog } from './approvals';
 import { runBank, type BankLog } from './bank';
 import { runBookings, type BookingsLog } from './bookings';
+import { checkBacklog } from './backlog';
 import { checkBookings } from './checks-bookings';
 import { checkApprovals, checkBank, checkWallets } from './checks-money';
 import { checkOrders } from './checks-orders';
@@ -10,6 +11,8 @@ import { checkWorkflows } from './checks-workflows';
 import { ChaosClient, type ClientBounds } from './client';
 import { FaultLog, type FaultKind, type FaultRecord } from './fault-log';
 import { FaultInjector, type FaultPlan } from './faults';
+import { checkKeys, type KeyCheckSummary } from './keys';
+import { LONG_HOLD_MS, runLongFaults, type LongPlan, type LongResult } from './long';
 import {
   Anomalies,
   type Anomaly,
@@ -20,6 +23,7 @@ import {
 import { runOrders, type OrdersLog } from './orders';
 import { seededRandom } from './random';
 import { seedWorld, type ChaosWorld } from './seed';
+import { RELEASE_WINDOW_MS, type ReleaseCheck } from './release';
 import { recoverAndSettle } from './settle';
 import { CHAOS_JWT_SECRET, ChaosStack } from './stack';
 import { Teardown } from './teardown';
@@ -44,6 +48,11 @@ export interface ChaosOptions {
   workflowBundlePath?: string;
   /** progressEveryMs prints the workloads' counts that often during the load (0: never). */
   progressEveryMs: number;
+  /**
+   * long makes it the long run (issue 17 item 8): the load lasts as long as the long faults,
+   * `plan` and `durationMs` are unused, and the keys, backlogs and releases are checked too.
+   */
+  long?: LongPlan;
 }
 
 /**
@@ -84,6 +93,48 @@ export function chaosOptions(input: {
   };
 }
 
+/**
+ * longChaosOptions returns the options of `npm run chaos -- --long`: the default run's clients
+ * and TTLs, no short faults, the long faults of LONG_HOLD_MS times `scale`, 20 s apart after each
+ * one's 60 s release window, a backlog of 8 of each kind before every outage, and clients that
+ * retry a request with its key for as long as the longest outage lasts (10 s apart at most).
+ */
+export function longChaosOptions(input: {
+  scale: number;
+  seed: number;
+  workflowBundlePath?: string;
+}): ChaosOptions {
+  const base = chaosOptions({ ...input, durationMs: 0, faults: [], short: false });
+  const long: LongPlan = {
+    scale: input.scale,
+    warmupMs: 15_000,
+    gapMs: 20_000,
+    backlogPerKind: 8,
+    inFlightMin: 4,
+  };
+  return {
+    ...base,
+    durationMs: estimateLongMs(long),
+    bounds: { attemptTimeoutMs: 20_000, attemptsMax: 400, backoffMaxMs: 10_000 },
+    progressEveryMs: 30_000,
+    long,
+  };
+}
+
+/** estimateLongMs is about how long a long run's load lasts (its faults, windows and gaps). */
+export function estimateLongMs(plan: LongPlan): number {
+  const holdsMs = Object.values(LONG_HOLD_MS).reduce((sum, ms) => sum + ms * plan.scale, 0);
+  const perFaultMs = RELEASE_WINDOW_MS + plan.gapMs;
+  return plan.warmupMs + holdsMs + Object.keys(LONG_HOLD_MS).length * perFaultMs;
+}
+
+/** LongSummary is what a long run's own checks found. */
+export interface LongSummary {
+  releaseChecks: ReleaseCheck[];
+  backlog: { placed: number; acked: number };
+  keys: KeyCheckSummary;
+}
+
 /** ChaosReport is what a run did and found. */
 export interface ChaosReport {
   options: ChaosOptions;
@@ -98,6 +149,8 @@ export interface ChaosReport {
   unhandled: string[];
   /** phasesMs is how long each phase took, in ms. */
   phasesMs: Record<'start' | 'seed' | 'load' | 'drain' | 'settle' | 'checks' | 'total', number>;
+  /** long is what the long run's own checks found (absent in the default run). */
+  long?: LongSummary;
 }
 
 /** WorkloadLogs are the four workloads' logs. */
@@ -131,6 +184,7 @@ export async function runChaos(
       apiUrl: stack.apiUrl,
       jwtSecret: CHAOS_JWT_SECRET,
       clients: options.clients,
+      long: options.long !== undefined,
     });
     log(`seeded in ${Date.now() - seededMs} ms; load for ${options.durationMs} ms`);
     const phases = { start: seededMs - startedMs, seed: Date.now() - seededMs };
@@ -140,8 +194,8 @@ export async function runChaos(
   }
 }
 
-/** loadAndCheck runs the load with its faults, recovers, settles, checks and reports. */
-async function loadAndCheck(input: {
+/** LoadInput is what loadAndCheck works with. */
+interface LoadInput {
   options: ChaosOptions;
   stack: ChaosStack;
   world: ChaosWorld;
@@ -149,13 +203,16 @@ async function loadAndCheck(input: {
   log: (line: string) => void;
   startedMs: number;
   phases: { start: number; seed: number };
-}): Promise<ChaosReport> {
+}
+
+/** loadAndCheck runs the load with its faults, recovers, settles, checks and reports. */
+async function loadAndCheck(input: LoadInput): Promise<ChaosReport> {
   const { options, stack, log } = input;
-  const { settleMaxMs } = options;
   const anomalies = new Anomalies();
   const faults = new FaultLog();
   const loadStartMs = Date.now();
-  const loadEndMs = loadStartMs + options.durationMs;
+  // The long run's load lasts as long as its faults take; the default run's `durationMs`.
+  let loadEndMs = options.long ? Number.POSITIVE_INFINITY : loadStartMs + options.durationMs;
   const client = new ChaosClient({
     baseUrl: stack.apiUrl,
     bounds: options.bounds,
@@ -177,18 +234,34 @@ async function loadAndCheck(input: {
   input.teardown.add('faults', () => injector.stop());
   const progress = reportProgress(client, options.progressEveryMs, log);
   input.teardown.add('progress', async () => progress.stop());
-  const [logs] = await Promise.all([runWorkloads(ctx, options), injector.run(loadEndMs)]);
+  const db = checksDb(stack, input.teardown);
+  const faultsDone = options.long
+    ? runLongFaults({
+        ...longInput(input, options.long),
+        injector,
+        faults,
+        client,
+        ctx,
+        db,
+        anomalies,
+      }).finally(() => {
+        loadEndMs = Date.now();
+      })
+    : injector.run(loadEndMs).then(() => undefined);
+  const [logs, longResult] = await Promise.all([runWorkloads(ctx, options), faultsDone]);
   progress.stop();
   const drainedMs = Date.now();
-  const db = createDb({
-    databaseUrl: stack.databaseUrl,
-    dbPoolMax: 4,
-    dbLockTimeoutMs: 5_000,
-    dbStatementTimeoutMs: 60_000,
+  let keys: KeyCheckSummary | undefined;
+  const settleMs = await recoverAndSettle({
+    api: stack.api,
+    db,
+    settleMaxMs: options.settleMaxMs,
+    anomalies,
+    // Keys first: a request that never reached the API runs now, and its timer then settles.
+    beforeTimers: longResult && (async () => void (keys = await checkKeys(client, anomalies))),
   });
-  input.teardown.add('checks pool', () => db.sequelize.close());
-  const settleMs = await recoverAndSettle({ api: stack.api, db, settleMaxMs, anomalies });
   const checksStartMs = Date.now();
+  if (longResult) await checkBacklog(db, longResult.backlog, anomalies);
   const openWorkflows = await runChecks({ db, stack, world: input.world, logs, anomalies });
   await injector.stopSupervising();
   const endMs = Date.now();
@@ -209,7 +282,41 @@ async function loadAndCheck(input: {
       checks: endMs - checksStartMs,
       total: endMs - input.startedMs,
     },
+    long: longResult && keys && summarizeLong(longResult, keys),
   };
+}
+
+/** longInput is the part of runLongFaults' input the run's setup gives. */
+function longInput(input: LoadInput, plan: LongPlan) {
+  const backlogWorld = input.world.backlog;
+  if (!backlogWorld) throw new Error('a long run needs a world seeded with its backlog');
+  const holdTimeout = `${input.options.ttlMs}ms`;
+  return { plan, stack: input.stack, backlogWorld, holdTimeout, log: input.log };
+}
+
+/** summarizeLong sums up a long run's own checks for the report. */
+function summarizeLong(result: LongResult, keys: KeyCheckSummary): LongSummary {
+  const acked = result.backlog.filter((item) => item.outcome.kind === 'acked').length;
+  return {
+    releaseChecks: result.releaseChecks,
+    backlog: { placed: result.backlog.length, acked },
+    keys,
+  };
+}
+
+/**
+ * checksDb opens the checks' own small pool straight to PostgreSQL (the long run's release
+ * checks use it during the load; it connects on first use).
+ */
+function checksDb(stack: ChaosStack, teardown: Teardown): Db {
+  const db = createDb({
+    databaseUrl: stack.databaseUrl,
+    dbPoolMax: 4,
+    dbLockTimeoutMs: 5_000,
+    dbStatementTimeoutMs: 60_000,
+  });
+  teardown.add('checks pool', () => db.sequelize.close());
+  return db;
 }
 
 /** runWorkloads runs the four workloads side by side until the load ends and they drain. */

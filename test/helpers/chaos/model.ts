@@ -47,7 +47,9 @@ export function newWorkloadStats(): WorkloadStats {
  * ANOMALY_CATEGORIES are the checks of issue 11, in its order: (a) every acknowledged write is
  * present exactly once, (b) no refused write left a trace, (c) ledger:check and the stock,
  * seat and night invariants, (d) no stuck workflow, (e) 503 never 500, and /readyz said so;
- * plus answers or reads a correct service never gives.
+ * plus answers or reads a correct service never gives; and, in the long run (issue 17 item 8),
+ * a reservation, hold or booking still held 60 s after its time once a fault has ended, and a
+ * key whose final retry gets no definite answer or one other than its client was given.
  */
 export const ANOMALY_CATEGORIES = [
   'acknowledged write lost, doubled or changed',
@@ -57,6 +59,8 @@ export const ANOMALY_CATEGORIES = [
   '5xx other than 503',
   '/readyz did not report the outage',
   'unexpected answer or read',
+  'past its time, not released within 60 s',
+  'Idempotency-Key without one definite answer',
 ] as const;
 
 /** AnomalyCategory is one of ANOMALY_CATEGORIES. */

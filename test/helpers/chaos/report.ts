@@ -1,5 +1,5 @@
-import { FAULT_KINDS, DEPENDENCY_OF, type FaultRecord } from './fault-log';
-import type { ChaosReport } from './harness';
+import { ALL_FAULT_KINDS, DEPENDENCY_OF, PART_OF, type FaultRecord } from './fault-log';
+import type { ChaosReport, LongSummary } from './harness';
 import { ANOMALY_CATEGORIES, WORKLOADS } from './model';
 
 /** ANOMALY_LINES_MAX bounds the anomaly messages printed under the table. */
@@ -24,7 +24,7 @@ function seconds(ms: number): string {
 
 /** faultRows sums the records per kind: count, downtime, /readyz and API answers meanwhile. */
 function faultRows(records: FaultRecord[]): string[][] {
-  return FAULT_KINDS.flatMap((kind) => {
+  return ALL_FAULT_KINDS.flatMap((kind) => {
     const own = records.filter((r) => r.kind === kind);
     if (own.length === 0) return [];
     const sum = (pick: (r: FaultRecord) => number) => own.reduce((n, r) => n + pick(r), 0);
@@ -37,7 +37,7 @@ function faultRows(records: FaultRecord[]): string[][] {
         kind,
         String(own.length),
         seconds(sum((r) => r.downMs)),
-        dependency ?? 'worker',
+        PART_OF[kind],
         readyz,
         String(sum((r) => r.answers503)),
         String(sum((r) => r.answers5xx)),
@@ -94,9 +94,33 @@ export function formatReport(report: ChaosReport): string {
       ? [`  … and ${report.anomalies.length - ANOMALY_LINES_MAX} more`]
       : []),
     ...report.unhandled.map((line) => `  API unhandled error: ${line}`),
+    ...(report.long ? longLines(report.long) : []),
     `phases: ${phases}`,
     report.anomalies.length === 0
       ? 'PASS: 0 anomalies'
       : `FAIL: ${report.anomalies.length} anomalies`,
   ].join('\n');
+}
+
+/**
+ * longLines renders a long run's own checks: each release check (after which fault, how long
+ * after its end, how many items were still held past their time), the backlogs, and the
+ * final retry of every Idempotency-Key.
+ */
+function longLines(long: LongSummary): string[] {
+  const releases = formatTable(
+    ['release check after', 'checked after', 'held past their time'],
+    long.releaseChecks.map((check) => [
+      check.after,
+      seconds(check.checkedAfterMs),
+      String(check.overdue),
+    ]),
+  );
+  const { keys } = long;
+  return [
+    '=== Releases (SPEC §10: within 60 s of recovery)',
+    releases,
+    `backlogs placed before the outages: ${long.backlog.acked}/${long.backlog.placed} acknowledged, each checked released`,
+    `Idempotency-Keys retried once more: ${keys.keys}; ${keys.settled} indeterminate settled, ${keys.changed} changed, ${keys.undecided} without a definite answer`,
+  ];
 }

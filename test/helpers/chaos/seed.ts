@@ -39,9 +39,51 @@ export interface ChaosWorld {
   staff: Actor[];
   bank: { owners: Actor[]; accountIds: string[] };
   shop: { productIds: string[]; buyers: Customer[] };
-  travel: { scheduleIds: string[]; travellers: Customer[] };
+  travel: { scheduleIds: string[]; seatsPerBus: number; travellers: Customer[] };
   approvals: { requesters: Requester[] };
+  /** backlog is what the long run's backlogs are placed with (absent in the default run). */
+  backlog?: BacklogWorld;
 }
+
+/**
+ * BacklogWorld is what `--long` places its backlogs with before each long outage (issue 17
+ * item 8): a buyer for orders, a traveller for a bus of its own (so seats never run out), a
+ * wallet to hold from, and a requester, all apart from the workloads' customers.
+ */
+export interface BacklogWorld {
+  customer: Customer;
+  /** productId is the product of the backlog's orders (ample stock of its own). */
+  productId: string;
+  /** holdToAccountId receives the holds (never posted: their timers void them). */
+  holdToAccountId: string;
+  scheduleId: string;
+  requester: Requester;
+}
+
+/** BACKLOG_SEATS is the seat count of the backlog's bus (every backlog books distinct seats). */
+export const BACKLOG_SEATS = 100;
+
+/**
+ * LONG_FUNDING is the stock, money and seats of a long run, whose half hour of load would
+ * otherwise drain the default run's 200 units, few thousand minor units and 120 seats in its
+ * first minutes (the greedy order of 5,000 units must still find too little stock).
+ */
+const LONG_FUNDING = {
+  stock: 4_000,
+  buyerMinor: 200_000,
+  travellerMinor: 500_000,
+  buses: 20,
+  seatsPerBus: 100,
+};
+
+/** DEFAULT_FUNDING is the stock, money and seats of the default run. */
+const DEFAULT_FUNDING = {
+  stock: 200,
+  buyerMinor: 5_000,
+  travellerMinor: 20_000,
+  buses: 3,
+  seatsPerBus: SEATS_PER_BUS,
+};
 
 /**
  * seedWorld creates the world for `clients` clients per workload (one customer each, bank
@@ -53,7 +95,10 @@ export async function seedWorld(input: {
   apiUrl: string;
   jwtSecret: string;
   clients: Record<WorkloadName, number>;
+  /** long seeds the long run's funding and its backlog world. */
+  long?: boolean;
 }): Promise<ChaosWorld> {
+  const funding = input.long ? LONG_FUNDING : DEFAULT_FUNDING;
   const sign = (role: 'customer' | 'staff') => signActor({ role, secret: input.jwtSecret });
   const staff = [await sign('staff'), await sign('staff')];
   // Seeding runs on a healthy stack: 10 s per request, and a failure stops the run.
@@ -92,19 +137,43 @@ export async function seedWorld(input: {
       accountIds: await Promise.all(bankOwners.map((owner) => wallet(owner, BANK_INITIAL_MINOR))),
     },
     shop: {
-      productIds: await seedProducts(seed),
-      buyers: await customers(input.clients.orders, 5_000),
+      productIds: await seedProducts(seed, funding.stock),
+      buyers: await customers(input.clients.orders, funding.buyerMinor),
     },
     travel: {
-      scheduleIds: await seedBuses(seed, 3),
-      travellers: await customers(input.clients.bookings, 20_000),
+      scheduleIds: await seedBuses(seed, funding.buses, funding.seatsPerBus),
+      seatsPerBus: funding.seatsPerBus,
+      travellers: await customers(input.clients.bookings, funding.travellerMinor),
     },
     approvals: { requesters },
+    backlog: input.long ? await seedBacklog(seed, sign) : undefined,
   };
 }
 
-/** seedProducts creates an approved merchant with four products (200 units each). */
-async function seedProducts(seed: SeedContext): Promise<string[]> {
+/** seedBacklog creates the BacklogWorld: two customers, three wallets and a bus. */
+async function seedBacklog(
+  seed: SeedContext,
+  sign: (role: 'customer') => Promise<Actor>,
+): Promise<BacklogWorld> {
+  const [buyer, requester] = [await sign('customer'), await sign('customer')];
+  const wallet = (owner: Actor, amountMinor: number) =>
+    openFundedWallet(seed, { ownerId: owner.sub, amountMinor });
+  const [scheduleId] = await seedBuses(seed, 1, BACKLOG_SEATS);
+  return {
+    customer: { actor: buyer, accountId: await wallet(buyer, 1_000_000) },
+    productId: (await seedProducts(seed, 1_000))[0]!,
+    holdToAccountId: await wallet(requester, 0),
+    scheduleId: scheduleId!,
+    requester: {
+      actor: requester,
+      fromAccountId: await wallet(requester, 0),
+      toAccountId: await wallet(requester, 0),
+    },
+  };
+}
+
+/** seedProducts creates an approved merchant with four products (`stock` units each). */
+async function seedProducts(seed: SeedContext, stock: number): Promise<string[]> {
   const sellerId = await createSeller(seed, { name: `chaos shop ${randomUUID()}`, approved: true });
   const prices = [150, 290, 475, 820];
   const products = await Promise.all(
@@ -114,15 +183,19 @@ async function seedProducts(seed: SeedContext): Promise<string[]> {
         sku: `CHAOS-${index}-${randomUUID().slice(0, 8)}`,
         name: `chaos product ${index}`,
         priceMinor,
-        stock: 200,
+        stock,
       }),
     ),
   );
   return products.map((product) => product.id);
 }
 
-/** seedBuses creates an approved bus operator with `count` buses of SEATS_PER_BUS seats. */
-async function seedBuses(seed: SeedContext, count: number): Promise<string[]> {
+/** seedBuses creates an approved bus operator with `count` buses of `seatCount` seats. */
+async function seedBuses(
+  seed: SeedContext,
+  count: number,
+  seatCount = SEATS_PER_BUS,
+): Promise<string[]> {
   const sellerId = await createSeller(seed, {
     name: `chaos buses ${randomUUID()}`,
     approved: true,
@@ -137,7 +210,7 @@ async function seedBuses(seed: SeedContext, count: number): Promise<string[]> {
         destination: `Porto ${index}`,
         departsAt: new Date(departsAtMs).toISOString(),
         arrivesAt: new Date(departsAtMs + 3 * 3_600_000).toISOString(),
-        seatCount: SEATS_PER_BUS,
+        seatCount,
         priceMinor: 1_500,
       }),
     ),

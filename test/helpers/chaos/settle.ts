@@ -67,7 +67,8 @@ const READY_TIMEOUT_MS = 60_000;
 
 /**
  * recoverAndSettle waits until the API's /readyz answers 200 again (every dependency back),
- * then for every expiry timer (waitForTimers); returns how long both took (ms).
+ * runs `beforeTimers`, then waits for every expiry timer (waitForTimers); returns how long it
+ * all took (ms).
  * @throws Error when the stack is not ready within READY_TIMEOUT_MS (it did not recover) or the
  *   API process has exited.
  */
@@ -76,6 +77,8 @@ export async function recoverAndSettle(input: {
   db: Db;
   settleMaxMs: number;
   anomalies: Anomalies;
+  /** beforeTimers runs once the stack is ready, before the wait for the timers. */
+  beforeTimers?: () => Promise<void>;
 }): Promise<number> {
   const startedMs = Date.now();
   let last = '';
@@ -93,6 +96,7 @@ export async function recoverAndSettle(input: {
       throw new Error(`the stack did not recover: /readyz still answers ${last}`);
     await sleep(250);
   }
+  await input.beforeTimers?.();
   await waitForTimers(input.db, input.settleMaxMs, input.anomalies);
   return Date.now() - startedMs;
 }
