@@ -51,14 +51,41 @@ export interface WriteLimitOptions {
 }
 
 /**
+ * countAgainstWriteLimit counts one write of `user` in its window (one atomic upsert) and
+ * returns the RateLimit headers its answer carries.
+ * @throws DomainError `throttled` (429) with `retryAfterSeconds` (seconds until the window
+ *   ends) and the headers `Retry-After`, `RateLimit-Policy` and `RateLimit`, past
+ *   `writesPerMinute`.
+ */
+export async function countAgainstWriteLimit(
+  options: WriteLimitOptions,
+  user: AuthUser,
+): Promise<Record<string, string>> {
+  const count = await countWrite(options.db, {
+    subject: `${user.role}:${user.sub}`,
+    windowMs: WRITE_LIMIT_WINDOW_MS,
+  });
+  const rateLimit = writeRateLimitOf(count, options.writesPerMinute);
+  const headers = formatRateLimitHeaders(WRITE_LIMIT_POLICY_NAME, rateLimit);
+  if (count.writes > options.writesPerMinute) {
+    throw new DomainError(
+      'throttled',
+      `At most ${options.writesPerMinute} writes a minute (WRITES_PER_MINUTE); retry in ${rateLimit.resetSeconds} s`,
+      { retryAfterSeconds: rateLimit.resetSeconds },
+      { ...headers, 'retry-after': String(rateLimit.resetSeconds) },
+    );
+  }
+  return headers;
+}
+
+/**
  * writeLimit counts every limited write (isLimitedWrite) of a customer or operator, one atomic
  * upsert each, and refuses the ones past `writesPerMinute` in the caller's window. Mounted
  * after bearer auth (it needs the caller) and before the Idempotency-Key middleware, so a
  * refused write never claims a key. Every counted write is counted, refused and replayed ones
  * too: a replay costs the API a request like any other, and a client that keeps within the
  * limit never notices. Answers of counted writes carry `RateLimit-Policy` and `RateLimit`.
- * @throws DomainError `throttled` (429) with `retryAfterSeconds` (seconds until the window
- *   ends) and the headers `Retry-After`, `RateLimit-Policy` and `RateLimit`.
+ * @throws DomainError `throttled` (429), see countAgainstWriteLimit.
  */
 export function writeLimit(options: WriteLimitOptions): MiddlewareHandler {
   return async function writeLimitMiddleware(c, next) {
@@ -67,20 +94,7 @@ export function writeLimit(options: WriteLimitOptions): MiddlewareHandler {
       await next();
       return;
     }
-    const count = await countWrite(options.db, {
-      subject: `${user.role}:${user.sub}`,
-      windowMs: WRITE_LIMIT_WINDOW_MS,
-    });
-    const rateLimit = writeRateLimitOf(count, options.writesPerMinute);
-    const headers = formatRateLimitHeaders(WRITE_LIMIT_POLICY_NAME, rateLimit);
-    if (count.writes > options.writesPerMinute) {
-      throw new DomainError(
-        'throttled',
-        `At most ${options.writesPerMinute} writes a minute (WRITES_PER_MINUTE); retry in ${rateLimit.resetSeconds} s`,
-        { retryAfterSeconds: rateLimit.resetSeconds },
-        { ...headers, 'retry-after': String(rateLimit.resetSeconds) },
-      );
-    }
+    const headers = await countAgainstWriteLimit(options, user);
     await next();
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   };

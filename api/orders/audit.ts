@@ -11,6 +11,7 @@ import type { OrderLineInput } from '../../domain/orders';
 import type { AuthUser } from '../middleware/auth';
 import { httpRefusalOf } from '../middleware/errors';
 import { isKeyRefusal } from '../middleware/idempotency';
+import { countAgainstWriteLimit } from '../middleware/write-limit';
 import { requestResourceId, type ApiDeps, type AppEnv } from '../router';
 
 /*
@@ -89,6 +90,24 @@ export async function recordRefusal(
 }
 
 /**
+ * recordUngatedRefusal records a submission refused before it reached the customer's gate (a
+ * body that is not JSON, a refused key, an invalid body, an empty cart): the gate's throttle
+ * never saw it, so it counts against the caller's WRITES_PER_MINUTE instead (SPEC.md §10, the
+ * write limit's one window); past the limit the refusal becomes 429 `throttled` and writes no
+ * row, so no client grows `order_failures` faster than that limit.
+ * @throws DomainError `throttled` (429, with Retry-After and RateLimit headers) past the limit.
+ */
+export async function recordUngatedRefusal(
+  deps: ApiDeps,
+  refused: RefusedSubmission,
+  err: DomainError,
+): Promise<void> {
+  const limit = { db: deps.db, writesPerMinute: deps.config.writesPerMinute };
+  await countAgainstWriteLimit(limit, refused.user);
+  await recordRefusal(deps, refused, err);
+}
+
+/**
  * auditUnroutedRefusals records the refused submissions that never reach the placement route,
  * so that every refused POST /v1/orders of a customer has its `order_failures` row (SPEC.md
  * §8): a body that is not JSON (400 `malformed_json`) or not sent as JSON (415
@@ -97,6 +116,7 @@ export async function recordRefusal(
  * and before the idempotency middleware. The cart is the raw body; the order ID is the one a
  * well-formed key names, for a 400 or 415 only. A replayed answer is no new refusal and writes
  * nothing; a request without a customer's token (401, staff) is not a customer's submission.
+ * Past the caller's WRITES_PER_MINUTE the answer becomes 429 `throttled` (recordUngatedRefusal).
  */
 export function auditUnroutedRefusals(deps: ApiDeps): MiddlewareHandler<AppEnv> {
   return async function auditUnroutedRefusalsMiddleware(c, next) {
@@ -111,7 +131,7 @@ export function auditUnroutedRefusals(deps: ApiDeps): MiddlewareHandler<AppEnv> 
         : undefined;
     if (!refusal) return;
     const key = c.req.header('idempotency-key');
-    await recordRefusal(
+    await recordUngatedRefusal(
       deps,
       {
         user,

@@ -20,7 +20,7 @@ import {
   requestResourceId,
   routeFor,
 } from '../router';
-import { rawBodyOf, recordRefusal, requestMetaOf } from './audit';
+import { rawBodyOf, recordUngatedRefusal, requestMetaOf } from './audit';
 import { cancelOrder, fulfillOrder, payOrder, placeOrder, visibleOrder } from './service';
 import { rateLimitHeaders } from './submission';
 
@@ -70,7 +70,8 @@ const fulfillRoute = actionRoute('fulfill', 'Fulfil a paid order (staff)');
 /**
  * auditInvalidBody is the placement route's validation hook: a customer's body that fails the
  * schema is refused 422 `validation_failed` like any other, after its `order_failures` row
- * (SPEC.md §8: every refused submission is audited; the raw body is the cart snapshot).
+ * (SPEC.md §8: every refused submission is audited; the raw body is the cart snapshot), or
+ * 429 `throttled` past the caller's WRITES_PER_MINUTE (recordUngatedRefusal).
  */
 async function auditInvalidBody(
   deps: ApiDeps,
@@ -81,7 +82,7 @@ async function auditInvalidBody(
   const user = c.get('user');
   if (user?.role === 'customer') {
     const key = c.req.header('idempotency-key');
-    await recordRefusal(
+    await recordUngatedRefusal(
       deps,
       {
         user,

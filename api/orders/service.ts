@@ -15,7 +15,13 @@ import { assertRole, type AuthUser } from '../middleware/auth';
 import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
 import { terminalConflict, updateOrConflict } from '../temporal-kit';
-import { cartSnapshotOf, recordRefusal, type RefusedSubmission, type RequestMeta } from './audit';
+import {
+  cartSnapshotOf,
+  recordRefusal,
+  recordUngatedRefusal,
+  type RefusedSubmission,
+  type RequestMeta,
+} from './audit';
 import { orderSubmissionOf, submitOrder, type SubmissionRequest } from './submission';
 
 /*
@@ -60,8 +66,10 @@ export async function placeOrder(
     const { order, rateLimit } = await submitOrder(deps, submission);
     return { order: await payAtOnce(deps, input, order), rateLimit };
   } catch (err) {
-    if (err instanceof DomainError && err.status < 500)
-      await recordRefusal(deps, refusedSubmissionOf(input, submission), err);
+    if (!(err instanceof DomainError) || err.status >= 500) throw err;
+    // Refused before the gate (an empty cart): the write limit bounds its audit rows instead.
+    const record = submission ? recordRefusal : recordUngatedRefusal;
+    await record(deps, refusedSubmissionOf(input, submission), err);
     throw err;
   }
 }
