@@ -11,6 +11,7 @@ import { workflowIds } from '../domain/workflow-ids';
 import { startEphemeralStack } from '../lib/local-stack';
 import { findTemporalCli, PROJECT_ROOT } from '../lib/temporal-cli';
 import { actor, call, connectStack, type Actor, type TestStack } from '../test/helpers/app';
+import { runRetention } from './shared/record-retention';
 
 /** HISTORIES_DIR holds one recorded history per workflow type and notable path. */
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       ...(await runLedger(stack)),
       ...(await runBookings(stack)),
       ...(await runPaymentRequests(stack)),
+      ...(await runRetention(stack)),
     ];
     await mkdir(HISTORIES_DIR, { recursive: true });
     for (const recording of recordings) {
