@@ -32,12 +32,16 @@ export function isLimitedWrite(method: string, path: string): boolean {
   return !(method.toUpperCase() === 'POST' && path === '/v1/orders');
 }
 
-/** writeRateLimitOf states a counted window as the RateLimit headers do. */
+/** writeRateLimitOf states a counted window as the RateLimit headers do (reset: 1–60 s). */
 function writeRateLimitOf(count: WriteCount, writesPerMinute: number): RateLimitView {
   return {
     limit: writesPerMinute,
     remaining: Math.max(0, writesPerMinute - count.writes),
-    resetSeconds: Math.max(1, Math.ceil(count.resetMs / 1000)),
+    // A write that waited on the window's row lock reads now() from before the window began.
+    resetSeconds: Math.min(
+      WRITE_LIMIT_WINDOW_MS / 1000,
+      Math.max(1, Math.ceil(count.resetMs / 1000)),
+    ),
     windowSeconds: WRITE_LIMIT_WINDOW_MS / 1000,
   };
 }
