@@ -12,7 +12,7 @@ import { placeOrder } from './orders';
 /*
  * The order gate's activity (SPEC.md §8): the gate places an accepted submission itself and
  * starts the order's lifecycle workflow only then, so a submission costs one interaction with
- * the gate instead of a gate interaction plus an Update-with-Start of `order-<id>` (issue 10).
+ * the gate instead of a gate interaction plus an Update-with-Start of `order-<id>`.
  */
 
 /** PlaceGatedOrderInput is one accepted submission to place: the placement and who asked. */

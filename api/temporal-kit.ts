@@ -186,7 +186,7 @@ export async function answerFromClosedRun<Ret>(
  * (`invalid_transition`, `already_resolved`, `already_completed` …); without one, the
  * original failure propagates (503). A call that failed in transit (Temporal unreachable, the
  * call timed out) propagates as it is: the Update may have run, and the row would then show
- * its own write as a conflict, refusing a write that happened (found by `npm run chaos`); the
+ * its own write as a conflict, refusing a write that happened; the
  * 503 lets the client retry with its key, which names the same Update.
  * @throws DomainError the Refusal or the conflict.
  */

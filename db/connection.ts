@@ -24,8 +24,8 @@ export type DbConfig = Pick<
  * GuardedClient is pg's Client with an `error` listener from its construction. pg emits a
  * connection's `error` (PostgreSQL shutting down sends FATAL 57P01) synchronously while it
  * parses the chunk that also ends the connecting, before Sequelize attaches its own listener a
- * microtask later, and an `error` without a listener kills the process: found by `npm run
- * chaos`, where the API died when PostgreSQL restarted. The listener marks the connection
+ * microtask later, and an `error` without a listener kills the process when PostgreSQL
+ * restarts. The listener marks the connection
  * invalid, so the pool drops it and the query fails as a ConnectionError (a 503).
  */
 class GuardedClient extends pg.Client {

@@ -4,7 +4,7 @@ import { pageQuerySchema, uuidSchema } from './schemas';
 
 /*
  * Request schemas of the booking API (SPEC.md §6), kept apart from domain/bookings.ts so
- * workflow code never loads zod (issue 7: the worker builds a workflow's modules per run).
+ * workflow code never loads zod (the worker builds a workflow's modules per run).
  */
 
 /** SEAT_NUMBER_MAX is the highest seat number of any bus (`seatCount` is 1–100, SPEC.md §6). */

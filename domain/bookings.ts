@@ -61,9 +61,9 @@ export function assertBookingTransition(from: BookingStatus, to: BookingStatus):
   });
 }
 
-/** SEATS_PER_BOOKING_MAX bounds the seats of one bus booking (issue 8). */
+/** SEATS_PER_BOOKING_MAX bounds the seats of one bus booking. */
 export const SEATS_PER_BOOKING_MAX = 10;
-/** STAY_NIGHTS_MAX bounds the nights of one stay (issue 8). */
+/** STAY_NIGHTS_MAX bounds the nights of one stay. */
 export const STAY_NIGHTS_MAX = 30;
 /**
  * CHECK_OUT_HOUR_UTC is the hour of the check-out day at which a stay ends and its booking is

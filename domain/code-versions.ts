@@ -1,6 +1,6 @@
 /**
  * CODE_VERSION is the workflow code path a new run is started for, carried in its input
- * (`codeVersion`). Version 2 (issue 7) places orders and posts transfers in a local activity,
+ * (`codeVersion`). Version 2 places orders and posts transfers in a local activity,
  * so the Update completes in the run's first workflow task, and ends a refused run by failing
  * it directly. A run replays the path its recorded input names; runs started before versions
  * existed carry none and replay their original path (test/replay/histories/). This costs

@@ -4,7 +4,7 @@ import { quantitySchema, uuidSchema } from './schemas';
 /*
  * Request schemas of the order API (SPEC.md §4), kept apart from domain/orders.ts so workflow
  * code never loads zod: the worker instantiates a workflow's modules for every new run, and
- * building these schemas cost more CPU per order than the rest of the workflow (issue 7).
+ * building these schemas cost more CPU per order than the rest of the workflow.
  */
 
 /** orderLineSchema is one requested order line. */

@@ -8,7 +8,7 @@ import { amountMinorSchema, pageQuerySchema, uuidSchema, withoutNul } from './sc
  * and is checked by the service.
  */
 
-/** REASON_CHARS_MAX bounds a request's reason and a decision's note (issue 9: 1–500). */
+/** REASON_CHARS_MAX bounds a request's reason and a decision's note (1–500 characters). */
 export const REASON_CHARS_MAX = 500;
 
 const reasonSchema = withoutNul(z.string().trim().min(1).max(REASON_CHARS_MAX));

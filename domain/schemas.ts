@@ -61,7 +61,7 @@ export const idempotencyKeySchema = z.string().regex(/^[\x20-\x7e]{1,255}$/);
  * NO_CONTROL_CHARACTERS matches text without control characters (Unicode category Cc:
  * U+0000–U+001F and U+007F–U+009F). It is written as a range without the `u` flag so that
  * /openapi.json states it as a valid JSON Schema pattern (`\p{Cc}` with `/u` leaked the flag
- * into the pattern, found by the fuzzer).
+ * into the pattern).
  */
 export const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 

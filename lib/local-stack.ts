@@ -176,7 +176,7 @@ export interface StartTemporalInput {
  * transfer queue, and every new workflow task waits in that queue before matching hands it to
  * a worker: at 20 reads a second a one-client no-op Update-with-Start waited 20–30 ms between
  * WorkflowTaskScheduled and WorkflowTaskStarted (its history's timestamps) and took 50 ms at
- * p50; at 1000 it waits 3–5 ms and takes 28–32 ms (issue 7).
+ * p50; at 1000 it waits 3–5 ms and takes 28–32 ms.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
   'frontend.enableUpdateWorkflowExecution=true',
@@ -190,7 +190,7 @@ export const DEV_SERVER_DYNAMIC_CONFIG = [
 /**
  * DEV_SERVER_SQLITE_PRAGMAS apply to a file-backed dev server: with SQLite's default rollback
  * journal and full sync every write waits for the disk, and the server was disk-bound at about
- * 20 workflows/s (issue 7); a write-ahead log with normal sync keeps it CPU-bound. A crash of the
+ * 20 workflows/s; a write-ahead log with normal sync keeps it CPU-bound. A crash of the
  * machine may lose the last transactions of the dev server's file, never a crash of a process.
  */
 export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];

@@ -173,7 +173,7 @@ function isDatabaseUnavailable(err: unknown): boolean {
   if (code && (code.startsWith('08') || DATABASE_UNAVAILABLE_CODES.has(code))) return true;
   const message = err instanceof Error ? err.message : '';
   // `not queryable`: pg's answer on a connection PostgreSQL terminated as it was being made
-  // (db/connection.ts GuardedClient), found by `npm run chaos`.
+  // (db/connection.ts GuardedClient).
   return /Connection terminated|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT|not queryable/.test(
     message,
   );

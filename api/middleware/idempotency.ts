@@ -58,7 +58,7 @@ export function recordAnswer(answer: Response): void {
  * attaches to the same Update and gets its outcome, even after the run closed: Temporal keeps a completed Update's outcome under its ID
  * (a transient answer of the route releases the key, and the retry runs the route again).
  * Without it the retry is a second Update and answers 409 `invalid_transition` for a write that
- * happened (found by `npm run chaos`). Undefined outside a keyed POST: a random Update ID.
+ * happened. Undefined outside a keyed POST: a random Update ID.
  */
 export function idempotentUpdateId(scope: string): string | undefined {
   const request = keyedRequest.getStore();
