@@ -1,9 +1,5 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execute, query } from '../../db/transaction';
 import {
   ORDER_FAILURES_CLEANUP_SCHEDULE_ID,
@@ -11,6 +7,7 @@ import {
 } from '../../domain/order-failures';
 import { ensureOrderFailuresCleanupSchedule } from '../../lib/schedules';
 import { orderFailuresCleanupWorkflow } from '../../workflows/order-failures';
+import { runCleanup } from '../helpers/cleanup-cli';
 import { waitFor } from '../helpers/factories';
 import { useStack, type TestStack } from '../helpers/stack';
 
@@ -21,8 +18,6 @@ import { useStack, type TestStack } from '../helpers/stack';
  * customers' rows, except counts of rows due, which are at least ours. No other file writes
  * rows older than 10 days, so deleting every row past 90 days takes nobody else's.
  */
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let stack: TestStack;
 
@@ -52,23 +47,6 @@ async function agesLeft(customerId: string): Promise<number[]> {
     [customerId],
   );
   return rows.map((row) => row.age);
-}
-
-/** runCleanup runs `npm run cleanup`'s script with `args` against the test database. */
-async function runCleanup(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['scripts/cleanup.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: inject('stack').databaseUrl } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
 }
 
 /** describeSchedule describes the cleanup Schedule. */

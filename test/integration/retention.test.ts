@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { purgeRetentionDue } from '../../db/retention';
 import { execute, query } from '../../db/transaction';
 import type { TruncatedCart } from '../../domain/order-failures-cart';
 import { retentionScheduleId, type RetentionResult } from '../../domain/retention';
 import { retentionWorkflow } from '../../workflows/retention';
+import { runCleanup } from '../helpers/cleanup-cli';
 import { waitFor } from '../helpers/factories';
 import { actor, call, useStack, type TestStack } from '../helpers/stack';
 
@@ -192,25 +189,6 @@ describe('the idempotency_keys retention Schedule', () => {
     expect(await keysLeft(live)).toEqual(['kept-in-flight-expired', 'kept-settled-live']);
   });
 });
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** runCleanup runs `npm run cleanup`'s script with `args` against the test database. */
-async function runCleanup(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['scripts/cleanup.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: inject('stack').databaseUrl } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('npm run cleanup -- --table idempotency_keys', () => {
   it('when run with --dry-run, then it counts the due keys and deletes nothing; without it, it deletes them as the Schedule does', async () => {
