@@ -55,6 +55,7 @@ const envSchema = z.object({
   DB_POOL_MAX: int(1, 200).default(10),
   DB_LOCK_TIMEOUT: durationMs.default(5_000),
   DB_STATEMENT_TIMEOUT: durationMs.default(8_000),
+  READ_STATEMENT_TIMEOUT: durationMs.default(5_000),
   ORDER_PAYMENT_TTL: durationMs.default(15 * 60_000),
   BOOKING_HOLD_TTL: durationMs.default(10 * 60_000),
   ROOM_HORIZON_NIGHTS: int(1, 3650).default(365),
@@ -107,6 +108,13 @@ export interface Config {
   dbPoolMax: number;
   dbLockTimeoutMs: number;
   dbStatementTimeoutMs: number;
+  /**
+   * readStatementTimeoutMs bounds every statement that runs outside a transaction, reads above
+   * all (READ_STATEMENT_TIMEOUT, default 5 s, below REQUEST_TIMEOUT): PostgreSQL cancels it
+   * (57014, a 503 `unavailable`), so a slow or blocked read gives its pool connection back
+   * instead of holding it (db/connection.ts). Transactions set their own DB_STATEMENT_TIMEOUT.
+   */
+  readStatementTimeoutMs: number;
   orderPaymentTtlMs: number;
   /** bookingHoldTtlMs is how long a reserved booking holds its seats or nights (SPEC.md §6). */
   bookingHoldTtlMs: number;
@@ -248,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolMax: e.DB_POOL_MAX,
     dbLockTimeoutMs: e.DB_LOCK_TIMEOUT,
     dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT,
+    readStatementTimeoutMs: e.READ_STATEMENT_TIMEOUT,
     orderPaymentTtlMs: e.ORDER_PAYMENT_TTL,
     bookingHoldTtlMs: e.BOOKING_HOLD_TTL,
     roomHorizonNights: e.ROOM_HORIZON_NIGHTS,

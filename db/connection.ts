@@ -13,12 +13,15 @@ export interface Db {
 
 /**
  * DbConfig is the part of Config a connection pool is built from: DATABASE_URL, DB_POOL_MAX
- * (connections this process opens), DB_LOCK_TIMEOUT and DB_STATEMENT_TIMEOUT (in ms).
+ * (connections this process opens), DB_LOCK_TIMEOUT and DB_STATEMENT_TIMEOUT (in ms), and
+ * READ_STATEMENT_TIMEOUT (ms; absent or 0: statements outside a transaction are unbounded, for
+ * migrations and operator scripts that scan whole tables).
  */
 export type DbConfig = Pick<
   Config,
   'databaseUrl' | 'dbPoolMax' | 'dbLockTimeoutMs' | 'dbStatementTimeoutMs'
->;
+> &
+  Partial<Pick<Config, 'readStatementTimeoutMs'>>;
 
 /**
  * GuardedClient is pg's Client with an `error` listener from its construction. pg emits a
@@ -42,8 +45,13 @@ const GUARDED_PG: typeof pg = Object.create(pg, { Client: { value: GuardedClient
 
 /**
  * createDb is the one place a pool is built from configuration: a Sequelize pool on
- * PostgreSQL with an explicit size and acquire timeout, and the models defined. The caller
- * closes it with `db.sequelize.close()`. `requiredBy` names the process in the error.
+ * PostgreSQL with an explicit size and acquire timeout, and the models defined. Every
+ * connection opens with `statement_timeout` = readStatementTimeoutMs (a startup parameter, so
+ * it costs no round trip): a read outside a transaction (db/transaction.ts `query`, model
+ * finders) that is slow or waits on a lock is cancelled by PostgreSQL (57014, mapped to 503
+ * `unavailable`) and its connection goes back to the pool, so slow reads cannot starve it.
+ * withTransaction overrides it with SET LOCAL for its own statements. The caller closes the
+ * pool with `db.sequelize.close()`. `requiredBy` names the process in the error.
  * @throws Error `Invalid configuration` when DATABASE_URL is unset.
  */
 export function createDb(config: DbConfig, requiredBy = 'this command'): Db {
@@ -54,7 +62,12 @@ export function createDb(config: DbConfig, requiredBy = 'this command'): Db {
     dialectModule: GUARDED_PG,
     logging: false,
     pool: { max: config.dbPoolMax, min: 0, acquire: 30_000, idle: 10_000, evict: 5_000 },
-    dialectOptions: { application_name: 'holdfast' },
+    dialectOptions: {
+      application_name: 'holdfast',
+      ...(config.readStatementTimeoutMs
+        ? { statement_timeout: Math.trunc(config.readStatementTimeoutMs) }
+        : {}),
+    },
   });
   const models = initModels(sequelize);
   return {

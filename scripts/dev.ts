@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     started.push(temporal);
     process.env.TEMPORAL_ADDRESS = temporal.url;
   }
-  const db = createDb(loadConfig(), 'npm run dev');
+  // This pool only migrates, which may take longer than READ_STATEMENT_TIMEOUT allows a read.
+  const db = createDb({ ...loadConfig(), readStatementTimeoutMs: 0 }, 'npm run dev');
   const applied = await migrate(db.sequelize);
   await db.sequelize.close();
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');

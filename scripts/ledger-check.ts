@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // One connection, and a statement timeout long enough for the checks' full-table scans.
   const db = createDb(
-    { ...config, dbPoolMax: 1, dbStatementTimeoutMs: 60_000 },
+    { ...config, dbPoolMax: 1, dbStatementTimeoutMs: 60_000, readStatementTimeoutMs: 60_000 },
     'ledger:check (npm run dev prints it)',
   );
   try {

@@ -5,7 +5,8 @@ import { migrate } from '../db/migrate';
 /** `npm run migrate`: applies pending migrations to DATABASE_URL and prints their names. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = createDb({ ...config, dbPoolMax: 2 }, 'npm run migrate');
+  // Migrations rewrite and index whole tables: no READ_STATEMENT_TIMEOUT for them.
+  const db = createDb({ ...config, dbPoolMax: 2, readStatementTimeoutMs: 0 }, 'npm run migrate');
   const applied = await migrate(db.sequelize);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is current');
   await db.sequelize.close();
