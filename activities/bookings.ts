@@ -215,7 +215,8 @@ export interface PayBookingActivityInput {
  * confirmed by this transfer and returns it. A hold past its `expiresAt` is not confirmed,
  * even before its timer has run.
  * @throws DomainError `insufficient_funds`, `booking_expired`, `invalid_transition` (409),
- *   `forbidden` (403) for an account that is not the customer's wallet, `currency_mismatch` (422).
+ *   `not_found` (404) for an account that is not the customer's, `validation_failed` (422) for
+ *   one of theirs that is not a wallet, `currency_mismatch` (422).
  */
 export async function payBooking(db: Db, input: PayBookingActivityInput): Promise<BookingView> {
   const probe = await findBooking(db, input.bookingId);
@@ -233,9 +234,13 @@ export async function payBooking(db: Db, input: PayBookingActivityInput): Promis
       // Both accounts at once, ascending: the transfer below locks them again (no-op).
       const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
       const wallet = accounts.get(input.accountId);
-      if (!wallet || wallet.ownerId !== booking.customerId || wallet.kind !== 'wallet') {
-        throw new DomainError('forbidden', 'Bookings are paid from the customer’s own wallet', {
-          accountId: input.accountId,
+      // The API refuses these first (assertOwnWallet); here they are the last line, with the
+      // same answers: someone else's account is hidden as a missing one.
+      if (wallet?.ownerId !== booking.customerId)
+        throw new DomainError('not_found', 'No such account');
+      if (wallet.kind !== 'wallet') {
+        throw new DomainError('validation_failed', 'Bookings are paid from a wallet', {
+          errors: [{ path: 'accountId', message: 'bookings are paid from a wallet' }],
         });
       }
       if (wallet.currency !== booking.currency) {

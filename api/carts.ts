@@ -2,7 +2,6 @@ import { cartAddBodySchema, cartSetBodySchema, productIdParamSchema } from '../d
 import { DomainError } from '../domain/errors';
 import * as carts from '../db/carts';
 import { findVisibleProductIds } from '../db/catalog';
-import { assertRole } from './middleware/auth';
 import { type ApiDeps, jsonBody, newRouter, routeFor } from './router';
 
 const route = routeFor('cart');
@@ -24,10 +23,10 @@ export function cartRoutes(deps: ApiDeps) {
     route('get', '/cart', {
       summary: 'Read my cart (customer)',
       status: 200,
+      roles: ['customer'],
     }),
     async (c) => {
       const user = c.get('user');
-      assertRole(user, ['customer']);
       return c.json(await carts.getCart(db, user.sub), 200);
     },
   );
@@ -37,10 +36,10 @@ export function cartRoutes(deps: ApiDeps) {
       summary: 'Add units to a cart line atomically (customer)',
       request: { body: jsonBody(cartAddBodySchema) },
       status: 200,
+      roles: ['customer'],
     }),
     async (c) => {
       const user = c.get('user');
-      assertRole(user, ['customer']);
       const body = c.req.valid('json');
       await assertVisible(body.productId, 'productId');
       return c.json(await carts.addCartItem(db, { customerId: user.sub, ...body }), 200);
@@ -52,10 +51,10 @@ export function cartRoutes(deps: ApiDeps) {
       summary: 'Set a cart line; 0 removes it (customer)',
       request: { params: productIdParamSchema, body: jsonBody(cartSetBodySchema) },
       status: 200,
+      roles: ['customer'],
     }),
     async (c) => {
       const user = c.get('user');
-      assertRole(user, ['customer']);
       const { productId } = c.req.valid('param');
       const { quantity } = c.req.valid('json');
       if (quantity > 0) await assertVisible(productId, 'productId');

@@ -8,7 +8,7 @@ import {
 } from '../domain/catalog';
 import { DomainError } from '../domain/errors';
 import { idParamSchema } from '../domain/schemas';
-import { assertRole, type AuthUser } from './middleware/auth';
+import type { AuthUser } from './middleware/auth';
 import {
   type ApiDeps,
   decodeCursor,
@@ -25,6 +25,7 @@ const createSellerRoute = route('post', '/sellers', {
   summary: 'Create a pending seller (staff)',
   request: { body: jsonBody(createSellerBodySchema) },
   status: 201,
+  roles: ['staff'],
 });
 
 /** approvalRoute documents `POST /sellers/{id}/approve` and `/suspend` (staff). */
@@ -33,6 +34,7 @@ function approvalRoute(action: 'approve' | 'suspend') {
     summary: `Mark a seller ${action === 'approve' ? 'approved' : 'suspended'} (staff)`,
     request: { params: idParamSchema },
     status: 200,
+    roles: ['staff'],
   });
 }
 
@@ -40,6 +42,7 @@ const createProductRoute = route('post', '/products', {
   summary: 'Create a product (staff, or operator of that seller)',
   request: { body: jsonBody(createProductBodySchema) },
   status: 201,
+  roles: ['staff', 'operator'],
 });
 
 const searchRoute = route('get', '/products', {
@@ -58,6 +61,7 @@ const restockRoute = route('post', '/products/{id}/restock', {
   summary: 'Add stock on hand (staff)',
   request: { params: idParamSchema, body: jsonBody(restockBodySchema) },
   status: 200,
+  roles: ['staff'],
 });
 
 /**
@@ -81,7 +85,6 @@ export function catalogRoutes(deps: ApiDeps) {
   const { db } = deps;
   const app = newRouter();
   app.openapi(createSellerRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
     const id = requestResourceId(c, 'seller');
     return c.json(await catalog.createSeller(db, { id, ...c.req.valid('json') }), 201);
   });
@@ -90,7 +93,6 @@ export function catalogRoutes(deps: ApiDeps) {
     ['suspend', 'suspended'],
   ] as const) {
     app.openapi(approvalRoute(action), async (c) => {
-      assertRole(c.get('user'), ['staff']);
       const sellerId = c.req.valid('param').id;
       return c.json(await catalog.setSellerApproval(db, { sellerId, status }), 200);
     });
@@ -117,7 +119,6 @@ export function catalogRoutes(deps: ApiDeps) {
     return c.json(product, 200);
   });
   app.openapi(restockRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
     const input = { productId: c.req.valid('param').id, quantity: c.req.valid('json').quantity };
     return c.json(await catalog.restock(db, input), 200);
   });

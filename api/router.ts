@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db/connection';
 import type { Logger } from '../lib/logger';
-import type { AuthUser } from './middleware/auth';
+import { requireRole, type AuthUser, type Role } from './middleware/auth';
 import { validationError } from './middleware/errors';
 import { recordAnswer } from './middleware/idempotency';
 
@@ -75,15 +75,24 @@ export function responses(status: 200 | 201, description = 'Success (JSON)') {
 /** secured marks a route as needing `Authorization: Bearer <JWT>`. */
 export const secured = [{ bearerAuth: [] }];
 
-/** RouteSpec is what differs between holdfast routes: summary, request and success status. */
-export type RouteSpec = Omit<RouteConfig, 'responses' | 'security' | 'path' | 'method' | 'tags'> & {
+/**
+ * RouteSpec is what differs between holdfast routes: summary, request, success status, and
+ * `roles`, the roles that may call it at all (absent: every signed-in caller).
+ */
+export type RouteSpec = Omit<
+  RouteConfig,
+  'responses' | 'security' | 'path' | 'method' | 'tags' | 'middleware'
+> & {
   status: 200 | 201;
+  roles?: readonly Role[];
 };
 
 /**
  * routeFor returns a route builder for one OpenAPI tag: `route('post', '/orders', {summary,
- * request, status})` is a `createRoute` definition with bearer auth and the problem+json error
- * response every holdfast route has, typed for `c.req.valid()` like createRoute itself.
+ * request, status, roles})` is a `createRoute` definition with bearer auth and the
+ * problem+json error response every holdfast route has, typed for `c.req.valid()` like
+ * createRoute itself. `roles` becomes route middleware (requireRole) that runs before the
+ * request's validators, so the wrong role is 403 whatever its request holds (SPEC.md §1).
  */
 export function routeFor(tag: string) {
   return function route<const P extends string, const S extends RouteSpec>(
@@ -91,13 +100,14 @@ export function routeFor(tag: string) {
     path: P,
     spec: S,
   ) {
-    const { status, ...rest } = spec;
+    const { status, roles, ...rest } = spec;
     return createRoute({
       ...rest,
       method,
       path,
       tags: [tag],
       security: secured,
+      middleware: roles ? [requireRole(roles)] : [],
       responses: responses(status),
     });
   };
@@ -153,7 +163,9 @@ export function page<T>(
 /**
  * requestResourceId names the resource a creating request makes: derived from the caller and
  * its Idempotency-Key when there is one (so a retry names the same resource and workflow),
- * else random (SPEC.md §1).
+ * else random (SPEC.md §1). `scope` is one per route, never shared: once a key's TTL has
+ * passed the caller may use it on another route, and a shared scope would name the first
+ * route's resource there (a consume answered with the deposit that key once made).
  */
 export function requestResourceId(c: Context, scope: string): string {
   const user = c.get('user') as AuthUser;

@@ -30,6 +30,7 @@ const createScheduleRoute = route('post', '/schedules', {
   summary: 'Create a bus schedule with its seats (staff, or operator of that bus operator)',
   request: { body: jsonBody(createScheduleBodySchema) },
   status: 201,
+  roles: ['staff', 'operator'],
 });
 
 const searchSchedulesRoute = route('get', '/schedules', {
@@ -54,12 +55,14 @@ const createPropertyRoute = route('post', '/properties', {
   summary: 'Create a property (staff, or operator of that property owner)',
   request: { body: jsonBody(createPropertyBodySchema) },
   status: 201,
+  roles: ['staff', 'operator'],
 });
 
 const createRoomTypeRoute = route('post', '/properties/{id}/room-types', {
   summary: 'Add a room type and open its nights up to ROOM_HORIZON_NIGHTS (staff, owner)',
   request: { params: idParamSchema, body: jsonBody(createRoomTypeBodySchema) },
   status: 201,
+  roles: ['staff', 'operator'],
 });
 
 const searchHotelsRoute = route('get', '/hotels', {

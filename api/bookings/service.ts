@@ -1,4 +1,5 @@
 import { findBooking, softDeleteBooking } from '../../db/bookings';
+import { findAccount } from '../../db/ledger';
 import { findRoomTypeForBooking, findVisibleSchedule } from '../../db/travel';
 import {
   assertBookingTransition,
@@ -142,10 +143,29 @@ export interface BookingActionInput {
 }
 
 /**
- * confirmBooking pays the caller's reserved booking from `accountId` once, through
- * `booking-<id>-payment` → `confirmed`. A refusal leaves the hold until its timer.
- * @throws DomainError `not_found` (404), `insufficient_funds`, `booking_expired`,
- *   `invalid_transition` (409), `forbidden` (403), `currency_mismatch` (422).
+ * assertOwnWallet checks, before anything is sent, that the account a customer pays from is
+ * one of their own wallets.
+ * @throws DomainError `not_found` (404) for a missing account or someone else's, alike, so the
+ *   answer tells nothing about accounts that are not the caller's (SPEC.md §1: a resource named
+ *   in the body is hidden as in a path); `validation_failed` (422) for their own account of
+ *   another kind.
+ */
+export async function assertOwnWallet(
+  deps: ApiDeps,
+  user: AuthUser,
+  accountId: string,
+): Promise<void> {
+  const account = await findAccount(deps.db, accountId);
+  if (account?.ownerId !== user.sub) throw new DomainError('not_found', 'No such account');
+  if (account.kind !== 'wallet') throw invalid('accountId', 'bookings are paid from a wallet');
+}
+
+/**
+ * confirmBooking pays the caller's reserved booking from their wallet `accountId` once,
+ * through `booking-<id>-payment` → `confirmed`. A refusal leaves the hold until its timer.
+ * @throws DomainError `not_found` (404: the booking or the wallet is not the caller's),
+ *   `insufficient_funds`, `booking_expired`, `invalid_transition` (409), `validation_failed`
+ *   (422: not a wallet), `currency_mismatch` (422).
  */
 export async function confirmBooking(
   deps: ApiDeps,
@@ -154,6 +174,7 @@ export async function confirmBooking(
   const { user, accountId } = input;
   const booking = await visibleBooking(deps, user, input.bookingId);
   if (booking.customerId !== user.sub) throw new DomainError('not_found', 'No such booking');
+  await assertOwnWallet(deps, user, accountId);
   return sendBookingUpdate(deps, booking.id, 'confirmed', (handle) =>
     handle.executeUpdate(confirmBookingUpdate, {
       args: [{ accountId, actorId: user.sub }],

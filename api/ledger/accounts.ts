@@ -8,7 +8,6 @@ import {
   pageQuerySchema,
   uuidSchema,
 } from '../../domain/schemas';
-import { assertRole } from '../middleware/auth';
 import {
   type ApiDeps,
   decodeCursor,
@@ -31,12 +30,14 @@ const openRoute = route('post', '/accounts', {
   summary: 'Open an account (staff)',
   request: { body: jsonBody(createAccountBodySchema) },
   status: 201,
+  roles: ['staff'],
 });
 
 const listRoute = route('get', '/accounts', {
   summary: 'List accounts by owner, kind or currency (staff); system accounts have ownerId null',
   request: { query: listAccountsQuerySchema },
   status: 200,
+  roles: ['staff'],
 });
 
 const getRoute = route('get', '/accounts/{id}', {
@@ -55,6 +56,7 @@ const depositRoute = route('post', '/accounts/{id}/deposits', {
   summary: 'Deposit money from outside (staff); a transfer from the external account',
   request: { params: idParamSchema, body: jsonBody(depositBodySchema) },
   status: 201,
+  roles: ['staff'],
 });
 
 /** entryCursorSchema is the position of an account's entries: the last entry's numeric id. */
@@ -67,12 +69,10 @@ const entryCursorSchema = z.object({ id: z.string().regex(/^\d{1,18}$/, 'not an 
 export function accountRoutes(deps: ApiDeps) {
   const app = newRouter();
   app.openapi(openRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
     const id = requestResourceId(c, 'account');
     return c.json(await createAccount(deps.db, { id, ...c.req.valid('json') }), 201);
   });
   app.openapi(listRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
     const { limit, cursor, ...filter } = c.req.valid('query');
     const after = decodeCursor(cursor, idCursorSchema);
     const items = await listAccounts(deps.db, { ...filter, limit, afterId: after?.id });
@@ -99,8 +99,8 @@ export function accountRoutes(deps: ApiDeps) {
     );
   });
   app.openapi(depositRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
-    const transferId = requestResourceId(c, 'transfer');
+    // Its own scope: a key reused on POST /v1/transfers or a consume never names this transfer.
+    const transferId = requestResourceId(c, 'deposit');
     const input = { accountId: c.req.valid('param').id, transferId, ...c.req.valid('json') };
     return c.json(await deposit(deps, { user: c.get('user'), ...input }), 201);
   });

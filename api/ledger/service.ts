@@ -106,8 +106,8 @@ export interface TransferRequest {
  * transfer moves money between two accounts, as the source's owner or staff: a posted
  * transfer, or with `hold` a pending two-phase one (SPEC.md §5).
  * @throws DomainError `same_account` (422), `forbidden` (403) for operators, `not_found` (404)
- *   for a customer's source that is not theirs, `insufficient_funds` (409),
- *   `currency_mismatch` (422).
+ *   for a customer's source that is not theirs and for a customer's payee that is a system
+ *   account (or missing), `insufficient_funds` (409), `currency_mismatch` (422).
  */
 export async function transfer(deps: ApiDeps, input: TransferRequest): Promise<TransferResult> {
   const { user, transferId } = input;
@@ -117,13 +117,26 @@ export async function transfer(deps: ApiDeps, input: TransferRequest): Promise<T
   // A customer naming someone else's account (or a missing one) as the source asks for
   // someone else's resource: 404 as GET /v1/accounts/:id answers (SPEC.md §1), not the 403
   // assertMaySpend gives, which told them the account was not theirs.
-  if (user.role === 'customer') await visibleAccount(deps, user, body.fromAccountId);
-  else await assertMaySpend(deps, user, body.fromAccountId);
+  if (user.role === 'customer') {
+    await visibleAccount(deps, user, body.fromAccountId);
+    await assertCustomerPayee(deps, body.toAccountId);
+  } else await assertMaySpend(deps, user, body.fromAccountId);
   const common = { ...body, transferId, initiatedBy: user.sub };
   const moved = hold
     ? await placeHold(deps, { ...common, timeoutMs: hold.timeout })
     : await moveMoney(deps, { ...common, kind: 'transfer' });
   return withWorkflowId(moved);
+}
+
+/**
+ * assertCustomerPayee lets a customer pay into any user's account, never into a system account
+ * (`external`, `revenue`, a programme's funding: no owner), which belongs to no one they may
+ * name: money sent to `external` would leave the ledger unaccounted.
+ * @throws DomainError `not_found` (404) for a system account, as for a missing one.
+ */
+async function assertCustomerPayee(deps: ApiDeps, accountId: string): Promise<void> {
+  const account = await findAccount(deps.db, accountId);
+  if (!account?.ownerId) throw new DomainError('not_found', 'No such account');
 }
 
 /** DepositRequest is a validated staff deposit into an account, with its derived transfer ID. */

@@ -13,6 +13,7 @@ const transferRoute = route('post', '/transfers', {
     'Move money between two accounts (owner of the source, staff); with hold, a pending two-phase transfer',
   request: { body: jsonBody(transferBodySchema) },
   status: 201,
+  roles: ['customer', 'staff'],
 });
 
 const getRoute = route('get', '/transfers/{id}', {

@@ -72,6 +72,35 @@ export function assertRole(user: AuthUser, roles: readonly Role[]): void {
 }
 
 /**
+ * listedCustomerFor is the customer a list endpoint's `?customerId=` filter stands for: for a
+ * customer always themself (naming themself is allowed), for staff the named one or all
+ * (undefined). Source: SPEC.md §1, someone else's resource named in the query is 404.
+ * @throws DomainError `not_found` (404) when a customer names another customer.
+ */
+export function listedCustomerFor(user: AuthUser, customerId?: string): string | undefined {
+  if (user.role !== 'customer') return customerId;
+  if (customerId !== undefined && customerId !== user.sub)
+    throw new DomainError('not_found', 'No such customer');
+  return user.sub;
+}
+
+/**
+ * requireRole is route middleware that refuses a caller without one of `roles` before the
+ * route validates anything, so the wrong role gets 403 even when its request is also
+ * malformed (SPEC.md §1: authorise, then validate). api/router.ts installs it from a route's
+ * `roles`; ownership (404) stays with the route, which needs the validated request to judge it.
+ * @throws DomainError `forbidden` (403).
+ */
+export function requireRole(
+  roles: readonly Role[],
+): MiddlewareHandler<{ Variables: { user: AuthUser } }> {
+  return async function requireRoleMiddleware(c, next) {
+    assertRole(c.get('user'), roles);
+    await next();
+  };
+}
+
+/**
  * signToken issues an HS256 token for `user`, valid for `ttlSeconds` (default 12 h; more than
  * TOKEN_LIFETIME_MAX_SECONDS makes a token bearerAuth refuses).
  */

@@ -4,7 +4,6 @@ import {
   orderFailureAnalyticsQuerySchema,
 } from '../../domain/order-failures-schemas';
 import { createdAtCursorSchema } from '../../domain/schemas';
-import { assertRole } from '../middleware/auth';
 import { type ApiDeps, decodeCursor, newRouter, page, routeFor } from '../router';
 
 const route = routeFor('order-failures');
@@ -15,12 +14,14 @@ const analyticsRoute = route('get', '/admin/order-failures/analytics', {
   summary: 'Failed-attempt analytics over the last `days` UTC dates (staff)',
   request: { query: orderFailureAnalyticsQuerySchema },
   status: 200,
+  roles: ['staff'],
 });
 
 const listRoute = route('get', '/admin/order-failures', {
   summary: 'List refused order submissions, newest first, by customer (staff)',
   request: { query: listOrderFailuresQuerySchema },
   status: 200,
+  roles: ['staff'],
 });
 
 /**
@@ -31,12 +32,10 @@ const listRoute = route('get', '/admin/order-failures', {
 export function orderFailureRoutes(deps: ApiDeps) {
   const app = newRouter();
   app.openapi(analyticsRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
     const { days, customerId } = c.req.valid('query');
     return c.json(await orderFailureAnalytics(deps.db, { days, customerId }), 200);
   });
   app.openapi(listRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
     const { limit, cursor, customerId } = c.req.valid('query');
     const after = decodeCursor(cursor, createdAtCursorSchema);
     const items = await listOrderFailures(deps.db, { customerId, limit, after });

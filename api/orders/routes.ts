@@ -8,7 +8,7 @@ import {
 } from '../../domain/schemas';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { assertRole } from '../middleware/auth';
+import { listedCustomerFor, type Role } from '../middleware/auth';
 import { validationError } from '../middleware/errors';
 import {
   type ApiDeps,
@@ -32,40 +32,46 @@ const placeRoute = route('post', '/orders', {
     "Place an order (customer) through the customer's gate: 429 throttled/backoff, 409 duplicate_submission, insufficient_stock, insufficient_allowance",
   request: { body: jsonBody(placeOrderBodySchema) },
   status: 201,
+  roles: ['customer'],
 });
 
 const listRoute = route('get', '/orders', {
   summary: 'List orders, newest first (own for customers; any for staff)',
   request: { query: listQuerySchema },
   status: 200,
+  roles: ['customer', 'staff'],
 });
 
 const getRoute = route('get', '/orders/{id}', {
   summary: 'Get an order (owner, staff)',
   request: { params: idParamSchema },
   status: 200,
+  roles: ['customer', 'staff'],
 });
 
 const payRoute = route('post', '/orders/{id}/pay', {
   summary: 'Pay an order from a wallet (owner); debits once',
   request: { params: idParamSchema, body: jsonBody(payOrderBodySchema) },
   status: 200,
+  roles: ['customer'],
 });
 
 /** actionRoute documents `POST /orders/{id}/<action>`, an action without a body. */
-function actionRoute(action: 'cancel' | 'fulfill', summary: string) {
+function actionRoute(action: 'cancel' | 'fulfill', summary: string, roles: readonly Role[]) {
   return route('post', `/orders/{id}/${action}`, {
     summary,
     request: { params: idParamSchema },
     status: 200,
+    roles,
   });
 }
 
 const cancelRoute = actionRoute(
   'cancel',
   'Cancel an order, releasing stock and refunding (owner, staff)',
+  ['customer', 'staff'],
 );
-const fulfillRoute = actionRoute('fulfill', 'Fulfil a paid order (staff)');
+const fulfillRoute = actionRoute('fulfill', 'Fulfil a paid order (staff)', ['staff']);
 
 /**
  * auditInvalidBody is the placement route's validation hook: a customer's body that fails the
@@ -111,7 +117,6 @@ export function orderRoutes(deps: ApiDeps) {
     placeRoute,
     async (c) => {
       const user = c.get('user');
-      assertRole(user, ['customer']);
       const { order, rateLimit } = await placeOrder(deps, {
         user,
         body: c.req.valid('json'),
@@ -125,10 +130,9 @@ export function orderRoutes(deps: ApiDeps) {
   );
   app.openapi(listRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['customer', 'staff']);
     const { limit, cursor, customerId } = c.req.valid('query');
+    const owner = listedCustomerFor(user, customerId);
     const after = decodeCursor(cursor, createdAtCursorSchema);
-    const owner = user.role === 'customer' ? user.sub : customerId;
     const items = await listOrders(deps.db, { customerId: owner, limit, after });
     return c.json(
       page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
@@ -140,18 +144,15 @@ export function orderRoutes(deps: ApiDeps) {
   );
   app.openapi(payRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['customer']);
     const { accountId } = c.req.valid('json');
     return c.json(await payOrder(deps, { user, orderId: c.req.valid('param').id, accountId }), 200);
   });
   app.openapi(cancelRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['customer', 'staff']);
     return c.json(await cancelOrder(deps, { user, orderId: c.req.valid('param').id }), 200);
   });
   app.openapi(fulfillRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['staff']);
     return c.json(await fulfillOrder(deps, { user, orderId: c.req.valid('param').id }), 200);
   });
   return app;

@@ -6,7 +6,6 @@ import {
   rejectBodySchema,
 } from '../../domain/payment-requests-schemas';
 import { createdAtCursorSchema, idParamSchema } from '../../domain/schemas';
-import { assertRole } from '../middleware/auth';
 import {
   type ApiDeps,
   decodeCursor,
@@ -21,7 +20,8 @@ import { createPaymentRequest, decidePaymentRequest, visiblePaymentRequest } fro
 const route = routeFor('payment-requests');
 
 const createRoute = route('post', '/payment-requests', {
-  summary: 'Ask for a payment between two accounts (anyone) → pending_approval',
+  summary:
+    'Ask for a payment from your own account (anyone; staff from any account) → pending_approval',
   request: { body: jsonBody(createPaymentRequestBodySchema) },
   status: 201,
 });
@@ -30,12 +30,14 @@ const approveRoute = route('post', '/payment-requests/{id}/approve', {
   summary: 'Approve (staff, not the requester): the first decision wins and pays out once',
   request: { params: idParamSchema, body: jsonBody(approveBodySchema) },
   status: 200,
+  roles: ['staff'],
 });
 
 const rejectRoute = route('post', '/payment-requests/{id}/reject', {
   summary: 'Reject (staff, not the requester): the first decision wins',
   request: { params: idParamSchema, body: jsonBody(rejectBodySchema) },
   status: 200,
+  roles: ['staff'],
 });
 
 const getRoute = route('get', '/payment-requests/{id}', {
@@ -48,6 +50,7 @@ const listRoute = route('get', '/payment-requests', {
   summary: 'List payment requests, newest first, by status (staff)',
   request: { query: listPaymentRequestsQuerySchema },
   status: 200,
+  roles: ['staff'],
 });
 
 /**
@@ -65,7 +68,6 @@ export function paymentRequestRoutes(deps: ApiDeps) {
   });
   app.openapi(approveRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['staff']);
     const { note } = c.req.valid('json');
     const decision = { decision: 'approved' as const, approverId: user.sub, note };
     const id = c.req.valid('param').id;
@@ -73,7 +75,6 @@ export function paymentRequestRoutes(deps: ApiDeps) {
   });
   app.openapi(rejectRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['staff']);
     const { reason } = c.req.valid('json');
     const decision = { decision: 'rejected' as const, approverId: user.sub, note: reason };
     const id = c.req.valid('param').id;
@@ -83,7 +84,6 @@ export function paymentRequestRoutes(deps: ApiDeps) {
     c.json(await visiblePaymentRequest(deps, c.get('user'), c.req.valid('param').id), 200),
   );
   app.openapi(listRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
     const { limit, cursor, status } = c.req.valid('query');
     const after = decodeCursor(cursor, createdAtCursorSchema);
     const items = await listPaymentRequests(deps.db, { status, limit, after });

@@ -29,11 +29,14 @@ function invalid(path: string, message: string): DomainError {
 }
 
 /**
- * createPaymentRequest validates everything before any write (both accounts exist and share a
- * currency, the amount is at most PAYMENT_REQUEST_MAX_MINOR), then records the request with
- * the `create` Update → `pending_approval`.
- * @throws DomainError `validation_failed` (422: unknown account, amount over the maximum),
- *   `currency_mismatch` (422).
+ * createPaymentRequest validates everything before any write (the source is the caller's own
+ * account unless staff ask, both accounts exist and share a currency, the amount is at most
+ * PAYMENT_REQUEST_MAX_MINOR), then records the request with the `create` Update →
+ * `pending_approval`.
+ * @throws DomainError `not_found` (404: a source that is missing or, for anyone but staff, not
+ *   the caller's; checked before the other account and the currencies, so the answer reveals
+ *   nothing of accounts that are not theirs, SPEC.md §1), `validation_failed` (422: unknown
+ *   account for staff, amount over the maximum), `currency_mismatch` (422).
  */
 export async function createPaymentRequest(
   deps: ApiDeps,
@@ -47,6 +50,8 @@ export async function createPaymentRequest(
     findAccount(deps.db, body.fromAccountId),
     findAccount(deps.db, body.toAccountId),
   ]);
+  if (user.role !== 'staff' && from?.ownerId !== user.sub)
+    throw new DomainError('not_found', 'No such account');
   if (!from) throw invalid('fromAccountId', `unknown account ${body.fromAccountId}`);
   if (!to) throw invalid('toAccountId', `unknown account ${body.toAccountId}`);
   if (from.currency !== to.currency) {

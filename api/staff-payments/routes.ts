@@ -1,7 +1,6 @@
 import { createStaffPayment } from '../../db/staff-payments';
 import { idParamSchema } from '../../domain/schemas';
 import { createStaffPaymentBodySchema } from '../../domain/staff-payments-schemas';
-import { assertRole } from '../middleware/auth';
 import { type ApiDeps, jsonBody, newRouter, requestResourceId, routeFor } from '../router';
 import { completeStaffPayment, stagedPayment } from './service';
 
@@ -11,12 +10,14 @@ const createPaymentRoute = route('post', '/payments', {
   summary: 'Create a pending staff payment (staff); nothing moves yet',
   request: { body: jsonBody(createStaffPaymentBodySchema) },
   status: 201,
+  roles: ['staff'],
 });
 
 const getRoute = route('get', '/payments/{id}', {
   summary: 'Read a staff payment (staff)',
   request: { params: idParamSchema },
   status: 200,
+  roles: ['staff'],
 });
 
 const completeRoute = route('post', '/payments/{id}/complete', {
@@ -24,6 +25,7 @@ const completeRoute = route('post', '/payments/{id}/complete', {
     'Complete a staff payment once, posting its transfer (staff); others get 409 already_completed',
   request: { params: idParamSchema },
   status: 200,
+  roles: ['staff'],
 });
 
 /**
@@ -34,18 +36,15 @@ export function staffPaymentRoutes(deps: ApiDeps) {
   const app = newRouter();
   app.openapi(createPaymentRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['staff']);
     const id = requestResourceId(c, 'payment');
     const input = { id, ...c.req.valid('json'), createdBy: user.sub };
     return c.json(await createStaffPayment(deps.db, input), 201);
   });
-  app.openapi(getRoute, async (c) => {
-    assertRole(c.get('user'), ['staff']);
-    return c.json(await stagedPayment(deps, c.req.valid('param').id), 200);
-  });
+  app.openapi(getRoute, async (c) =>
+    c.json(await stagedPayment(deps, c.req.valid('param').id), 200),
+  );
   app.openapi(completeRoute, async (c) => {
     const user = c.get('user');
-    assertRole(user, ['staff']);
     return c.json(
       await completeStaffPayment(deps, { user, paymentId: c.req.valid('param').id }),
       200,

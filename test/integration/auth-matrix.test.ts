@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { openWallet } from '../helpers/factories';
+import { query } from '../../db/transaction';
+import { balanceOf, openWallet } from '../helpers/factories';
 import { openRequest } from '../helpers/payment-requests';
 import { createProduct, createSeller, type SeedContext } from '../helpers/resources';
 import {
@@ -122,8 +123,10 @@ const MATRIX = [
   ['DELETE /v1/bookings/{id}',                       [401,   403,   403,   200,   403,   403]],
   ['POST /v1/bookings/{id}/confirm',                 [401,   200,   404,   403,   403,   403]],
   ['POST /v1/bookings/{id}/cancel',                  [401,   200,   404,   200,   403,   403]],
-  // §7 Payment requests: anyone signed in may ask; staff decide (never the requester).
-  ['POST /v1/payment-requests',                      [401,   201,   201,   201,   201,   201]],
+  // §7 Payment requests: anyone signed in may ask from their own account, staff from any; the
+  // body names the owner's wallet, so for everyone else it is someone else's account (404).
+  // Staff decide (never the requester).
+  ['POST /v1/payment-requests',                      [401,   201,   404,   201,   404,   404]],
   ['GET /v1/payment-requests',                       [401,   403,   403,   200,   403,   403]],
   ['POST /v1/payment-requests/{id}/approve',         [401,   403,   403,   200,   403,   403]],
   ['POST /v1/payment-requests/{id}/reject',          [401,   403,   403,   200,   403,   403]],
@@ -185,6 +188,8 @@ let staff: Actor;
 let homeSellerId: string;
 /** otherOperator is the operator of a seller that owns nothing the matrix touches. */
 let otherOperator: Actor;
+/** otherSellerId is otherOperator's seller. */
+let otherSellerId: string;
 
 beforeAll(async () => {
   // Lift the order gate (throttle, backoff, duplicate window) so the matrix sees authorisation.
@@ -196,7 +201,8 @@ beforeAll(async () => {
   });
   staff = await actor('staff');
   homeSellerId = await newSeller();
-  otherOperator = await actor('operator', await newSeller());
+  otherSellerId = await newSeller();
+  otherOperator = await actor('operator', otherSellerId);
 });
 
 /** seed is how the shared seeding helpers reach the API: as staff, a fresh key per create. */
@@ -634,4 +640,306 @@ describe('auth matrix (SPEC.md §1 on every endpoint)', () => {
       expect(wrong, `${endpoint}: cells that differ from the table`).toEqual([]);
     });
   }
+});
+
+/*
+ * Authorise, then validate (SPEC.md §1): a caller refused by role gets its 403 (and a caller
+ * without a token its 401) even when the request is also malformed. Each row is called with
+ * a malformed request: every path parameter `not-a-uuid`, `limit=0` and `days=0` in the query,
+ * and a body with nothing but an unknown field. The cells the table refuses by role keep their
+ * 401 / 403; every other cell, allowed or hidden (404), is 422 `validation_failed`, which shows
+ * the request was indeed malformed for the route.
+ */
+
+/** SELLER_403 are the 403 cells that judge the seller named in the body, not the role. */
+const SELLER_403: Partial<Record<Endpoint, readonly Caller[]>> = {
+  'POST /v1/products': ['otherOp'],
+  'POST /v1/schedules': ['otherOp'],
+  'POST /v1/properties': ['otherOp'],
+  'POST /v1/properties/{id}/room-types': ['otherOp'],
+};
+
+/** NO_INPUT are rows whose route validates nothing: a malformed request is still its 2xx. */
+const NO_INPUT: readonly Endpoint[] = ['GET /v1/cart'];
+
+/** malformedStatus is what `caller` gets for a malformed request to `endpoint`. */
+function malformedStatus(endpoint: Endpoint, caller: Caller, wellFormed: number): number {
+  if (wellFormed === 401) return 401;
+  if (wellFormed === 403 && !SELLER_403[endpoint]?.includes(caller)) return 403;
+  return NO_INPUT.includes(endpoint) ? wellFormed : 422;
+}
+
+/** freshToken is a token for a new user playing `caller` (own write limits, no setup needed). */
+async function freshToken(caller: Caller): Promise<string | undefined> {
+  switch (caller) {
+    case 'none':
+      return undefined;
+    case 'owner':
+    case 'other':
+      return (await actor('customer')).token;
+    case 'staff':
+      return staff.token;
+    case 'operator':
+      return (await actor('operator', homeSellerId)).token;
+    case 'otherOp':
+      return (await actor('operator', otherSellerId)).token;
+  }
+}
+
+describe('the wrong role with a malformed request (authorise before validating)', () => {
+  const guarded = MATRIX.filter(([, statuses]) => statuses.some((s) => s === 401 || s === 403));
+  for (const [endpoint, expected] of guarded) {
+    it.concurrent(endpoint, async ({ expect }) => {
+      const [method, template] = endpoint.split(' ') as [string, string];
+      const path = `${template.replace(/\{\w+\}/g, 'not-a-uuid')}?limit=0&days=0`;
+      const body = method === 'POST' || method === 'PUT' ? { unexpectedField: true } : undefined;
+      const results = await Promise.all(
+        CALLERS.map(async (caller) =>
+          call(stack, method, path, {
+            token: await freshToken(caller),
+            body,
+            key: method === 'POST' ? randomUUID() : undefined,
+          }),
+        ),
+      );
+      const cells = CALLERS.map((caller, i) => {
+        const want = malformedStatus(endpoint, caller, expected[i]!);
+        const code = want === 422 ? 'validation_failed' : PROBLEM_CODES[want];
+        const res = results[i]!;
+        if (res.status === want && (code === undefined || res.body?.code === code))
+          return undefined;
+        return `${caller}: expected ${want} ${code ?? ''}, got ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
+      });
+      expect(
+        cells.filter((cell) => cell !== undefined),
+        `${endpoint}: malformed`,
+      ).toEqual([]);
+    });
+  }
+});
+
+/*
+ * Someone else's resource named in the body or the query (SPEC.md §1): 404 `not_found`, the
+ * very answer a missing one gets, so the answer tells nothing about what is not the caller's
+ * (not whether it exists, nor its currency). Nothing moves.
+ */
+
+/** expectHidden checks that naming someone else's resource and a missing one answer alike. */
+function expectHidden(
+  expect: (value: unknown, message?: string) => any,
+  theirs: ApiResult,
+  missing: ApiResult,
+): void {
+  expect([theirs.status, theirs.body?.code], 'someone else’s').toEqual([404, 'not_found']);
+  expect(theirs.body, 'someone else’s and a missing one').toEqual(missing.body);
+}
+
+/** systemAccountId is the `external` EUR account, which every deposit draws from. */
+async function systemAccountId(): Promise<string> {
+  const [row] = await query<{ id: string }>(
+    stack.db,
+    `SELECT id FROM accounts WHERE owner_id IS NULL AND kind = 'external' AND currency = 'EUR'`,
+  );
+  return row!.id;
+}
+
+/** strangerWallet opens a wallet of 10 000 for a fresh customer, in `currency`. */
+async function strangerWallet(currency = 'EUR'): Promise<string> {
+  return openWallet(stack, staff, await actor('customer'), 10_000, currency);
+}
+
+/** postBoth POSTs `bodyOf(theirs)` and `bodyOf(missing)` to `path` as `who`, fresh keys. */
+async function postBoth(
+  path: string,
+  who: Actor,
+  bodyOf: (id: string) => unknown,
+  theirs: string,
+): Promise<[ApiResult, ApiResult]> {
+  const send = (id: string) =>
+    call(stack, 'POST', path, { token: who.token, body: bodyOf(id), key: randomUUID() });
+  return [await send(theirs), await send(randomUUID())];
+}
+
+describe("someone else's resource in the body or the query (404, as in a path)", () => {
+  it.concurrent('POST /v1/bookings/{id}/confirm from a stranger’s wallet', async ({ expect }) => {
+    const { owner, bookingId } = await newSeatBooking();
+    const theirs = await strangerWallet();
+    const path = `/v1/bookings/${bookingId}/confirm`;
+
+    const [other, missing] = await postBoth(path, owner, (accountId) => ({ accountId }), theirs);
+
+    expectHidden(expect, other, missing);
+    expect(await balanceOf(stack, theirs)).toBe(10_000);
+    const booking = await call(stack, 'GET', `/v1/bookings/${bookingId}`, { token: owner.token });
+    expect(booking.body.status).toBe('reserved');
+  });
+
+  it.concurrent('POST /v1/orders/{id}/pay from a stranger’s wallet', async ({ expect }) => {
+    const { owner, orderId } = await newOrder();
+    const theirs = await strangerWallet();
+    const path = `/v1/orders/${orderId}/pay`;
+
+    const [other, missing] = await postBoth(path, owner, (accountId) => ({ accountId }), theirs);
+
+    expectHidden(expect, other, missing);
+    expect(await balanceOf(stack, theirs)).toBe(10_000);
+  });
+
+  it.concurrent('POST /v1/orders paying at once from a stranger’s wallet', async ({ expect }) => {
+    const [{ productId }, owner, theirs] = await Promise.all([
+      newProduct(),
+      actor('customer'),
+      strangerWallet(),
+    ]);
+    const bodyOf = (accountId: string) => ({
+      lines: [{ productId, quantity: 1 }],
+      pay: { accountId },
+    });
+
+    const [other, missing] = await postBoth('/v1/orders', owner, bodyOf, theirs);
+
+    expectHidden(expect, other, missing);
+    expect(await balanceOf(stack, theirs)).toBe(10_000);
+  });
+
+  it.concurrent(
+    'POST /v1/payment-requests from a stranger’s account in another currency',
+    async ({ expect }) => {
+      const owner = await actor('customer');
+      const [toAccountId, theirs] = await Promise.all([
+        openWallet(stack, staff, owner, 0, 'EUR'),
+        strangerWallet('USD'),
+      ]);
+      const bodyOf = (fromAccountId: string) => ({
+        fromAccountId,
+        toAccountId,
+        amountMinor: 100,
+        reason: 'matrix',
+      });
+
+      const [other, missing] = await postBoth('/v1/payment-requests', owner, bodyOf, theirs);
+
+      expectHidden(expect, other, missing);
+    },
+  );
+
+  it.concurrent('POST /v1/transfers from a stranger’s wallet', async ({ expect }) => {
+    const owner = await actor('customer');
+    const [toAccountId, theirs] = await Promise.all([
+      openWallet(stack, staff, owner, 0),
+      strangerWallet(),
+    ]);
+    const bodyOf = (fromAccountId: string) => ({ fromAccountId, toAccountId, amountMinor: 100 });
+
+    const [other, missing] = await postBoth('/v1/transfers', owner, bodyOf, theirs);
+
+    expectHidden(expect, other, missing);
+    expect(await balanceOf(stack, theirs)).toBe(10_000);
+  });
+
+  it.concurrent('POST /v1/transfers to a system account', async ({ expect }) => {
+    const owner = await actor('customer');
+    const fromAccountId = await openWallet(stack, staff, owner, 1_000);
+    const external = await systemAccountId();
+    const bodyOf = (toAccountId: string) => ({ fromAccountId, toAccountId, amountMinor: 100 });
+
+    const [system, missing] = await postBoth('/v1/transfers', owner, bodyOf, external);
+
+    expectHidden(expect, system, missing);
+    expect(await balanceOf(stack, fromAccountId)).toBe(1_000);
+  });
+
+  for (const list of ['/v1/bookings', '/v1/orders']) {
+    it.concurrent(`GET ${list}?customerId= naming another customer`, async ({ expect }) => {
+      const [owner, stranger] = await Promise.all([actor('customer'), actor('customer')]);
+      const get = (customerId: string) =>
+        call(stack, 'GET', `${list}?customerId=${customerId}`, { token: owner.token });
+
+      const [other, missing, own] = await Promise.all([
+        get(stranger.sub),
+        get(randomUUID()),
+        get(owner.sub),
+      ]);
+
+      expectHidden(expect, other, missing);
+      expect(own.status).toBe(200);
+    });
+  }
+});
+
+/*
+ * A key's stored answer is never shown to another caller (SPEC.md §1: keys are scoped to the
+ * caller). A second caller sending the same key and the same body runs as its own request: it
+ * gets its own answer (404 for the first caller's resource, a new resource of its own), never
+ * the first caller's, and never `Idempotent-Replayed`.
+ */
+describe('one Idempotency-Key, two callers', () => {
+  /** twice sends `body` to `path` with one key, as `first` and then as `second`. */
+  async function twice(path: string, first: Actor, second: Actor, body?: unknown) {
+    const key = randomUUID();
+    const a = await call(stack, 'POST', path, { token: first.token, body, key });
+    const b = await call(stack, 'POST', path, { token: second.token, body, key });
+    return [a, b] as const;
+  }
+
+  it.concurrent(
+    'POST /v1/transfers: the stranger is refused, not replayed the 201',
+    async ({ expect }) => {
+      const { path, body, owner } = await SETUPS['POST /v1/transfers']!.make();
+      const [first, second] = await twice(path, owner!, await actor('customer'), body);
+
+      expect(first.status).toBe(201);
+      expect([second.status, second.body.code]).toEqual([404, 'not_found']);
+      expect(second.headers.get('idempotent-replayed')).toBeNull();
+    },
+  );
+
+  it.concurrent(
+    'POST /v1/bookings/{id}/confirm: the owner is not shown the stranger’s 404',
+    async ({ expect }) => {
+      const { path, body, owner } = await SETUPS['POST /v1/bookings/{id}/confirm']!.make();
+      const [first, second] = await twice(path, await actor('customer'), owner!, body);
+
+      expect([first.status, first.body.code]).toEqual([404, 'not_found']);
+      expect(second.status).toBe(200);
+      expect(second.body.status).toBe('confirmed');
+      expect(second.headers.get('idempotent-replayed')).toBeNull();
+    },
+  );
+
+  it.concurrent(
+    'POST /v1/payment-requests: the stranger is refused, not replayed the 201',
+    async ({ expect }) => {
+      const { path, body, owner } = await SETUPS['POST /v1/payment-requests']!.make();
+      const [first, second] = await twice(path, owner!, await actor('customer'), body);
+
+      expect(first.status).toBe(201);
+      expect([second.status, second.body.code]).toEqual([404, 'not_found']);
+      expect(second.headers.get('idempotent-replayed')).toBeNull();
+    },
+  );
+
+  it.concurrent(
+    'POST /v1/orders/{id}/cancel: the stranger is refused, not replayed the 200',
+    async ({ expect }) => {
+      const { path, owner } = await SETUPS['POST /v1/orders/{id}/cancel']!.make();
+      const [first, second] = await twice(path, owner!, await actor('customer'));
+
+      expect(first.status).toBe(200);
+      expect([second.status, second.body.code]).toEqual([404, 'not_found']);
+      expect(second.headers.get('idempotent-replayed')).toBeNull();
+    },
+  );
+
+  it.concurrent(
+    'POST /v1/accounts: two staff members each get their own account',
+    async ({ expect }) => {
+      const { path, body } = await SETUPS['POST /v1/accounts']!.make();
+      const [first, second] = await twice(path, staff, await actor('staff'), body);
+
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(second.body.id).not.toBe(first.body.id);
+      expect(second.headers.get('idempotent-replayed')).toBeNull();
+    },
+  );
 });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actor, call, useStack, type Actor, type TestStack } from '../helpers/stack';
-import { countRows, seedCatalog, stockOf } from '../helpers/factories';
+import { execute } from '../../db/transaction';
+import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
+import { balanceOf, countRows, seedCatalog, stockOf } from '../helpers/factories';
+import { daysFromToday, seedBus, seedHotel } from '../helpers/travel';
 
 let stack: TestStack;
 let staff: Actor;
@@ -123,5 +125,88 @@ describe('the Idempotency-Key contract', () => {
     });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.code).toBe('validation_failed');
+  });
+});
+
+/**
+ * expireKey ends a key's TTL the way the retention Schedule does (its row deleted), so the
+ * key is free for `subject` again (SPEC.md §1: honoured for IDEMPOTENCY_KEY_TTL).
+ */
+async function expireKey(subject: string, key: string): Promise<void> {
+  await execute(stack.db, 'DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2', [
+    subject,
+    key,
+  ]);
+}
+
+describe('one key on two routes (each route names its own resource)', () => {
+  it('when a key that made a deposit is used for a consume, then the consume is refused while the key lives and moves its own money after', async () => {
+    const retainer = expectStatus(
+      await call(stack, 'POST', '/v1/retainers', {
+        token: staff.token,
+        key: randomUUID(),
+        body: { clientId: randomUUID(), initialAmountMinor: 1_000, currency: 'EUR' },
+      }),
+      201,
+    );
+    const key = randomUUID();
+    const consume = { amountMinor: 300, description: 'drafting' };
+    const deposited = expectStatus(
+      await call(stack, 'POST', `/v1/accounts/${retainer.id}/deposits`, {
+        token: staff.token,
+        key,
+        body: { amountMinor: 500 },
+      }),
+      201,
+    );
+
+    const whileKept = await call(stack, 'POST', `/v1/retainers/${retainer.id}/consume`, {
+      token: staff.token,
+      key,
+      body: consume,
+    });
+    await expireKey(staff.sub, key);
+    const afterExpiry = await call(stack, 'POST', `/v1/retainers/${retainer.id}/consume`, {
+      token: staff.token,
+      key,
+      body: consume,
+    });
+
+    expect(whileKept.status).toBe(422);
+    expect(whileKept.body.code).toBe('idempotency_key_reuse');
+    expect(afterExpiry.status).toBe(200);
+    expect(afterExpiry.headers.get('idempotent-replayed')).toBeNull();
+    expect(afterExpiry.body.transfer.id).not.toBe(deposited.id);
+    expect(afterExpiry.body.transfer.kind).toBe('retainer_consumption');
+    expect(afterExpiry.body.balanceMinor).toBe(1_200);
+    expect(await balanceOf(stack, retainer.id)).toBe(1_200);
+  });
+
+  it('when a key that held seats is used for a stay after it expired, then the stay is its own booking', async () => {
+    const customer = await actor('customer');
+    const [{ scheduleId }, { roomTypeId }] = await Promise.all([
+      seedBus(stack, staff, { seatCount: 2 }),
+      seedHotel(stack, staff, { unitsPerNight: 1 }),
+    ]);
+    const key = randomUUID();
+    const seats = expectStatus(
+      await call(stack, 'POST', '/v1/bookings', {
+        token: customer.token,
+        key,
+        body: { scheduleId, seats: [1] },
+      }),
+      201,
+    );
+
+    await expireKey(customer.sub, key);
+    const stay = await call(stack, 'POST', '/v1/stays', {
+      token: customer.token,
+      key,
+      body: { roomTypeId, checkIn: daysFromToday(5), checkOut: daysFromToday(6) },
+    });
+
+    expect(stay.status).toBe(201);
+    expect(stay.body.id).not.toBe(seats.id);
+    expect(stay.body.kind).toBe('stay');
   });
 });

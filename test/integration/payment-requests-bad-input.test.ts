@@ -75,13 +75,19 @@ async function expectCreateRefused(
 }
 
 describe('bad payment requests', () => {
-  it('when fromAccountId is unknown, then 422 validation_failed naming fromAccountId', async () => {
-    const problem = await expectCreateRefused(
-      { ...validBody(), fromAccountId: randomUUID() },
-      422,
-      'validation_failed',
-    );
-    expect(problem.errors).toEqual([{ path: 'fromAccountId', message: expect.any(String) }]);
+  it('when a customer names an unknown fromAccountId, then 404 not_found, as for an account of someone else', async () => {
+    await expectCreateRefused({ ...validBody(), fromAccountId: randomUUID() }, 404, 'not_found');
+  });
+
+  it('when staff name an unknown fromAccountId, then 422 validation_failed naming fromAccountId', async () => {
+    const result = await call(stack, 'POST', '/v1/payment-requests', {
+      token: staff.token,
+      body: { ...validBody(), fromAccountId: randomUUID() },
+    });
+
+    expect(result.status).toBe(422);
+    expect(result.body.code).toBe('validation_failed');
+    expect(result.body.errors).toEqual([{ path: 'fromAccountId', message: expect.any(String) }]);
   });
 
   it('when toAccountId is unknown, then 422 validation_failed naming toAccountId', async () => {
@@ -160,6 +166,46 @@ describe('bad payment requests', () => {
 
   it('when the body has an extra field, then 422 validation_failed', async () => {
     await expectCreateRefused({ ...validBody(), priority: 'urgent' }, 422, 'validation_failed');
+  });
+});
+
+describe('whose account a request may name as its source', () => {
+  it("when a customer or an operator names someone else's account, then 404 as for a missing one, whatever its currency", async () => {
+    const stranger = await actor('customer');
+    const [eurOfStranger, usdOfStranger] = await Promise.all([
+      openWallet(stack, staff, stranger, 10_000, 'EUR'),
+      openWallet(stack, staff, stranger, 10_000, 'USD'),
+    ]);
+    const operator = await actor('operator', randomUUID());
+    const before = await requestCount();
+
+    const asked = await Promise.all(
+      [
+        [requester, eurOfStranger],
+        [requester, usdOfStranger],
+        [requester, randomUUID()],
+        [operator, eurOfStranger],
+      ].map(([who, from]) =>
+        call(stack, 'POST', '/v1/payment-requests', {
+          token: (who as Actor).token,
+          body: { ...validBody(), fromAccountId: from },
+        }),
+      ),
+    );
+
+    expect(asked.map((r) => [r.status, r.body.code])).toEqual(Array(4).fill([404, 'not_found']));
+    expect(new Set(asked.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(await requestCount()).toBe(before);
+  });
+
+  it("when staff name anyone's account, then 201 pending_approval", async () => {
+    const result = await call(stack, 'POST', '/v1/payment-requests', {
+      token: staff.token,
+      body: validBody(),
+    });
+
+    expect(result.status).toBe(201);
+    expect(result.body).toMatchObject({ status: 'pending_approval', fromAccountId });
   });
 });
 
