@@ -20,8 +20,7 @@ import { createPaymentRequest, decidePaymentRequest, visiblePaymentRequest } fro
 const route = routeFor('payment-requests');
 
 const createRoute = route('post', '/payment-requests', {
-  summary:
-    'Ask for a payment from your own account (anyone; staff from any account) → pending_approval',
+  summary: 'Ask for a payment between two accounts (anyone) → pending_approval',
   request: { body: jsonBody(createPaymentRequestBodySchema) },
   status: 201,
 });
