@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationMs } from './domain/duration';
+import { LIST_LIMIT_MAX_DEFAULT, LIST_LIMIT_MAX_MAX } from './domain/schemas';
 import {
   AUDIT_CART_MAX_BYTES_DEFAULT,
   AUDIT_CART_MAX_BYTES_MAX,
@@ -34,8 +35,27 @@ const int = (min: number, max: number) =>
  */
 const JWT_SECRET_PRODUCTION_MIN_BYTES = 32;
 
-/** DEV_JWT_SECRET signs tokens in development only; production refuses it. */
-const DEV_JWT_SECRET = 'holdfast-development-secret-change-me';
+/**
+ * DEV_JWT_SECRET signs tokens in development only. It is public (it is in this file), so anyone
+ * can sign a staff token with it: production refuses it, the API and worker entries start only
+ * with a JWT_SECRET given explicitly (`npm run dev` passes this one, saying so), and the API
+ * logs a warning whenever it runs with it.
+ */
+export const DEV_JWT_SECRET = 'holdfast-development-secret-change-me';
+
+/**
+ * BODY_MAX_BYTES_DEFAULT is the largest request body the API accepts by default (SPEC.md §1:
+ * over 64 KiB → 413); BODY_MAX_BYTES takes 1 KiB to 16 MiB.
+ */
+const BODY_MAX_BYTES_DEFAULT = 64 * 1024;
+const BODY_MAX_BYTES_MIN = 1024;
+const BODY_MAX_BYTES_MAX = 16 * 1024 * 1024;
+
+/**
+ * durationOrZeroMs is durationMs that also takes `0` (no wait at all), for waits an operator
+ * may switch off.
+ */
+const durationOrZeroMs = z.union([z.literal('0').transform(() => 0), durationMs]);
 
 /**
  * IDEMPOTENCY_KEY_TTL_MIN_MS is IDEMPOTENCY_KEY_TTL's default and minimum: a key is honoured
@@ -50,7 +70,7 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(3).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('holdfast'),
-  JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
+  JWT_SECRET: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: int(1, 200).default(10),
   DB_LOCK_TIMEOUT: durationMs.default(5_000),
@@ -79,6 +99,9 @@ const envSchema = z.object({
   ),
   IDEMPOTENCY_WAIT_TIMEOUT: durationMs.default(30_000),
   REQUEST_TIMEOUT: durationMs.default(45_000),
+  SHUTDOWN_DRAIN_DELAY: durationOrZeroMs.default(0),
+  BODY_MAX_BYTES: int(BODY_MAX_BYTES_MIN, BODY_MAX_BYTES_MAX).default(BODY_MAX_BYTES_DEFAULT),
+  LIST_LIMIT_MAX: int(1, LIST_LIMIT_MAX_MAX).default(LIST_LIMIT_MAX_DEFAULT),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
   METRICS_PORT: int(0, 65535).default(0),
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
@@ -103,7 +126,13 @@ export interface Config {
   temporalAddress: string;
   temporalNamespace: string;
   taskQueue: string;
+  /**
+   * jwtSecret is the HS256 secret of bearer tokens (JWT_SECRET). Unset, it is DEV_JWT_SECRET,
+   * except where loadConfig is asked to require it (the API and worker entries).
+   */
   jwtSecret: string;
+  /** jwtSecretIsDevelopment is true when jwtSecret is the public DEV_JWT_SECRET. */
+  jwtSecretIsDevelopment: boolean;
   logLevel: string;
   dbPoolMax: number;
   dbLockTimeoutMs: number;
@@ -176,6 +205,20 @@ export interface Config {
    * which bound the waits inside a request.
    */
   requestTimeoutMs: number;
+  /**
+   * shutdownDrainDelayMs is how long the API, on SIGTERM, answers `/readyz` 503 while still
+   * taking new requests, before it closes its listener (SHUTDOWN_DRAIN_DELAY, default 0): long
+   * enough for a load balancer's probe to see it and route elsewhere. In-flight requests then
+   * get up to requestTimeoutMs to finish.
+   */
+  shutdownDrainDelayMs: number;
+  /** bodyMaxBytes is the largest request body accepted (BODY_MAX_BYTES, SPEC.md §1: 64 KiB → 413). */
+  bodyMaxBytes: number;
+  /**
+   * listLimitMax is the largest `limit` a list endpoint takes (LIST_LIMIT_MAX, 1 to
+   * LIST_LIMIT_MAX_MAX, SPEC.md §1: 200); a larger one is refused 422 `validation_failed`.
+   */
+  listLimitMax: number;
   workerMaxConcurrentActivities: number;
   /**
    * metricsPort moves the API's `/metrics` off its public port (SPEC.md §9: metrics are for the
@@ -233,17 +276,56 @@ function assertProductionSecret(secret: string): void {
 }
 
 /**
- * loadConfig validates `env` (default: process.env) and returns the Config.
- * @throws Error naming every bad variable, so a process stops at start-up with a clear message.
+ * jwtSecretOf is the JWT_SECRET to run with: the one set, else DEV_JWT_SECRET unless
+ * `options.requireJwtSecret`; production's rules apply (assertProductionSecret).
+ * @throws Error "Invalid configuration: JWT_SECRET …" when it is required and unset.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+function jwtSecretOf(
+  e: { NODE_ENV: Config['nodeEnv']; JWT_SECRET?: string | undefined },
+  options: LoadConfigOptions,
+): string {
+  if (e.JWT_SECRET === undefined && options.requireJwtSecret) {
+    throw new Error(
+      'Invalid configuration:\n  JWT_SECRET: required to start the API or the worker; set a random secret of at least 32 bytes (openssl rand -hex 32). Only `npm run dev` runs with the public development secret',
+    );
+  }
+  const jwtSecret = e.JWT_SECRET ?? DEV_JWT_SECRET;
+  if (e.NODE_ENV === 'production') assertProductionSecret(jwtSecret);
+  return jwtSecret;
+}
+
+/** LoadConfigOptions say what the process loading its configuration insists on. */
+export interface LoadConfigOptions {
+  /**
+   * requireJwtSecret refuses an unset JWT_SECRET instead of falling back to the public
+   * DEV_JWT_SECRET: the API and worker entries (`npm run start:api`, `start:worker`) set it, so
+   * a deployment that forgot the secret stops instead of accepting tokens anyone can sign.
+   */
+  requireJwtSecret?: boolean;
+}
+
+/**
+ * SERVICE_ENTRY is how the API and worker entries load their configuration: JWT_SECRET must be
+ * given (`npm run dev` gives DEV_JWT_SECRET explicitly, and says so).
+ */
+export const SERVICE_ENTRY: LoadConfigOptions = { requireJwtSecret: true };
+
+/**
+ * loadConfig validates `env` (default: process.env) and returns the Config.
+ * @throws Error naming every bad variable, so a process stops at start-up with a clear message;
+ *   with `options.requireJwtSecret`, "Invalid configuration: JWT_SECRET …" when it is unset.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production') assertProductionSecret(e.JWT_SECRET);
+  const jwtSecret = jwtSecretOf(e, options);
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -251,7 +333,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalAddress: e.TEMPORAL_ADDRESS,
     temporalNamespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
-    jwtSecret: e.JWT_SECRET,
+    jwtSecret,
+    jwtSecretIsDevelopment: jwtSecret === DEV_JWT_SECRET,
     logLevel: e.LOG_LEVEL,
     dbPoolMax: e.DB_POOL_MAX,
     dbLockTimeoutMs: e.DB_LOCK_TIMEOUT,
@@ -276,6 +359,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyWaitTimeoutMs: e.IDEMPOTENCY_WAIT_TIMEOUT,
     auditCartMaxBytes: e.AUDIT_CART_MAX_BYTES,
     requestTimeoutMs: e.REQUEST_TIMEOUT,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY,
+    bodyMaxBytes: e.BODY_MAX_BYTES,
+    listLimitMax: e.LIST_LIMIT_MAX,
     workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     metricsPort: e.METRICS_PORT,
     workerMetricsPort: e.WORKER_METRICS_PORT,

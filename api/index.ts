@@ -1,5 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui';
-import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -15,6 +13,7 @@ import { bearerAuth } from './middleware/auth';
 import { requestDeadline } from './middleware/deadline';
 import { problemResponse, toProblem } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
+import { listLimit } from './middleware/list-limit';
 import { observeRequests } from './middleware/observe';
 import { writeLimit } from './middleware/write-limit';
 import { orderFailureRoutes } from './order-failures/routes';
@@ -24,19 +23,22 @@ import { paymentRequestRoutes } from './payment-requests/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
 import { travelRoutes } from './travel';
 import { newRouter, type ApiDeps } from './router';
+import { mountDocs, OPENAPI_PATH } from './docs';
+import { readiness, type ApiLifecycle } from './readiness';
 
-/** BODY_LIMIT_BYTES is the largest request body accepted (SPEC.md §1: 64 KiB → 413). */
-export const BODY_LIMIT_BYTES = 64 * 1024;
+export type { ApiLifecycle } from './readiness';
 
 /**
  * createApp assembles the Hono app: request IDs, metrics, the secure headers (Hono's defaults:
  * nosniff, frame and referrer policies, HSTS …), problem+json errors, then under `/v1` the
- * request time cap (REQUEST_TIMEOUT → 503), the body limit, bearer auth, the write limit
- * (WRITES_PER_MINUTE), the audit of order submissions refused before their route, the
- * Idempotency-Key contract, and one router per resource. `/healthz`, `/readyz`, `/metrics`,
- * `/openapi.json` and `/docs` sit outside `/v1`.
+ * request time cap (REQUEST_TIMEOUT → 503), the body limit (BODY_MAX_BYTES → 413), bearer
+ * auth, the write limit (WRITES_PER_MINUTE), the audit of order submissions refused before
+ * their route, the Idempotency-Key contract, the list limit (LIST_LIMIT_MAX → 422) and one
+ * router per resource. `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/docs` sit
+ * outside `/v1`. `lifecycle` is the running API's state (api/server.ts sets `draining` on
+ * SIGTERM), which `/readyz` reports.
  */
-export function createApp(deps: ApiDeps) {
+export function createApp(deps: ApiDeps, lifecycle: ApiLifecycle = { draining: false }) {
   const app = newRouter();
   app.use('*', requestId({ headerName: 'x-request-id' }));
   app.use('*', observeRequests({ logger: deps.logger }));
@@ -45,7 +47,7 @@ export function createApp(deps: ApiDeps) {
   app.notFound(() => problemResponse('not_found', 'No such route'));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => readiness(c, deps));
+  app.get('/readyz', (c) => readiness(c, deps, lifecycle));
   app.get('/metrics', async (c) =>
     c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }),
   );
@@ -54,9 +56,12 @@ export function createApp(deps: ApiDeps) {
   app.use(
     '/v1/*',
     bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
+      maxSize: deps.config.bodyMaxBytes,
       onError: () =>
-        problemResponse('payload_too_large', `The body is larger than ${BODY_LIMIT_BYTES} bytes`),
+        problemResponse(
+          'payload_too_large',
+          `The body is larger than ${deps.config.bodyMaxBytes} bytes`,
+        ),
     }),
   );
   app.use('/v1/*', bearerAuth({ secret: deps.config.jwtSecret }));
@@ -71,6 +76,7 @@ export function createApp(deps: ApiDeps) {
       waitTimeoutMs: deps.config.idempotencyWaitTimeoutMs,
     }),
   );
+  app.use('/v1/*', listLimit({ listLimitMax: deps.config.listLimitMax }));
   app.route('/v1', catalogRoutes(deps));
   app.route('/v1', travelRoutes(deps));
   app.route('/v1', cartRoutes(deps));
@@ -89,7 +95,7 @@ export function createApp(deps: ApiDeps) {
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
-  app.doc31('/openapi.json', {
+  app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: {
       title: 'holdfast',
@@ -98,28 +104,6 @@ export function createApp(deps: ApiDeps) {
         'Race-free stock, booking and money movement. Errors are RFC 9457 problem+json with a stable `code`.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountDocs(app);
   return app;
-}
-
-/** READINESS_TIMEOUT_MS bounds each readiness check, so a probe gets its answer in time. */
-const READINESS_TIMEOUT_MS = 2_000;
-
-/**
- * readiness answers 200 when PostgreSQL and Temporal both answer within READINESS_TIMEOUT_MS,
- * else 503 naming the one that did not (SPEC.md §9). Without the bound, the Temporal client's
- * own retries kept a probe waiting about 20 s for a server that was down.
- */
-async function readiness(c: Context, deps: ApiDeps): Promise<Response> {
-  const deadline = Date.now() + READINESS_TIMEOUT_MS;
-  const checks = await Promise.allSettled([
-    deps.db.sequelize.query('SELECT 1'),
-    deps.temporal.withDeadline(deadline, () => deps.temporal.workflowService.getSystemInfo({})),
-  ]);
-  const [postgres, temporal] = checks.map((check) =>
-    check.status === 'fulfilled' ? 'ok' : 'unreachable',
-  );
-  if (postgres === 'ok' && temporal === 'ok')
-    return c.json({ status: 'ready', postgres, temporal });
-  return problemResponse('unavailable', 'A dependency is unreachable', { postgres, temporal });
 }

@@ -1,16 +1,27 @@
-import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { loadConfig, type Config } from '../config';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serve, type ServerType } from '@hono/node-server';
+import { Connection } from '@temporalio/client';
+import { loadConfig, SERVICE_ENTRY, type Config } from '../config';
 import { createDb } from '../db/connection';
-import { createLogger } from '../lib/logger';
-import { createApp } from './index';
+import { createLogger, type Logger } from '../lib/logger';
+import { createApp, type ApiLifecycle } from './index';
 import { problemResponse } from './middleware/errors';
+import { createApiTemporalClient } from './temporal-client';
 
 /** RunningApi is a started HTTP server and how to stop it. */
 export interface RunningApi {
+  /** port is the port the API listens on (the one the system chose when config.port is 0). */
   port: number;
   /** metricsPort is the internal port serving `/metrics`, 0 when it is served on `port`. */
   metricsPort: number;
+  /**
+   * stop drains and closes the API: `/readyz` answers 503 at once, new requests are still
+   * served for config.shutdownDrainDelayMs, then the listeners close and in-flight requests get
+   * up to config.requestTimeoutMs to finish before their connections are cut; last, the
+   * Temporal connection and the database pool close.
+   */
   stop(): Promise<void>;
 }
 
@@ -58,44 +69,93 @@ function noSuchRoute(): Response {
 /**
  * startApi connects to PostgreSQL and Temporal and serves the Hono app on `config.port`, and
  * `/metrics` on `config.metricsPort` instead when that is above 0 (both on every interface:
- * keep the metrics port unpublished, as docker-compose.yml does).
+ * keep the metrics port unpublished, as docker-compose.yml does). It warns when it runs with
+ * the public development JWT_SECRET.
  * @throws Error when DATABASE_URL is missing or Temporal cannot be reached.
  */
 export async function startApi(config: Config): Promise<RunningApi> {
   const db = createDb(config, 'the API');
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-api' });
+  if (config.jwtSecretIsDevelopment) warnDevelopmentSecret(logger);
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
-  const app = createApp({ config, db, temporal, logger });
+  const temporal = createApiTemporalClient(connection, config.temporalNamespace);
+  const lifecycle: ApiLifecycle = { draining: false };
+  const app = createApp({ config, db, temporal, logger }, lifecycle);
   const { publicFetch, metricsFetch } = listenerFetches(app, config.metricsPort);
   const servers = [serve({ fetch: publicFetch, port: config.port, hostname: '0.0.0.0' })];
   if (metricsFetch) {
     servers.push(serve({ fetch: metricsFetch, port: config.metricsPort, hostname: '0.0.0.0' }));
   }
-  logger.info({ port: config.port, metricsPort: config.metricsPort }, 'api listening');
+  const [port, metricsPort = 0] = await Promise.all(servers.map(listeningPort));
+  logger.info({ port, metricsPort }, 'api listening');
   return {
-    port: config.port,
-    metricsPort: config.metricsPort,
+    port,
+    metricsPort,
     async stop() {
-      await Promise.all(
-        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-      );
+      lifecycle.draining = true;
+      logger.info({ drainDelayMs: config.shutdownDrainDelayMs }, 'api draining');
+      await sleep(config.shutdownDrainDelayMs);
+      await Promise.all(servers.map((server) => closeServer(server, config.requestTimeoutMs)));
       await connection.close();
       await db.sequelize.close();
+      logger.info('api stopped');
     },
   };
 }
 
-async function main(): Promise<void> {
-  const api = await startApi(loadConfig());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      api.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
+/**
+ * warnDevelopmentSecret says, at warn level, that tokens are checked with the public
+ * DEV_JWT_SECRET (config.ts): fine for `npm run dev`, never for anything reachable by others.
+ */
+function warnDevelopmentSecret(logger: Logger): void {
+  logger.warn(
+    'JWT_SECRET is the public development secret: anyone can sign tokens for this API, staff ' +
+      'ones included. Set a secret of your own for anything but local development',
+  );
+}
+
+/** listeningPort resolves to the port `server` listens on, once it does. */
+async function listeningPort(server: ServerType): Promise<number> {
+  if (!server.listening) await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * closeServer stops `server` taking connections and resolves once its open ones have ended;
+ * connections still open after `graceMs` (a request past REQUEST_TIMEOUT, a client holding a
+ * keep-alive connection) are cut.
+ */
+async function closeServer(server: ServerType, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const timer = setTimeout(() => {
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  }, graceMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * main is `npm run start:api`: JWT_SECRET must be set (SERVICE_ENTRY). SIGTERM or SIGINT
+ * drains and stops the API once (RunningApi.stop), then exits.
+ */
+async function main(): Promise<void> {
+  const api = await startApi(loadConfig(process.env, SERVICE_ENTRY));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    api.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stop);
 }
 
 if (process.argv[1]?.endsWith('api/server.ts')) {

@@ -23,12 +23,34 @@ export const amountMinorSchema = z.number().int().min(1).max(AMOUNT_MINOR_MAX);
 /** currencySchema is an ISO-4217 alphabetic code, upper case. */
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code like EUR');
 
-/** LIST_LIMIT_MAX is the largest page any list endpoint returns (SPEC.md §1). */
-export const LIST_LIMIT_MAX = 200;
+/**
+ * LIST_LIMIT_MAX_DEFAULT is the largest page a list endpoint returns unless LIST_LIMIT_MAX says
+ * otherwise (SPEC.md §1: max 200).
+ */
+export const LIST_LIMIT_MAX_DEFAULT = 200;
 
-/** pageQuerySchema is `?limit=&cursor=` of every list endpoint: limit 1…200, default 50. */
+/**
+ * LIST_LIMIT_MAX_MAX is the most LIST_LIMIT_MAX may be set to (config.ts): the bound the schema
+ * itself keeps, so no configuration lets one request read an unbounded page.
+ */
+export const LIST_LIMIT_MAX_MAX = 1000;
+
+/** LIST_LIMIT_DEFAULT is the page size when a request names no `limit` (SPEC.md §1: 50). */
+export const LIST_LIMIT_DEFAULT = 50;
+
+/**
+ * pageQuerySchema is `?limit=&cursor=` of every list endpoint: limit 1…LIST_LIMIT_MAX_MAX,
+ * default 50. The configured LIST_LIMIT_MAX (default 200) is checked per app by the API
+ * (api/middleware/list-limit.ts), since these schemas are built once for every app.
+ */
 export const pageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(50),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIST_LIMIT_MAX_MAX)
+    .default(LIST_LIMIT_DEFAULT)
+    .describe(`page size, at most LIST_LIMIT_MAX (default ${LIST_LIMIT_MAX_DEFAULT})`),
   cursor: z.string().max(512).optional(),
 });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfig } from '../config';
+import { DEV_JWT_SECRET, loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
 import { ensureSchedules, schedulesInputOf } from '../lib/schedules';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const applied = await migrate(db.sequelize);
   await db.sequelize.close();
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
-  const children = await startApiAndWorker(started);
+  const children = await startApiAndWorker(started, developmentSecretEnv(log));
   await ensureDevSchedules(children, started, log);
   const { port } = loadConfig();
   log(`holdfast is up: http://127.0.0.1:${port}/readyz, API docs at http://127.0.0.1:${port}/docs`);
@@ -87,15 +87,18 @@ async function main(): Promise<void> {
  * workflow threads and the API's event loop no longer share one process (issue 7). Their log
  * lines are printed as they come. Newest first is the order to stop them: API, then worker.
  * @throws Error with a child's output when it does not start (the services started are
- * stopped first).
+ * stopped first). `env` is added to both (JWT_SECRET).
  */
-async function startApiAndWorker(started: RunningService[]): Promise<TsChild[]> {
+async function startApiAndWorker(
+  started: RunningService[],
+  env: Record<string, string>,
+): Promise<TsChild[]> {
   const echo = (line: string) => console.log(line);
   try {
     const worker = await spawnTsEntry({
       name: 'worker',
       entry: path.join(PROJECT_ROOT, 'worker/index.ts'),
-      env: {},
+      env,
       readyText: 'worker running',
       readyTimeoutMs: CHILD_START_TIMEOUT_MS,
       echo,
@@ -103,7 +106,7 @@ async function startApiAndWorker(started: RunningService[]): Promise<TsChild[]> 
     const api = await spawnTsEntry({
       name: 'API',
       entry: path.join(PROJECT_ROOT, 'api/server.ts'),
-      env: {},
+      env,
       readyText: 'api listening',
       readyTimeoutMs: CHILD_START_TIMEOUT_MS,
       echo,
@@ -116,6 +119,21 @@ async function startApiAndWorker(started: RunningService[]): Promise<TsChild[]> 
     for (const service of started.reverse()) await service.stop();
     throw err;
   }
+}
+
+/**
+ * developmentSecretEnv is the JWT_SECRET `npm run dev` gives the API and the worker, which
+ * start only with one set explicitly (config.ts SERVICE_ENTRY): the developer's own when
+ * JWT_SECRET is set, else the public DEV_JWT_SECRET, which it says it uses (it is also what
+ * `npm run token` signs with when JWT_SECRET is unset).
+ */
+function developmentSecretEnv(log: (line: string) => void): Record<string, string> {
+  if (process.env.JWT_SECRET) return {};
+  log(
+    'JWT_SECRET is unset: using the public development secret, so anyone can sign tokens for ' +
+      'this stack. Keep it on this machine; npm run start:api refuses to start without a JWT_SECRET',
+  );
+  return { JWT_SECRET: DEV_JWT_SECRET };
 }
 
 /**

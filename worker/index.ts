@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { loadConfig } from '../config';
+import { loadConfig, SERVICE_ENTRY } from '../config';
 import { createDb } from '../db/connection';
 import { createLogger } from '../lib/logger';
 import { metricsRegistry } from '../lib/metrics';
@@ -12,10 +12,11 @@ import { installTemporalRuntime } from './logging';
  * and serves its transaction and lock-wait metrics on WORKER_METRICS_PORT (`/metrics`) and the
  * Temporal SDK's worker metrics (task slots, poll and schedule latencies) on
  * TEMPORAL_SDK_METRICS_PORT.
- * WORKFLOW_BUNDLE_PATH skips bundling at start-up when a bundle was built ahead.
+ * WORKFLOW_BUNDLE_PATH skips bundling at start-up when a bundle was built ahead. Like the API it
+ * starts only with an explicit JWT_SECRET (SERVICE_ENTRY): one deployment, one configuration.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, SERVICE_ENTRY);
   const logger = createLogger({ level: config.logLevel, name: 'holdfast-worker' });
   installTemporalRuntime(logger, config.temporalSdkMetricsPort);
   const db = createDb(config, 'the worker');

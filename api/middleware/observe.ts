@@ -1,20 +1,24 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../lib/logger';
 import { httpRequestDuration, inFlightOperations } from '../../lib/metrics';
+import { runWithRequestContext, type RequestContext } from '../../lib/request-context';
 import type { AuthUser } from './auth';
 
 /**
  * observeRequests counts in-flight requests, observes each request's latency by route pattern,
  * method and status (SPEC.md §9 `/metrics`), and logs one JSON line per request with
- * `requestId`, the route, status, duration, the caller (`customerId` for customers) and
- * whether the answer was an idempotent replay.
+ * `requestId`, the route, status, duration, the caller (`customerId` for customers), whether
+ * the answer was an idempotent replay, and `workflowId` when the request called a workflow
+ * (SPEC.md §9; `workflowIds` too when it called several, in call order). The workflows are
+ * noted on the request's context (lib/request-context.ts) by the API's Temporal client.
  */
 export function observeRequests(options: { logger: Logger }): MiddlewareHandler {
   return async function observeRequestsMiddleware(c, next) {
     inFlightOperations.inc();
     const stopTimer = httpRequestDuration.startTimer();
+    const context: RequestContext = { workflowIds: [] };
     try {
-      await next();
+      await runWithRequestContext(context, next);
     } finally {
       inFlightOperations.dec();
       const route = c.req.routePath;
@@ -28,6 +32,7 @@ export function observeRequests(options: { logger: Logger }): MiddlewareHandler 
           status: c.res.status,
           durationMs: Math.round(durationS * 1000),
           ...(user ? callerFields(user) : {}),
+          ...workflowFields(context.workflowIds),
           ...(c.res.headers.get('idempotent-replayed') ? { replayed: true } : {}),
         },
         'request',
@@ -42,5 +47,14 @@ function callerFields(user: AuthUser) {
     userId: user.sub,
     role: user.role,
     ...(user.role === 'customer' ? { customerId: user.sub } : {}),
+  };
+}
+
+/** workflowFields are the log fields naming the workflows a request called: none, one or more. */
+function workflowFields(workflowIds: readonly string[]) {
+  if (workflowIds.length === 0) return {};
+  return {
+    workflowId: workflowIds[0],
+    ...(workflowIds.length > 1 ? { workflowIds: [...workflowIds] } : {}),
   };
 }

@@ -1,8 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
 import { createApp } from '../../api/index';
+import { createApiTemporalClient } from '../../api/temporal-client';
 import { loadConfig, type Config } from '../../config';
 import { createDb, type Db } from '../../db/connection';
-import { createLogger } from '../../lib/logger';
+import { createLogger, type Logger } from '../../lib/logger';
 import { TEST_JWT_SECRET } from './actors';
 import { requestJson, type ApiCaller, type ApiResult, type CallOptions } from './http';
 import { typedApiAt, type TypedApi } from './resources';
@@ -21,13 +22,21 @@ export interface TestStack {
   config: Config;
 }
 
+/** ConnectStackOptions are what a test may give the app besides config. */
+export interface ConnectStackOptions {
+  /** logger receives the app's log lines (default: a silent one). */
+  logger?: Logger;
+}
+
 /**
  * connectStack builds the app and its clients against a running stack (outside vitest too:
- * the bench scripts use it). `close()` releases the connections.
+ * the bench scripts use it), with the API's own Temporal client (api/temporal-client.ts).
+ * `close()` releases the connections.
  */
 export async function connectStack(
   provided: { databaseUrl: string; temporalAddress: string; taskQueue: string },
   overrides: Partial<Config> = {},
+  options: ConnectStackOptions = {},
 ): Promise<{ stack: TestStack; close: () => Promise<void> }> {
   const config = {
     ...loadConfig({
@@ -46,8 +55,9 @@ export async function connectStack(
   };
   const db = createDb(config);
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
-  const app = createApp({ config, db, temporal, logger: createLogger({ level: 'silent' }) });
+  const temporal = createApiTemporalClient(connection, config.temporalNamespace);
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const app = createApp({ config, db, temporal, logger });
   const close = async () => {
     await connection.close();
     await db.sequelize.close();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_JWT_SECRET } from './actors';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -43,6 +44,8 @@ export class WorkerProcess {
           WORKFLOW_BUNDLE_PATH: this.options.workflowBundlePath,
           WORKER_METRICS_PORT: String(this.options.metricsPort ?? 0),
           TEMPORAL_SDK_METRICS_PORT: '0',
+          // The production entry starts only with an explicit secret (config.ts SERVICE_ENTRY).
+          JWT_SECRET: TEST_JWT_SECRET,
           LOG_LEVEL: 'info',
           DB_POOL_MAX: '20',
           ...this.options.env,

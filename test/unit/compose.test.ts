@@ -1,4 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig, type Config } from '../../config';
+import { parseDurationMs } from '../../domain/duration';
+import { PROJECT_ROOT } from '../../lib/temporal-cli';
 import { composeEnv, exposureProblems, type ComposeProject } from '../../tools/compose-check/check';
 
 /** shape is a resolved project in the production shape; each test breaks one rule of it. */
@@ -82,5 +88,73 @@ describe('docker-compose production shape (SPEC.md §9, issue 17)', () => {
       COMPOSE_DISABLE_ENV_FILE: 'true',
       JWT_SECRET: 'x',
     });
+  });
+});
+
+/** ComposeService is the part of a service in docker-compose.yml these tests read. */
+interface ComposeService {
+  environment?: Record<string, string>;
+  stop_grace_period?: string;
+}
+
+/** composeServices reads docker-compose.yml as written (anchors and `<<` merges resolved). */
+function composeServices(): Record<string, ComposeService> {
+  const text = readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
+  return (parse(text, { merge: true }) as { services: Record<string, ComposeService> }).services;
+}
+
+/**
+ * defaultsOf is a service's environment as Compose resolves it when the operator sets nothing:
+ * `${NAME:-default}` becomes its default; required secrets get stand-ins.
+ */
+function defaultsOf(service: ComposeService): Record<string, string> {
+  const env = Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([name, value]) => [
+      name,
+      value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1'),
+    ]),
+  );
+  return {
+    ...env,
+    JWT_SECRET: 'compose-test-secret-0123456789abcdef',
+    DATABASE_URL: 'postgres://holdfast:x@postgres:5432/holdfast',
+  };
+}
+
+/** PASSED_THROUGH are the limits and TTLs of SPEC an operator sets through Compose. */
+const PASSED_THROUGH: [string, keyof Config][] = [
+  ['ORDER_PAYMENT_TTL', 'orderPaymentTtlMs'],
+  ['BOOKING_HOLD_TTL', 'bookingHoldTtlMs'],
+  ['APPROVAL_TTL', 'approvalTtlMs'],
+  ['IDEMPOTENCY_KEY_TTL', 'idempotencyKeyTtlMs'],
+  ['BODY_MAX_BYTES', 'bodyMaxBytes'],
+  ['LIST_LIMIT_MAX', 'listLimitMax'],
+  ['REQUEST_TIMEOUT', 'requestTimeoutMs'],
+];
+
+describe('docker-compose.yml passes the limits through and lets the API drain (SPEC.md §1, §9)', () => {
+  it.each(['api', 'worker'])(
+    'the %s service takes every TTL and limit from the environment, defaulting to config.ts',
+    (name) => {
+      const service = composeServices()[name]!;
+      const resolved = loadConfig(defaultsOf(service));
+      const defaults = loadConfig({});
+
+      for (const [variable, field] of PASSED_THROUGH) {
+        expect(service.environment?.[variable], variable).toMatch(
+          new RegExp(`^\\$\\{${variable}:-[^}]+\\}$`),
+        );
+        expect(resolved[field], variable).toEqual(defaults[field]);
+      }
+    },
+  );
+
+  it('gives the API a stop grace period above its drain delay plus REQUEST_TIMEOUT', () => {
+    const api = composeServices().api!;
+    const config = loadConfig(defaultsOf(api));
+    const graceMs = parseDurationMs(api.stop_grace_period ?? '');
+
+    expect(config.shutdownDrainDelayMs).toBeGreaterThan(0);
+    expect(graceMs).toBeGreaterThan(config.shutdownDrainDelayMs + config.requestTimeoutMs);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config';
+import { DEV_JWT_SECRET, loadConfig, SERVICE_ENTRY } from '../../config';
 
 /** messageOf returns the message loadConfig throws for `env`, or fails the test when it does not throw. */
 function messageOf(env: NodeJS.ProcessEnv): string {
@@ -53,6 +53,9 @@ describe('loadConfig', () => {
       orderGateHistoryMax: 2_000,
       orderGateTimeoutMs: 15_000,
       orderFailureRetentionDays: 90,
+      bodyMaxBytes: 65_536,
+      listLimitMax: 200,
+      shutdownDrainDelayMs: 0,
     });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(16);
@@ -165,6 +168,13 @@ describe('loadConfig', () => {
     ['AUDIT_CART_MAX_BYTES', '255'],
     ['AUDIT_CART_MAX_BYTES', '65537'],
     ['AUDIT_CART_MAX_BYTES', '8KiB'],
+    ['BODY_MAX_BYTES', '1023'],
+    ['BODY_MAX_BYTES', '64KiB'],
+    ['BODY_MAX_BYTES', '16777217'],
+    ['LIST_LIMIT_MAX', '0'],
+    ['LIST_LIMIT_MAX', '1001'],
+    ['SHUTDOWN_DRAIN_DELAY', '5'],
+    ['SHUTDOWN_DRAIN_DELAY', '-1s'],
   ])('refuses %s=%j, naming it', (variable, value) => {
     expect(messageOf({ [variable]: value })).toContain(`${variable}:`);
   });
@@ -214,5 +224,49 @@ describe('loadConfig', () => {
 
     expect(message).toContain('JWT_SECRET: at least 32 bytes');
     expect(loadConfig({ JWT_SECRET: 'x'.repeat(16) }).jwtSecret).toHaveLength(16);
+  });
+
+  it('takes BODY_MAX_BYTES, LIST_LIMIT_MAX and SHUTDOWN_DRAIN_DELAY (0 switches the delay off)', () => {
+    const config = loadConfig({
+      BODY_MAX_BYTES: '1024',
+      LIST_LIMIT_MAX: '1000',
+      SHUTDOWN_DRAIN_DELAY: '10s',
+    });
+
+    expect(config).toMatchObject({
+      bodyMaxBytes: 1_024,
+      listLimitMax: 1_000,
+      shutdownDrainDelayMs: 10_000,
+    });
+    expect(loadConfig({ SHUTDOWN_DRAIN_DELAY: '0' }).shutdownDrainDelayMs).toBe(0);
+  });
+});
+
+describe('loadConfig for the API and worker entries (SERVICE_ENTRY)', () => {
+  it('refuses an environment without JWT_SECRET, NODE_ENV unset, rather than use the public development secret', () => {
+    let message = '';
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/holdfast' }, SERVICE_ENTRY);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+
+    expect(message).toMatch(/^Invalid configuration:\n {2}JWT_SECRET: required/);
+  });
+
+  it('takes a JWT_SECRET that is set, and marks the development one as such when it is given', () => {
+    const own = loadConfig({ JWT_SECRET: 'a-secret-of-my-own-0123456789abc' }, SERVICE_ENTRY);
+    const development = loadConfig({ JWT_SECRET: DEV_JWT_SECRET }, SERVICE_ENTRY);
+
+    expect(own).toMatchObject({ jwtSecret: 'a-secret-of-my-own-0123456789abc' });
+    expect(own.jwtSecretIsDevelopment).toBe(false);
+    expect(development.jwtSecretIsDevelopment).toBe(true);
+  });
+
+  it('keeps the development fallback for the local tools that do not serve (token, migrate)', () => {
+    const config = loadConfig({});
+
+    expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
+    expect(config.jwtSecretIsDevelopment).toBe(true);
   });
 });
