@@ -1,9 +1,29 @@
-import { parseArgs } from 'node:util';
 import { checkLedger } from '../db/ledger-check';
 import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../test/helpers/ledger-bank';
 import { actor, connectStack } from '../test/helpers/app';
 import { WorkerProcess } from '../test/helpers/worker-process';
 import { startEphemeralStack } from '../lib/local-stack';
+import { exitWithUsage, parseCli } from './shared/cli';
+
+/** RUNS_MAX bounds --runs. */
+const RUNS_MAX = 10;
+
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
+const USAGE = `usage: npm run bench:bank -- [--runs 3] [--kills]
+  --runs   how many runs of the bank workload, 1-${RUNS_MAX} (default 3); medians are printed
+  --kills  run the worker as a separate process, SIGKILLed and restarted 3 times per run
+Starts a throwaway stack; prints transfers posted, refusals, reads, anomalies and transfers/s.`;
+
+/** parseBankArgs reads the command line; see USAGE. Exits 0 for --help and 2 when it is bad. */
+function parseBankArgs(): { runs: number; kills: boolean } {
+  const { values } = parseCli(USAGE, {
+    options: { runs: { type: 'string', default: '3' }, kills: { type: 'boolean', default: false } },
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > RUNS_MAX)
+    exitWithUsage(USAGE, `--runs must be a whole number in 1…${RUNS_MAX}`);
+  return { runs, kills: values.kills };
+}
 
 /**
  * `npm run bench:bank -- [--runs 3] [--kills]`: runs the Jepsen-style bank workload (8
@@ -13,10 +33,8 @@ import { startEphemeralStack } from '../lib/local-stack';
  * Figures on a shared machine are noisy: compare medians and ratios from one invocation.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '3' }, kills: { type: 'boolean', default: false } },
-  });
-  const runs = Math.min(Math.max(Number(values.runs) || 3, 1), 10);
+  const values = parseBankArgs();
+  const runs = values.runs;
   const ephemeral = await startEphemeralStack({ taskQueue: 'holdfast-bench' });
   const taskQueue = values.kills ? 'holdfast-bench-chaos' : ephemeral.taskQueue;
   const worker = values.kills ? new WorkerProcess({ ...ephemeral, taskQueue }) : undefined;

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createDb, type Db } from '../db/connection';
 import {
@@ -15,8 +14,9 @@ import {
   RETENTION_TABLES,
   type RetentionTable,
 } from '../domain/retention';
+import { exitWithUsage, parseCli } from './shared/cli';
 
-/** USAGE is printed on stderr, with exit code 2, for a bad or unknown argument. */
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad or unknown argument. */
 const USAGE = `usage: npm run cleanup -- [--days N] [--dry-run]
        npm run cleanup -- --table T [--dry-run]
   --days N    delete order_failures rows older than N whole days, 1-${RETENTION_DAYS_MAX}
@@ -44,33 +44,31 @@ interface CleanupArgs {
   table?: RetentionTable;
 }
 
-/** parseCommandLine reads `argv` strictly; undefined for an unknown option or a bad --days. */
-function parseCommandLine(argv: string[]): CleanupArgs | undefined {
-  let values: { days?: string; 'dry-run'?: boolean; table?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        days: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        table: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch {
-    return undefined;
-  }
+/**
+ * parseCommandLine reads `argv` strictly; see USAGE. Exits 0 for --help, and 2 for an unknown
+ * option, a bad --days or --table, or --days with --table.
+ */
+function parseCommandLine(argv: string[]): CleanupArgs {
+  const { values } = parseCli(USAGE, {
+    args: argv,
+    options: {
+      days: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      table: { type: 'string' },
+    },
+  });
   const dryRun = values['dry-run'] === true;
   if (values.table !== undefined) {
+    if (!isRetentionTable(values.table))
+      exitWithUsage(USAGE, `--table ${values.table}: not one of ${RETENTION_TABLES.join(', ')}`);
     // A table's own rule says which rows are due: --days belongs to order_failures alone.
-    if (!isRetentionTable(values.table) || values.days !== undefined) return undefined;
+    if (values.days !== undefined) exitWithUsage(USAGE, '--days applies to order_failures only');
     return { days: undefined, dryRun, table: values.table };
   }
   if (values.days === undefined) return { days: undefined, dryRun };
-  if (!/^\d{1,4}$/.test(values.days)) return undefined;
   const days = Number(values.days);
-  if (days < 1 || days > RETENTION_DAYS_MAX) return undefined;
+  if (!/^\d{1,4}$/.test(values.days) || days < 1 || days > RETENTION_DAYS_MAX)
+    exitWithUsage(USAGE, `--days ${values.days}: a whole number of days, 1-${RETENTION_DAYS_MAX}`);
   return { days, dryRun };
 }
 
@@ -111,15 +109,11 @@ async function purgeTable(db: Db, table: RetentionTable, dryRun: boolean): Promi
  * rows of DATABASE_URL older than N days (default ORDER_FAILURE_RETENTION_DAYS) in batches of
  * ORDER_FAILURES_DELETE_BATCH_SIZE, and prints the count. `--dry-run` prints the count and a
  * sample of up to five rows and deletes nothing. `--table T` applies the retention of another
- * table instead (purgeTable). Exit code 2 with the usage for a bad or unknown argument, 1 on a
- * failure.
+ * table instead (purgeTable). `--help` prints the usage; exit code 2 with the usage for a bad
+ * or unknown argument, 1 on a failure.
  */
 async function main(): Promise<void> {
   const args = parseCommandLine(process.argv.slice(2));
-  if (!args) {
-    console.error(USAGE);
-    process.exit(2);
-  }
   const config = loadConfig();
   const days = args.days ?? config.orderFailureRetentionDays;
   const db = createDb({ ...config, dbPoolMax: 1 }, 'cleanup');

@@ -8,6 +8,7 @@ import {
   REQUIRED_VARIABLES,
   runComposeCheck,
 } from '../tools/compose-check/check';
+import { parseCli } from './shared/cli';
 
 /** COMPOSE_FILE is the file checked: the production shape of SPEC.md §9. */
 const COMPOSE_FILE = path.join(PROJECT_ROOT, 'docker-compose.yml');
@@ -23,6 +24,11 @@ interface CaseResult {
   problems: string[];
 }
 
+/** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
+const USAGE = `usage: npm run compose:check
+Validates docker-compose.yml as 'docker compose config -q' does and checks its production
+rules (required secrets, nothing published beyond the API); exits 1 when a case fails.`;
+
 /**
  * `npm run compose:check`: validates docker-compose.yml as `docker compose config -q` does
  * (tools/compose-check, built into `.tools/` once), then proves the production rules:
@@ -34,6 +40,7 @@ interface CaseResult {
  * Prints one line per case; exits 1 when any fails. .ci/run runs it before the tests.
  */
 async function main(): Promise<void> {
+  parseCli(USAGE, {});
   const bin = await ensureComposeChecker((line) => console.log(line));
   const results = [await validCase(bin)];
   for (const name of REQUIRED_VARIABLES) {

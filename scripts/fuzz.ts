@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { startEphemeralStack } from '../lib/local-stack';
 import { connectStack } from '../test/helpers/app';
 import {
@@ -8,6 +7,7 @@ import {
   type FuzzReport,
 } from '../test/helpers/fuzz-check';
 import { seedFuzzWorld } from '../test/helpers/fuzz-world';
+import { exitWithUsage, parseCli } from './shared/cli';
 
 /**
  * `npm run fuzz -- [--requests 10000] [--seed N]`: the full run of issue 11's fuzzer on a
@@ -24,8 +24,16 @@ const REQUESTS_MAX = 1_000_000;
 /** VIOLATIONS_MAX stops a run that finds this many violations (the first ones tell the story). */
 const VIOLATIONS_MAX = 50;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
+const USAGE = `usage: npm run fuzz -- [--requests 10000] [--seed N]
+  --requests  how many generated requests to send, 1-${REQUESTS_MAX} (default 10000)
+  --seed      seed of the generator, a whole number (default: from the clock, printed); the
+              same seed sends the same requests
+Starts a throwaway stack, sends the requests one at a time and exits 1 on any violation.`;
+
+/** parseFuzzArgs reads the command line; see USAGE. Exits 0 for --help and 2 when it is bad. */
+function parseFuzzArgs(): { requests: number; seed: number } {
+  const { values } = parseCli(USAGE, {
     options: {
       requests: { type: 'string', default: '10000' },
       seed: { type: 'string', default: String(Date.now() % 2 ** 31) },
@@ -34,8 +42,13 @@ async function main(): Promise<void> {
   const requests = Number(values.requests);
   const seed = Number(values.seed);
   if (!Number.isInteger(requests) || requests < 1 || requests > REQUESTS_MAX)
-    throw new Error(`--requests must be a whole number in 1…${REQUESTS_MAX}`);
-  if (!Number.isInteger(seed)) throw new Error('--seed must be a whole number');
+    exitWithUsage(USAGE, `--requests must be a whole number in 1…${REQUESTS_MAX}`);
+  if (!Number.isInteger(seed)) exitWithUsage(USAGE, '--seed must be a whole number');
+  return { requests, seed };
+}
+
+async function main(): Promise<void> {
+  const { requests, seed } = parseFuzzArgs();
   console.log(`fuzz: seed ${seed}, ${requests} requests; starting a throwaway stack…`);
   const ephemeral = await startEphemeralStack({ taskQueue: 'holdfast-fuzz' });
   const { stack, close } = await connectStack(ephemeral, FUZZ_CONFIG_OVERRIDES);

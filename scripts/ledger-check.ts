@@ -1,6 +1,12 @@
 import { checkLedger } from '../db/ledger-check';
 import { loadConfig } from '../config';
 import { createDb } from '../db/connection';
+import { parseCli } from './shared/cli';
+
+/** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
+const USAGE = `usage: npm run ledger:check
+Checks the ledger of DATABASE_URL (balances sum to zero, each balance equals its entries, no
+forbidden negative, no transfer twice, holds match pending debits); exits 1 on a violation.`;
 
 /**
  * `npm run ledger:check`: verifies the ledger of DATABASE_URL (balances sum to zero, every
@@ -8,6 +14,7 @@ import { createDb } from '../db/connection';
  * debits), prints each check, and exits 1 on any violation.
  */
 async function main(): Promise<void> {
+  parseCli(USAGE, {});
   const config = loadConfig();
   // One connection, and a statement timeout long enough for the checks' full-table scans.
   const db = createDb(

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker/create';
+import { exitWithUsage, parseCli } from './shared/cli';
 
-const USAGE = `npm run replay -- <history.json> [more.json …] [--workflow-id <id>]
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
+const USAGE = `usage: npm run replay -- <history.json> [more.json …] [--workflow-id <id>]
   Replays workflow histories against the workflow code of this checkout (bundled now, or
   WORKFLOW_BUNDLE_PATH) and fails on any non-determinism. A history file is what
   'temporal workflow show --workflow-id <id> --output json' prints, or a recorded
@@ -44,14 +45,11 @@ async function readHistory(file: string, workflowId: string | undefined): Promis
  * means the change needs `patched()` (or a new workflow type) before it may run old histories.
  */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCli(USAGE, {
     options: { 'workflow-id': { type: 'string' } },
     allowPositionals: true,
   });
-  if (positionals.length === 0) {
-    console.error(USAGE);
-    process.exit(2);
-  }
+  if (positionals.length === 0) exitWithUsage(USAGE, 'name at least one history file');
   const inputs = await Promise.all(
     positionals.map((file) => readHistory(file, values['workflow-id'])),
   );

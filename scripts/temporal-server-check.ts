@@ -10,6 +10,7 @@ import {
   startTemporalServer,
   type RunningTemporalServer,
 } from '../lib/temporal-server';
+import { parseCli } from './shared/cli';
 
 /**
  * `npx tsx scripts/temporal-server-check.ts`: a by-hand check of TEMPORAL_PERSISTENCE=postgres
@@ -23,9 +24,15 @@ import {
 
 const HISTORY_SHARDS = 4;
 
+/** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
+const USAGE = `usage: npx tsx scripts/temporal-server-check.ts
+A by-hand check of TEMPORAL_PERSISTENCE=postgres: the full Temporal server on an embedded
+PostgreSQL, on free ports and throwaway data; exits 1 on a failure.`;
+
 const log = (line: string) => console.log(`[check] ${line}`);
 
 async function main(): Promise<void> {
+  parseCli(USAGE, {});
   let mark = Date.now();
   const binaries = await findTemporalServer(log);
   log(`binaries: ${binaries.server}, ${binaries.sqlTool} (${Date.now() - mark} ms)`);

@@ -2,6 +2,12 @@ import { loadConfig } from '../config';
 import { parseDurationMs } from '../domain/duration';
 import { ensureSchedules, schedulesInputOf } from '../lib/schedules';
 import { DEFAULT_RETENTION, ensureTemporalSetup } from '../lib/temporal-setup';
+import { parseCli } from './shared/cli';
+
+/** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
+const USAGE = `usage: npm run temporal:setup
+Registers TEMPORAL_NAMESPACE (retention TEMPORAL_NAMESPACE_RETENTION, default 72h) and the
+search attributes at TEMPORAL_ADDRESS, then creates or updates the Schedules.`;
 
 /**
  * `npm run temporal:setup`: registers TEMPORAL_NAMESPACE (retention
@@ -13,6 +19,7 @@ import { DEFAULT_RETENTION, ensureTemporalSetup } from '../lib/temporal-setup';
  * the one-shot `temporal-setup` service. Exits 1 on a failure.
  */
 async function main(): Promise<void> {
+  parseCli(USAGE, {});
   const config = loadConfig();
   const log = (line: string) => console.log(`temporal-setup: ${line}`);
   const retention = process.env.TEMPORAL_NAMESPACE_RETENTION ?? DEFAULT_RETENTION;

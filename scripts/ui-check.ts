@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../config';
 import { CustomerIdKey } from '../domain/search-attributes';
+import { parseCli } from './shared/cli';
 
-const USAGE = `npm run ui:check -- [--ui http://127.0.0.1:8233] [--customer <uuid>] [--out ui-check]
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
+const USAGE = `usage: npm run ui:check -- [--ui http://127.0.0.1:8233] [--customer <uuid>] [--out ui-check]
   Opens the Temporal Web UI of the dev stack in headless Chromium (CHROMIUM_PATH, default
   /usr/bin/chromium: apt-get install chromium), lists the workflows an operator looks for after
   'npm run demo' (expired orders; one customer's workflows; that customer's expired orders),
@@ -76,21 +77,16 @@ async function checkList(
   return { ...check, rows: await rows.count(), screenshot };
 }
 
-/** parseOptions reads the command line. Bad arguments print the usage and exit 2. */
+/** parseOptions reads the command line; see USAGE. Exits 0 for --help and 2 when it is bad. */
 function parseOptions() {
-  try {
-    const { values } = parseArgs({
-      options: { ui: { type: 'string' }, customer: { type: 'string' }, out: { type: 'string' } },
-    });
-    return {
-      ui: values.ui ?? 'http://127.0.0.1:8233',
-      customer: values.customer,
-      out: values.out ?? 'ui-check',
-    };
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
+  const { values } = parseCli(USAGE, {
+    options: { ui: { type: 'string' }, customer: { type: 'string' }, out: { type: 'string' } },
+  });
+  return {
+    ui: values.ui ?? 'http://127.0.0.1:8233',
+    customer: values.customer,
+    out: values.out ?? 'ui-check',
+  };
 }
 
 /** `npm run ui:check`: see USAGE. */

@@ -17,7 +17,6 @@ import {
 } from './load';
 import {
   parseBenchOptions,
-  usage,
   type BenchOptions,
   type Persistence,
   type ScenarioName,
@@ -290,12 +289,7 @@ async function gitCommit(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const parsed = parseBenchOptions(process.argv.slice(2));
-  if (parsed === 'help') {
-    console.log(usage);
-    return;
-  }
-  const options = parsed;
+  const options = parseBenchOptions(process.argv.slice(2));
   const startedAtMs = Date.now();
   const cleanup = new Cleanup();
   let currentLoad: LoadHandle | undefined;

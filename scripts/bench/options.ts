@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../../domain/duration';
+import { exitWithUsage, parseCli } from '../shared/cli';
 
 /** SCENARIO_NAMES are the bench's scenarios, in the order they run. */
 export const SCENARIO_NAMES = [
@@ -45,7 +45,8 @@ export interface BenchOptions {
   outDir: string;
 }
 
-const USAGE = `npm run bench -- [options]
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
+const USAGE = `usage: npm run bench -- [options]
   --duration 10s              length of each measured run
   --warmup 1s                 unmeasured run of each scenario first (0 for none)
   --connections 1,8,64        concurrent HTTP connections per run
@@ -63,7 +64,7 @@ function listOf<T extends string>(value: string, allowed: readonly T[], option: 
     .filter(Boolean);
   const bad = items.filter((item) => !allowed.includes(item as T));
   if (items.length === 0 || bad.length > 0)
-    throw new Error(`--${option}: unknown ${bad.join(', ') || '(empty)'}\n${USAGE}`);
+    exitWithUsage(USAGE, `--${option}: unknown ${bad.join(', ') || '(empty)'}`);
   return [...new Set(items)] as T[];
 }
 
@@ -72,16 +73,16 @@ function durationOption(value: string, option: string, zeroOk: boolean): number 
   if (zeroOk && value.trim() === '0') return 0;
   const durationMs = parseDurationMs(value);
   if (durationMs === undefined || durationMs > 3_600_000)
-    throw new Error(`--${option}: "${value}" is not a duration like 10s (at most 1h)\n${USAGE}`);
+    exitWithUsage(USAGE, `--${option}: "${value}" is not a duration like 10s (at most 1h)`);
   return durationMs;
 }
 
 /**
- * parseBenchOptions reads `argv` (without node and the script).
- * @throws Error with the usage text on a bad option.
+ * parseBenchOptions reads `argv` (without node and the script). `--help` prints the usage and
+ * exits 0; a bad option prints one error line and the usage on stderr and exits 2.
  */
-export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
-  const { values } = parseArgs({
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseCli(USAGE, {
     args: argv,
     options: {
       duration: { type: 'string', default: '10s' },
@@ -91,13 +92,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       persistence: { type: 'string', default: 'sqlite' },
       'half-peak': { type: 'string', default: 'ceiling,orders-spread' },
       out: { type: 'string', default: 'bench-results' },
-      help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) return 'help';
   const connections = values.connections.split(',').map((item) => Number(item.trim()));
   if (connections.some((n) => !Number.isInteger(n) || n < 1 || n > CONNECTIONS_MAX))
-    throw new Error(`--connections: whole numbers from 1 to ${CONNECTIONS_MAX}\n${USAGE}`);
+    exitWithUsage(USAGE, `--connections: whole numbers from 1 to ${CONNECTIONS_MAX}`);
   const scenarios = listOf(values.scenarios, SCENARIO_NAMES, 'scenarios');
   return {
     durationMs: durationOption(values.duration, 'duration', false),
@@ -115,6 +114,3 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     outDir: values.out,
   };
 }
-
-/** usage is the help text. */
-export const usage = USAGE;

@@ -1,6 +1,7 @@
 import { chaosOptions, longChaosOptions, runChaos } from '../../test/helpers/chaos/harness';
 import { formatReport } from '../../test/helpers/chaos/report';
 import { parseCliArgs, USAGE } from '../../test/helpers/chaos/options';
+import { exitWithUsage } from '../shared/cli';
 
 /**
  * `npm run chaos -- [--duration 60s] [--faults kill,pg-fast,pg-immediate,temporal,db-pause]
@@ -24,10 +25,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (parsed.kind === 'error') {
-    console.error(`${parsed.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
+  if (parsed.kind === 'error') exitWithUsage(USAGE, parsed.message);
   const { durationMs, faults, seed, long } = parsed.options;
   const options = long
     ? longChaosOptions({ scale: long.scale, seed })

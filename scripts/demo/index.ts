@@ -1,4 +1,5 @@
 import type { Actor } from '../../test/helpers/actors';
+import { exitWithUsage, parseCli } from '../shared/cli';
 import { awaitExpiry, cancelOrders, payOrders, planOrders } from './after-sale';
 import { checkIdempotency, saleAnswersCheck } from './checks';
 import { createClient, type DemoClient } from './client';
@@ -19,9 +20,10 @@ import {
   JWT_SECRET,
   READY_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
+  isScene,
   RUN_TAG,
-  sceneFromArgs,
   USAGE,
+  type Scene,
 } from './settings';
 import { runTravelScene } from './travel';
 import { heading } from './util';
@@ -36,7 +38,8 @@ import { heading } from './util';
  * payment debited once and money was conserved. Exit code 0 on PASS, 1 on FAIL.
  *
  * `npm run demo -- --scene travel` runs the bus-seat and hotel-night rush instead
- * (./travel.ts), `--scene all` runs both; any other argument prints the usage and exits 2.
+ * (./travel.ts), `--scene all` runs both; `--help` prints the usage, and any other argument
+ * prints it with an error and exits 2.
  *
  * Env: HOLDFAST_URL (default http://127.0.0.1:$PORT, PORT default 3000), JWT_SECRET (as the
  * server), DEMO_CUSTOMERS (default 240, at least 200). See ./settings.ts.
@@ -44,11 +47,7 @@ import { heading } from './util';
 
 /** main runs the chosen scene(s) and exits 0 on PASS, 1 on FAIL, 2 on a bad command line. */
 async function main(): Promise<void> {
-  const scene = sceneFromArgs(process.argv.slice(2));
-  if (!scene) {
-    console.error(USAGE);
-    process.exit(2);
-  }
+  const scene = parseScene();
   const client = createClient({
     baseUrl: BASE_URL,
     jwtSecret: JWT_SECRET,
@@ -62,6 +61,13 @@ async function main(): Promise<void> {
   const salePassed = scene === 'travel' || (await runSaleScene(client, staff));
   const travelPassed = scene === 'sale' || (await runTravelScene(client, staff));
   process.exit(salePassed && travelPassed ? 0 : 1);
+}
+
+/** parseScene reads `--scene`; see USAGE. Exits 0 for --help and 2 when it is bad. */
+function parseScene(): Scene {
+  const { values } = parseCli(USAGE, { options: { scene: { type: 'string', default: 'sale' } } });
+  if (!isScene(values.scene)) exitWithUsage(USAGE, `--scene ${values.scene}: not a scene`);
+  return values.scene;
 }
 
 /** runSaleScene runs the flash sale's steps in order; resolves true on PASS. */

@@ -40,18 +40,13 @@ export const RUN_TAG = randomUUID().slice(0, 8);
 export const SCENES = ['sale', 'travel', 'all'] as const;
 /** Scene is one of SCENES. */
 export type Scene = (typeof SCENES)[number];
-/** USAGE is printed, with exit code 2, when the command line is not understood. */
-export const USAGE = `usage: npm run demo [-- --scene ${SCENES.join('|')}]  (default: sale, the flash sale)`;
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
+export const USAGE = `usage: npm run demo -- [--scene ${SCENES.join('|')}]
+  --scene  sale (default): the flash sale; travel: the bus-seat and hotel-night rush; all: both
+Runs against the running service over HTTP: HOLDFAST_URL (default http://127.0.0.1:$PORT),
+JWT_SECRET (the server's), DEMO_CUSTOMERS (default 240, at least 200).`;
 
-/**
- * sceneFromArgs reads `--scene <name>` or `--scene=<name>` from the arguments after the
- * script: 'sale' when there are none, undefined when they are not understood.
- */
-export function sceneFromArgs(args: readonly string[]): Scene | undefined {
-  if (args.length === 0) return 'sale';
-  const [flag, ...rest] = args;
-  const value = flag?.startsWith('--scene=') ? flag.slice('--scene='.length) : undefined;
-  const name =
-    flag === '--scene' && rest.length === 1 ? rest[0] : rest.length === 0 ? value : undefined;
-  return SCENES.find((scene) => scene === name);
+/** isScene tells whether `name` is one of SCENES. */
+export function isScene(name: string): name is Scene {
+  return (SCENES as readonly string[]).includes(name);
 }
