@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { toSafeInt, type Db } from './connection';
 import { execute, lockRows, query } from './transaction';
+import { beforePosition, newestFirst } from './paging';
 
 /*
  * Booking queries (SPEC.md §6): the reads shared by the API (GET /v1/bookings…) and the booking
@@ -145,17 +146,10 @@ export async function listBookings(db: Db, input: ListBookingsInput): Promise<Bo
     bind.push(input.status);
     where.push(`b.status = $${bind.length}`);
   }
-  // The cursor's createdAt is JSON (milliseconds) while created_at keeps microseconds: compare
-  // and order at millisecond precision, or rows of the same millisecond fall between pages.
-  if (input.after) {
-    bind.push(input.after.createdAt, input.after.id);
-    where.push(
-      `(date_trunc('milliseconds', b.created_at), b.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`,
-    );
-  }
+  if (input.after) beforePosition('b', input.after, where, bind);
   bind.push(input.limit);
   const sql = `SELECT ${BOOKING_COLUMNS} FROM bookings b WHERE ${where.join(' AND ')}
-    ORDER BY date_trunc('milliseconds', b.created_at) DESC, b.id DESC LIMIT $${bind.length}`;
+    ${newestFirst('b')} LIMIT $${bind.length}`;
   return (await query<BookingRow>(db, sql, bind)).map(toBookingView);
 }
 

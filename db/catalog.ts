@@ -184,29 +184,45 @@ export interface SearchProductsInput {
 }
 
 /**
+ * containsPattern is the ILIKE pattern "contains `text`": `%`, `_` and `\` in the text match
+ * themselves (escaped with `\`, LIKE's default escape, which pg_trgm's index support honours).
+ */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
+
+/**
  * searchProducts lists visible products (approved sellers only, enforced in SQL) whose name or
  * SKU contains `q` (case-insensitive), ordered by name then id, after the cursor position.
+ * Only the filters given reach the SQL, so each shape has the plan its index gives: the GIN
+ * trigram indexes on name and SKU for `q` (a BitmapOr), (category, name, id) for a category,
+ * and (name, id) for browsing, read in order up to `limit` (db/migrations/0009_read_paths.ts).
  */
 export async function searchProducts(
   db: Db,
   input: SearchProductsInput,
 ): Promise<ProductSummary[]> {
-  const pattern = input.q ? `%${input.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
+  const where = [`s.approval_status = 'approved'`];
+  const bind: unknown[] = [];
+  if (input.q) {
+    bind.push(containsPattern(input.q));
+    where.push(`(p.name ILIKE $${bind.length} OR p.sku ILIKE $${bind.length})`);
+  }
+  if (input.category !== undefined) {
+    bind.push(input.category);
+    where.push(`p.category = $${bind.length}`);
+  }
+  if (input.after) {
+    bind.push(input.after.name, input.after.id);
+    where.push(`(p.name, p.id) > ($${bind.length - 1}::text, $${bind.length}::uuid)`);
+  }
+  bind.push(input.limit);
   const rows = await query<ProductRow>(
     db,
     `SELECT p.* FROM products p JOIN sellers s ON s.id = p.seller_id
-     WHERE s.approval_status = 'approved'
-       AND ($1::text IS NULL OR p.name ILIKE $1 OR p.sku ILIKE $1)
-       AND ($2::text IS NULL OR p.category = $2)
-       AND ($3::text IS NULL OR (p.name, p.id) > ($3::text, $4::uuid))
-     ORDER BY p.name, p.id LIMIT $5`,
-    [
-      pattern,
-      input.category ?? null,
-      input.after?.name ?? null,
-      input.after?.id ?? null,
-      input.limit,
-    ],
+     WHERE ${where.join(' AND ')}
+     ORDER BY p.name, p.id LIMIT $${bind.length}`,
+    bind,
   );
   return rows.map((row) => {
     const { id, sku, name, priceMinor, currency, available, category } = toProductView(row);

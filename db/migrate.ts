@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_payment_requests';
 import * as m0005 from './migrations/0005_order_gate';
 import * as m0006 from './migrations/0006_write_limits';
 import * as m0008 from './migrations/0008_number_range';
+import * as m0009 from './migrations/0009_read_paths';
 
 /**
  * MIGRATIONS lists every migration in order. They are imported statically (not globbed) so the
@@ -20,6 +21,7 @@ const MIGRATIONS = [
   { name: '0005_order_gate', module: m0005 },
   { name: '0006_write_limits', module: m0006 },
   { name: '0008_number_range', module: m0008 },
+  { name: '0009_read_paths', module: m0009 },
 ];
 
 /**

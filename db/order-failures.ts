@@ -16,6 +16,7 @@ import {
 } from '../domain/order-failures-cart';
 import { toSafeInt, type Db } from './connection';
 import { execute, query, withTransaction } from './transaction';
+import { beforePosition, newestFirst } from './paging';
 
 /*
  * Failed-attempt audit queries (SPEC.md §8): the one INSERT the order gate and the order route
@@ -175,17 +176,10 @@ export async function listOrderFailures(
     bind.push(input.customerId);
     where.push(`f.customer_id = $${bind.length}`);
   }
-  // The cursor's createdAt is JSON (milliseconds) while created_at keeps microseconds: compare
-  // and order at millisecond precision, or rows of the same millisecond fall between pages.
-  if (input.after) {
-    bind.push(input.after.createdAt, input.after.id);
-    where.push(
-      `(date_trunc('milliseconds', f.created_at), f.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`,
-    );
-  }
+  if (input.after) beforePosition('f', input.after, where, bind);
   bind.push(input.limit);
   const sql = `SELECT f.* FROM order_failures f ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY date_trunc('milliseconds', f.created_at) DESC, f.id DESC LIMIT $${bind.length}`;
+    ${newestFirst('f')} LIMIT $${bind.length}`;
   return (await query<OrderFailureRow>(db, sql, bind)).map(toOrderFailureView);
 }
 

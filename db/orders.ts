@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors';
 import type { OrderLineInput, OrderStatus, OrderView, PaymentMethod } from '../domain/orders';
 import { toSafeInt, type Db } from './connection';
 import { execute, lockRows, query } from './transaction';
+import { beforePosition, newestFirst } from './paging';
 
 /*
  * Order queries: the reads shared by the API (GET /v1/orders…) and the order activities, and
@@ -96,17 +97,10 @@ export async function listOrders(db: Db, input: ListOrdersInput): Promise<OrderV
     bind.push(input.customerId);
     where.push(`o.customer_id = $${bind.length}`);
   }
-  // The cursor's createdAt is JSON (milliseconds) while created_at keeps microseconds: compare
-  // and order at millisecond precision, or rows of the same millisecond fall between pages.
-  if (input.after) {
-    bind.push(input.after.createdAt, input.after.id);
-    where.push(
-      `(date_trunc('milliseconds', o.created_at), o.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`,
-    );
-  }
+  if (input.after) beforePosition('o', input.after, where, bind);
   bind.push(input.limit);
   const sql = `${ORDER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY date_trunc('milliseconds', o.created_at) DESC, o.id DESC LIMIT $${bind.length}`;
+    ${newestFirst('o')} LIMIT $${bind.length}`;
   return (await query<OrderRow>(db, sql, bind)).map(toOrderView);
 }
 

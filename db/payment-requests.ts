@@ -7,6 +7,7 @@ import type {
 } from '../domain/payment-requests';
 import { toSafeInt, type Db } from './connection';
 import { lockRows, query } from './transaction';
+import { beforePosition, newestFirst } from './paging';
 
 /*
  * Payment-request queries (SPEC.md §7): the reads shared by the API and the approval
@@ -143,16 +144,9 @@ export async function listPaymentRequests(
     bind.push(input.status);
     where.push(`r.status = $${bind.length}`);
   }
-  // The cursor's createdAt is JSON (milliseconds) while created_at keeps microseconds: compare
-  // and order at millisecond precision, or rows of the same millisecond fall between pages.
-  if (input.after) {
-    bind.push(input.after.createdAt, input.after.id);
-    where.push(
-      `(date_trunc('milliseconds', r.created_at), r.id) < ($${bind.length - 1}::timestamptz, $${bind.length}::uuid)`,
-    );
-  }
+  if (input.after) beforePosition('r', input.after, where, bind);
   bind.push(input.limit);
   const sql = `${SELECT_REQUEST} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY date_trunc('milliseconds', r.created_at) DESC, r.id DESC LIMIT $${bind.length}`;
+    ${newestFirst('r')} LIMIT $${bind.length}`;
   return (await query<PaymentRequestRow>(db, sql, bind)).map(toPaymentRequestView);
 }

@@ -152,7 +152,8 @@ export interface SearchSchedulesInput {
 
 /**
  * searchSchedules lists schedules of approved sellers only (enforced in SQL) matching the
- * filters, ordered by departure (to the millisecond, as the cursor carries it) then id.
+ * filters, ordered by departure then id, which the route index serves: departures are stored
+ * to the millisecond (db/migrations/0009_read_paths.ts), as exact as the cursor carries them.
  */
 export async function searchSchedules(
   db: Db,
@@ -167,8 +168,8 @@ export async function searchSchedules(
        AND ($3::date IS NULL OR (s.departs_at >= $3::date::timestamp AT TIME ZONE 'UTC'
                                  AND s.departs_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC'))
        AND ($4::timestamptz IS NULL
-            OR (date_trunc('milliseconds', s.departs_at), s.id) > ($4::timestamptz, $5::uuid))
-     ORDER BY date_trunc('milliseconds', s.departs_at), s.id LIMIT $6`,
+            OR (s.departs_at, s.id) > ($4::timestamptz, $5::uuid))
+     ORDER BY s.departs_at, s.id LIMIT $6`,
     [
       input.origin ?? null,
       input.destination ?? null,
