@@ -283,10 +283,11 @@ export function allowanceRequestOf(
 
 /**
  * assertAllowanceCoversRequest refuses a request the balance does not cover (SPEC.md §8),
- * checking the currency, then every limited category (by name), then the total. Every refusal
- * states the AVAILABLE balance (multipliers applied): extras `{requestedMinor,
- * availableBalanceMinor, fullBalanceMinor, multiplier, balance}` for the whole order, plus
- * `category: {category, requestedMinor, availableBalanceMinor, fullBalanceMinor}` for a category.
+ * checking the currency, then every limited category (by name), then the total. A refusal
+ * states the AVAILABLE balance (multipliers applied) and never the raw one: extras
+ * `{requestedMinor, availableBalanceMinor, multiplier}` for the whole order, plus
+ * `category: {category, requestedMinor, availableBalanceMinor}` for a category, in minor
+ * units. The raw balance stays with staff: the audit and the balance read carry it.
  * @throws DomainError `currency_mismatch` (422), `category_limit_exceeded`,
  *   `insufficient_allowance` (409).
  */
@@ -297,9 +298,7 @@ export function assertAllowanceCoversRequest(
   const extra = {
     requestedMinor: request.totalMinor,
     availableBalanceMinor: balance.availableBalanceMinor,
-    fullBalanceMinor: balance.fullBalanceMinor,
     multiplier: balance.multiplier,
-    balance,
   };
   if (request.currency !== balance.currency) {
     throw new DomainError(
@@ -322,7 +321,6 @@ export function assertAllowanceCoversRequest(
           category: category.category,
           requestedMinor,
           availableBalanceMinor: category.availableBalanceMinor,
-          fullBalanceMinor: category.fullBalanceMinor,
         },
       },
     );
