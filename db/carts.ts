@@ -3,13 +3,27 @@ import { DomainError } from '../domain/errors';
 import type { Db } from './connection';
 import { execute, pgCode, query } from './transaction';
 
-/** getCart reads a customer's cart, items ordered by product ID. */
+/**
+ * VISIBLE_CART_ITEMS_SQL selects a customer's ($1) cart lines whose product belongs to an
+ * approved seller, ordered by product ID. SPEC.md §2 makes a non-approved seller's products
+ * invisible everywhere, so their lines are left out of every read of the cart (and so out of
+ * `{fromCart:true}`), in SQL; they stay stored and return if the seller is approved again.
+ */
+export const VISIBLE_CART_ITEMS_SQL = `SELECT c.product_id, c.quantity
+   FROM cart_items c
+   JOIN products p ON p.id = c.product_id
+   JOIN sellers s ON s.id = p.seller_id
+   WHERE c.customer_id = $1 AND s.approval_status = 'approved'
+   ORDER BY c.product_id`;
+
+/**
+ * getCart reads a customer's cart `{items:[{productId, quantity}]}`, items ordered by product
+ * ID, leaving out lines of products whose seller is not approved (VISIBLE_CART_ITEMS_SQL).
+ */
 export async function getCart(db: Db, customerId: string): Promise<CartView> {
-  const rows = await query<{ product_id: string; quantity: number }>(
-    db,
-    'SELECT product_id, quantity FROM cart_items WHERE customer_id = $1 ORDER BY product_id',
-    [customerId],
-  );
+  const rows = await query<{ product_id: string; quantity: number }>(db, VISIBLE_CART_ITEMS_SQL, [
+    customerId,
+  ]);
   return { items: rows.map((r) => ({ productId: r.product_id, quantity: r.quantity })) };
 }
 

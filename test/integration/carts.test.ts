@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
-import { seedCatalog } from '../helpers/factories';
+import { countRows, seedCatalog } from '../helpers/factories';
 
 let stack: TestStack;
 let staff: Actor;
@@ -106,5 +106,45 @@ describe('carts', () => {
     expect(
       expectStatus(await call(stack, 'GET', '/v1/cart', { token: buyer.token }), 200).items,
     ).toEqual([{ productId: productIds[0], quantity: 2 }]);
+  });
+
+  it('when a seller is suspended, then its products leave the cart read (kept stored) and come back once it is approved again', async () => {
+    const kept = await seedCatalog(stack, staff, { products: [{ stock: 10 }] });
+    const hidden = await seedCatalog(stack, staff, { products: [{ stock: 10 }] });
+    const buyer = await actor('customer');
+    await fillCart(buyer, [
+      [kept.productIds[0]!, 1],
+      [hidden.productIds[0]!, 4],
+    ]);
+    const readCart = async () =>
+      expectStatus(await call(stack, 'GET', '/v1/cart', { token: buyer.token }), 200).items;
+    const sellerAction = async (action: 'suspend' | 'approve') =>
+      expectStatus(
+        await call(stack, 'POST', `/v1/sellers/${hidden.sellerId}/${action}`, {
+          token: staff.token,
+        }),
+        200,
+        action,
+      );
+
+    await sellerAction('suspend');
+    const whileSuspended = await readCart();
+    await sellerAction('approve');
+    const afterApproval = await readCart();
+
+    expect(whileSuspended).toEqual([{ productId: kept.productIds[0], quantity: 1 }]);
+    expect(
+      await countRows(
+        stack,
+        'SELECT count(*) AS n FROM cart_items WHERE customer_id = $1 AND product_id = $2',
+        [buyer.sub, hidden.productIds[0]],
+      ),
+    ).toBe(1);
+    expect(afterApproval).toEqual(
+      [
+        { productId: kept.productIds[0], quantity: 1 },
+        { productId: hidden.productIds[0], quantity: 4 },
+      ].sort((a, b) => (a.productId! < b.productId! ? -1 : 1)),
+    );
   });
 });
