@@ -68,6 +68,12 @@ export interface StartWithUpdateInput<W extends Workflow, Ret, Args extends unkn
   update: UpdateDefinition<Ret, Args>;
   updateArgs: Args;
   /**
+   * updateId names the Update (idempotentUpdateId: caller + Idempotency-Key + scope), so a
+   * keyed retry after a lost answer attaches to the same Update and gets its one outcome, also
+   * after the run closed. Undefined: a random ID, a new Update each time.
+   */
+  updateId?: string;
+  /**
    * reusePolicy: REJECT_DUPLICATE for business facts; ALLOW_DUPLICATE_FAILED_ONLY where a failed
    * run may be retried; ALLOW_DUPLICATE for a gate that closes when idle and starts again.
    */
@@ -143,6 +149,7 @@ async function sendWithStart<W extends Workflow, Ret, Args extends unknown[]>(
     return await client.workflow.executeUpdateWithStart(input.update, {
       args: input.updateArgs,
       startWorkflowOperation,
+      ...(input.updateId === undefined ? {} : { updateId: input.updateId }),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError && input.readStored)

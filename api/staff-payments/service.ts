@@ -3,6 +3,7 @@ import { DomainError } from '../../domain/errors';
 import { completeStaffPaymentUpdate, type StaffPaymentView } from '../../domain/staff-payments';
 import { staffPaymentWorkflow } from '../../workflows/staff-payments';
 import type { AuthUser } from '../middleware/auth';
+import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
 import { startWithUpdate, updateOrConflict } from '../temporal-kit';
 
@@ -21,7 +22,9 @@ export async function stagedPayment(deps: ApiDeps, paymentId: string): Promise<S
 /**
  * completeStaffPayment completes a payment once with Update-with-Start on `payment-<id>`
  * (reuse policy ALLOW_DUPLICATE_FAILED_ONLY: a run refused for funds may be retried). Every
- * other complete gets 409 `already_completed`, also after the run closed.
+ * other complete gets 409 `already_completed`, also after the run closed; a keyed retry of
+ * the complete that won (its answer lost) names the same Update (idempotentUpdateId) and gets
+ * its 200 again (SPEC.md §1: the retry gets the write's one outcome).
  * @throws DomainError `not_found` (404), `already_completed`, `insufficient_funds` (409).
  */
 export async function completeStaffPayment(
@@ -38,6 +41,7 @@ export async function completeStaffPayment(
         args: [{ paymentId: payment.id }],
         update: completeStaffPaymentUpdate,
         updateArgs: [{ actorId: input.user.sub }],
+        updateId: idempotentUpdateId('payment-complete'),
         reusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       }),
     async () => {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { execute } from '../../db/transaction';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
 import { balanceOf, countRows, expectLedgerConsistent, openWallet } from '../helpers/factories';
 
@@ -89,5 +91,52 @@ describe('staff payments (SPEC §5 reference race: one complete wins)', () => {
     expect([await balanceOf(stack, payerWallet), await balanceOf(stack, payeeWallet)]).toEqual([
       0, 500,
     ]);
+  });
+
+  it('when a keyed complete posted but its answer was lost, then the retry with the same key answers 200 completed, a new complete still 409, and the money moved once', async () => {
+    const payerWallet = await openWallet(stack, staff, await actor('customer'), 1_000);
+    const payeeWallet = await openWallet(stack, staff, await actor('customer'), 0);
+    const payment = expectStatus(
+      await call(stack, 'POST', '/v1/payments', {
+        token: staff.token,
+        body: { payerAccountId: payerWallet, payeeAccountId: payeeWallet, amountMinor: 700 },
+      }),
+      201,
+    );
+    const key = randomUUID();
+    const complete = (completeKey = key) =>
+      call(stack, 'POST', `/v1/payments/${payment.id}/complete`, {
+        token: staff.token,
+        key: completeKey,
+      });
+    const first = expectStatus(await complete(), 200, 'first complete');
+
+    const replayed = await complete();
+    // What the API does when the answer is a 503 (Temporal or the database gone before the
+    // answer was stored): the key is released, and the client's retry runs the route again.
+    await execute(stack.db, 'DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2', [
+      staff.sub,
+      key,
+    ]);
+    const resent = await complete();
+    const another = await complete(randomUUID());
+
+    expect([replayed.status, replayed.body]).toEqual([200, first]);
+    expect([resent.status, resent.body.status, resent.body.transferId]).toEqual([
+      200,
+      'completed',
+      `payment-${payment.id}`,
+    ]);
+    expect(resent.body.completedAt).toBe(first.completedAt);
+    expect([another.status, another.body.code]).toEqual([409, 'already_completed']);
+    expect(
+      await countRows(stack, `SELECT count(*) AS n FROM ledger_transfers WHERE id = $1`, [
+        `payment-${payment.id}`,
+      ]),
+    ).toBe(1);
+    expect([await balanceOf(stack, payerWallet), await balanceOf(stack, payeeWallet)]).toEqual([
+      300, 700,
+    ]);
+    await expectLedgerConsistent(stack);
   });
 });
