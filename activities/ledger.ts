@@ -4,6 +4,7 @@ import type { TransferView, TransferWorkflowInput } from '../domain/ledger';
 import { assertBalanceInRange } from '../domain/number-range';
 import { toSafeInt, type Db } from '../db/connection';
 import {
+  createAccount,
   ensureSystemAccount,
   findAccount,
   toTransferView,
@@ -33,7 +34,8 @@ import { execute, lockRows, withTransaction } from '../db/transaction';
  * transfer's ID as the ledger row's ID (a retry returns the posted row). A deposit is debited
  * from the `external` account of the target account's currency; a retainer consumption is
  * credited to the `revenue` account of the retainer's currency. That system account is made on
- * first use inside the posting's transaction, so a refused transfer leaves none behind.
+ * first use inside the posting's transaction, so a refused transfer leaves none behind; so is
+ * the account a deposit opens (`opensAccount`: a retainer exists funded or not at all).
  * @throws DomainError `not_found` (404), `insufficient_funds` (409), `currency_mismatch`,
  *   `same_account`, `amount_out_of_range` (422: a balance, the `external` account's too, would
  *   leave ±(2^53 − 1) minor units).
@@ -41,6 +43,7 @@ import { execute, lockRows, withTransaction } from '../db/transaction';
 export async function executeTransfer(db: Db, input: TransferWorkflowInput): Promise<TransferView> {
   return withTransaction(db, 'post_transfer', async (transaction) => {
     let { fromAccountId, toAccountId } = input;
+    if (input.opensAccount) await openFundedAccount(db, input, transaction);
     if (input.kind === 'deposit') {
       fromAccountId = await systemAccountFor(db, toAccountId, 'external', transaction);
     } else if (input.kind === 'retainer_consumption') {
@@ -58,6 +61,22 @@ export async function executeTransfer(db: Db, input: TransferWorkflowInput): Pro
       initiatedBy: input.initiatedBy,
     });
   });
+}
+
+/**
+ * openFundedAccount opens the account a deposit funds at its opening (`opensAccount`, a
+ * retainer) in the posting's transaction: it commits with its funding or not at all, and a
+ * retried activity finds the account and the posted transfer of its first run.
+ */
+async function openFundedAccount(
+  db: Db,
+  input: TransferWorkflowInput,
+  transaction: Transaction,
+): Promise<void> {
+  const opens = input.opensAccount!;
+  if (input.kind !== 'deposit' || !input.toAccountId)
+    throw new Error(`transfer ${input.transferId} opens an account but is no deposit into one`);
+  await createAccount(db, { id: input.toAccountId, ...opens }, transaction);
 }
 
 /**

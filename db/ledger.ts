@@ -118,33 +118,23 @@ export interface CreateAccountInput {
 /**
  * createAccount inserts an account with a zero balance, or returns the existing one with the
  * same ID (an idempotent retry). Customer-owned accounts never allow a negative balance.
+ * Inside `transaction` (a funding posting's), the account exists only if that commits.
  */
-export async function createAccount(db: Db, input: CreateAccountInput): Promise<AccountView> {
+export async function createAccount(
+  db: Db,
+  input: CreateAccountInput,
+  transaction?: Transaction,
+): Promise<AccountView> {
   await execute(
     db,
     `INSERT INTO accounts (id, owner_id, kind, currency, allow_negative)
      VALUES ($1, $2, $3, $4, false) ON CONFLICT (id) DO NOTHING`,
     [input.id, input.ownerId, input.kind, input.currency],
+    transaction,
   );
-  const account = await findAccount(db, input.id);
+  const account = await findAccount(db, input.id, transaction);
   if (!account) throw new Error(`account ${input.id} vanished after insert`);
   return account;
-}
-
-/**
- * deleteUnusedAccount deletes an account that no transfer names and that holds nothing (an
- * account opened for a request whose funding was then refused); any other account stays.
- * @returns whether it deleted the account.
- */
-export async function deleteUnusedAccount(db: Db, accountId: string): Promise<boolean> {
-  const rows = await execute<{ id: string }>(
-    db,
-    `DELETE FROM accounts a WHERE a.id = $1 AND a.balance_minor = 0 AND a.pending_debits_minor = 0
-       AND NOT EXISTS (SELECT 1 FROM ledger_transfers t WHERE t.debit_account_id = $1 OR t.credit_account_id = $1)
-     RETURNING a.id`,
-    [accountId],
-  );
-  return rows.length === 1;
 }
 
 /** findAccount reads one account, or undefined when there is none with that ID. */

@@ -79,6 +79,12 @@ export interface TransferWorkflowInput {
   amountMinor: number;
   description?: string;
   initiatedBy: string;
+  /**
+   * opensAccount, on a deposit, opens the target account (`toAccountId`, zero balance) in the
+   * posting's own transaction, so an account funded at opening (a retainer, SPEC.md §5) never
+   * exists unfunded: a refused or failed funding leaves no row.
+   */
+  opensAccount?: { ownerId: string; kind: 'retainer'; currency: string };
   /** codeVersion is the code path this run follows (domain/code-versions.ts). */
   codeVersion?: CodeVersion;
 }

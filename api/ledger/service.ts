@@ -1,6 +1,6 @@
-import { createAccount, deleteUnusedAccount, findAccount, findTransfer } from '../../db/ledger';
+import { findAccount, findTransfer } from '../../db/ledger';
 import { CODE_VERSION } from '../../domain/code-versions';
-import { DomainError, domainErrorFromFailure } from '../../domain/errors';
+import { DomainError } from '../../domain/errors';
 import { resourceIdFor } from '../../domain/ids';
 import {
   createHoldUpdate,
@@ -241,39 +241,30 @@ export interface OpenRetainerInput {
 }
 
 /**
- * openRetainer opens an account of kind `retainer` and funds it with a deposit whose transfer
- * ID derives from the retainer's, so a retry funds it once. A refused funding (422
- * `amount_out_of_range` when the currency's `external` account would leave ±(2^53 − 1)) takes
- * the still empty account away again, so a refused request leaves nothing behind (SPEC.md §1).
+ * openRetainer opens an account of kind `retainer` and funds it in ONE transaction: the
+ * funding deposit (a `transfer-<id>` workflow whose transfer ID derives from the retainer's, so
+ * a retry funds it once) opens the account in its own posting (`opensAccount`). A refused
+ * funding (422 `amount_out_of_range` when the currency's `external` account would leave
+ * ±(2^53 − 1)) or one that never ran (Temporal or the worker away) leaves no account at all,
+ * never an unfunded one (SPEC.md §1: a refused request writes nothing).
  * @throws DomainError the funding's refusal.
  */
 export async function openRetainer(deps: ApiDeps, input: OpenRetainerInput) {
   const { retainerId } = input;
-  await createAccount(deps.db, {
-    id: retainerId,
-    ownerId: input.clientId,
-    kind: 'retainer',
-    currency: input.currency,
-  });
   const transferId = resourceIdFor({
     sub: retainerId,
     idempotencyKey: 'initial-funding',
     scope: 'retainer-funding',
   });
-  const funding = {
+  await moveMoney(deps, {
     transferId,
-    kind: 'deposit' as const,
+    kind: 'deposit',
     toAccountId: retainerId,
     amountMinor: input.initialAmountMinor,
     description: 'retainer funding',
     initiatedBy: input.user.sub,
-  };
-  try {
-    await moveMoney(deps, funding);
-  } catch (err) {
-    if (domainErrorFromFailure(err)) await deleteUnusedAccount(deps.db, retainerId);
-    throw err;
-  }
+    opensAccount: { ownerId: input.clientId, kind: 'retainer', currency: input.currency },
+  });
   return (await findAccount(deps.db, retainerId))!;
 }
 
