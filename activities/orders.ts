@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import { assertOrderTransition, type OrderView } from '../domain/orders';
-import { ledgerTransferIds } from '../domain/workflow-ids';
+import { ledgerTransferIds, workflowIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
 import { ensureSystemAccount } from '../db/ledger';
 import {
@@ -18,7 +18,8 @@ import {
   orderTotalOf,
   type PlacementInput,
 } from '../db/orders-placement';
-import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
+import { postTransferInTx } from '../db/ledger-postings';
+import { lockPayingWallet } from '../db/orders-payment';
 import {
   findOrder,
   lockOrder,
@@ -39,13 +40,19 @@ export type PlaceOrderActivityInput = PlacementInput;
 /**
  * placeOrder reserves stock and inserts the order in one transaction (SPEC.md §4): it returns
  * the existing order when this ID is already placed (a retried activity), locks the products
- * `FOR UPDATE` in ascending id order, checks every line's availability, then reserves, inserts
- * the order, its lines and the stock movements, and (`fromCart`) empties the ordered cart lines.
+ * `FOR UPDATE` in ascending id order, checks every line's availability and, with `pay`, the
+ * payment (the caller's own wallet in the order's currency holding the total, or the
+ * allowance), all before any write; then it reserves, inserts the order, its lines and the
+ * stock movements, (`fromCart`) takes the ordered quantities out of the cart and (`pay`) pays
+ * the order with the transfer `order-<id>-payment`. A refused payment refuses the order: the
+ * transaction leaves nothing behind.
  *
  * @throws DomainError `insufficient_stock` (409, `lines: [{productId, requested, available}]`),
  *   `validation_failed` (422) for unknown or hidden products, `currency_mismatch` (422),
  *   `amount_out_of_range` (422) when a line total or the order total would leave ±(2^53 − 1)
- *   minor units (SPEC.md §1).
+ *   minor units (SPEC.md §1); with `pay` also `insufficient_funds` (409), `not_found` (404)
+ *   for an account that is not the customer's, `validation_failed` (422) for one that is no
+ *   wallet, and the allowance refusals of payFromAllowance.
  */
 export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promise<OrderView> {
   return withTransaction(db, 'place_order', async (transaction) => {
@@ -57,11 +64,27 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
     if (placed) return (await findOrder(db, input.orderId, transaction))!;
     assertBeforeDeadline(input.deadlineMs);
     assertOrderableLines(input.lines, products);
-    orderTotalOf(input.lines, products);
+    const totalMinor = orderTotalOf(input.lines, products);
     assertInStock(input.lines, products);
     if (input.paymentMethod === 'allowance')
       await assertAllowanceCovers(db, transaction, allowanceCoverOf(input, products));
-    return insertOrder(db, transaction, input, products);
+    const { pay } = input;
+    if (!pay) return insertOrder(db, transaction, input, products);
+    const currency = products.get(input.lines[0]!.productId)!.currency.trim();
+    const revenueId = await ensureSystemAccount(db, { kind: 'revenue', currency }, transaction);
+    if (input.paymentMethod === 'wallet' && pay.accountId !== undefined) {
+      const paying = { accountId: pay.accountId, customerId: input.customerId, currency };
+      await lockPayingWallet(db, transaction, { ...paying, amountMinor: totalMinor, revenueId });
+    }
+    const order = await insertOrder(db, transaction, input, products);
+    const transferId = workflowIds.orderPayment(order.id);
+    const paying = {
+      orderId: order.id,
+      accountId: pay.accountId,
+      transferId,
+      actorId: pay.actorId,
+    };
+    return payLockedOrder(db, transaction, { order, input: paying, revenueId });
   });
 }
 
@@ -84,9 +107,9 @@ export interface PayOrderActivityInput {
  * before its expiry timer has run (SPEC.md §10 "Deadlines are facts").
  *
  * @throws DomainError `insufficient_funds`, `order_expired`, `invalid_transition` (409),
- *   `forbidden` (403) for an account the customer does not own, `currency_mismatch` (422);
- *   for allowance orders `insufficient_allowance`, `category_limit_exceeded` (409),
- *   `not_a_participant` (422).
+ *   `not_found` (404) for an account that is not the customer's (lockPayingWallet),
+ *   `currency_mismatch`, `validation_failed` (422); for allowance orders
+ *   `insufficient_allowance`, `category_limit_exceeded` (409), `not_a_participant` (422).
  */
 export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);
@@ -100,37 +123,52 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
     // Made on first use in this transaction, so a refused payment leaves no account behind.
     const revenue = { kind: 'revenue' as const, currency: order.currency };
     const revenueId = await ensureSystemAccount(db, revenue, transaction);
-    if (order.paymentMethod === 'allowance')
-      return payFromAllowance(db, transaction, { order, input, revenueId });
-    if (input.accountId === undefined)
-      throw new DomainError('validation_failed', 'A wallet order is paid from a wallet account');
-    const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
-    const wallet = accounts.get(input.accountId)!;
-    if (wallet.ownerId !== order.customerId || wallet.kind !== 'wallet') {
-      throw new DomainError('forbidden', 'Orders are paid from the customer’s own wallet', {
-        accountId: wallet.id,
-      });
-    }
-    if (wallet.currency !== order.currency) {
-      throw new DomainError(
-        'currency_mismatch',
-        `The order is in ${order.currency}, the wallet in ${wallet.currency}`,
-      );
-    }
-    await postTransferInTx(db, transaction, {
-      id: input.transferId,
-      kind: 'order_payment',
-      fromAccountId: wallet.id,
-      toAccountId: revenueId,
-      amountMinor: order.totalMinor,
-      description: `payment of order ${order.id}`,
-      initiatedBy: input.actorId,
-    });
-    return markOrderPaid(db, transaction, {
-      orderId: order.id,
-      accountId: wallet.id,
-      transferId: input.transferId,
-    });
+    return payLockedOrder(db, transaction, { order, input, revenueId });
+  });
+}
+
+/** PayingOrder is an order being paid inside its transaction, and the revenue account it pays. */
+interface PayingOrder {
+  order: OrderView;
+  input: PayOrderActivityInput;
+  revenueId: string;
+}
+
+/**
+ * payLockedOrder pays an order inside the transaction that locked (or inserted) it: from the
+ * allowance (payFromAllowance), or from the wallet `accountId` to revenue with the transfer
+ * `transferId` (accounts locked ascending), then marks it paid.
+ * @throws DomainError as payOrder does, after its state checks.
+ */
+async function payLockedOrder(
+  db: Db,
+  transaction: Transaction,
+  paying: PayingOrder,
+): Promise<OrderView> {
+  const { order, input, revenueId } = paying;
+  if (order.paymentMethod === 'allowance') return payFromAllowance(db, transaction, paying);
+  if (input.accountId === undefined)
+    throw new DomainError('validation_failed', 'A wallet order is paid from a wallet account');
+  await lockPayingWallet(db, transaction, {
+    accountId: input.accountId,
+    customerId: order.customerId,
+    currency: order.currency,
+    amountMinor: order.totalMinor,
+    revenueId,
+  });
+  await postTransferInTx(db, transaction, {
+    id: input.transferId,
+    kind: 'order_payment',
+    fromAccountId: input.accountId,
+    toAccountId: revenueId,
+    amountMinor: order.totalMinor,
+    description: `payment of order ${order.id}`,
+    initiatedBy: input.actorId,
+  });
+  return markOrderPaid(db, transaction, {
+    orderId: order.id,
+    accountId: input.accountId,
+    transferId: input.transferId,
   });
 }
 
@@ -145,7 +183,7 @@ export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<Or
 async function payFromAllowance(
   db: Db,
   transaction: Transaction,
-  paying: { order: OrderView; input: PayOrderActivityInput; revenueId: string },
+  paying: PayingOrder,
 ): Promise<OrderView> {
   const { order, input } = paying;
   if (input.accountId !== undefined)

@@ -817,7 +817,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Place an order (customer) through the customer's gate: 429 throttled/backoff, 409 duplicate_submission, insufficient_stock, insufficient_allowance */
+    /** Place an order (customer) through the customer's gate; with pay, paid in the same transaction or not placed at all: 429 throttled/backoff, 409 duplicate_submission, insufficient_stock, insufficient_allowance, insufficient_funds, 404 for a pay account not the caller's */
     post: {
       parameters: {
         query?: never;
@@ -922,7 +922,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Pay an order from a wallet (owner); debits once */
+    /** Pay an order from a wallet (owner); debits once; 404 for an account not the caller's */
     post: {
       parameters: {
         query?: never;

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import { totalOfLines } from '../domain/number-range';
-import type { OrderLineInput, OrderView, PaymentMethod } from '../domain/orders';
+import type { OrderLineInput, OrderView, PayAtPlacement, PaymentMethod } from '../domain/orders';
 import type { AllowanceCoverInput } from './allowances';
 import { toSafeInt, type Db } from './connection';
 import type { LockedProduct } from './orders';
@@ -20,14 +20,24 @@ export interface PlacementInput {
   lines: OrderLineInput[];
   paymentMethod: PaymentMethod;
   paymentTtlMs: number;
-  /** fromCart removes the ordered products from the customer's cart in the same transaction. */
+  /**
+   * fromCart takes the ordered quantities out of the customer's cart in the same transaction
+   * (a line the order used up is removed; what was added since the cart was read stays).
+   */
   fromCart?: boolean;
+  /** pay pays the order in the same transaction (PayAtPlacement), asked by `actorId`. */
+  pay?: PlacementPayment;
   /**
    * deadlineMs (epoch ms) is when the caller stops waiting for the answer (the order gate's
    * submissions carry it): after it, an order not yet placed is refused `unavailable` instead
    * of being placed for a client that has gone.
    */
   deadlineMs?: number;
+}
+
+/** PlacementPayment is a placement's `pay` and who asked for it (the ledger's initiatedBy). */
+export interface PlacementPayment extends PayAtPlacement {
+  actorId: string;
 }
 
 /**
@@ -102,10 +112,31 @@ export function orderTotalOf(
 }
 
 /**
+ * lockCartLines locks the customer's cart lines of the ordered products `FOR UPDATE` (after
+ * the products: the lock order products → cart), so the statement that takes the ordered
+ * quantities out of them reads them as they are now: an add that committed after the API read
+ * the cart is waited for and kept, never overwritten (SPEC.md §3: no lost update).
+ */
+async function lockCartLines(
+  db: Db,
+  transaction: Transaction,
+  input: PlacementInput,
+): Promise<void> {
+  await execute(
+    db,
+    `SELECT product_id FROM cart_items WHERE customer_id = $1 AND product_id = ANY($2::uuid[])
+     ORDER BY product_id FOR UPDATE`,
+    [input.customerId, input.lines.map((l) => l.productId)],
+    transaction,
+  );
+}
+
+/**
  * insertOrder writes the order (`pending_payment`, expiring after `paymentTtlMs`), its lines at
  * the locked products' current prices, the reservation and its stock movements, and (fromCart)
- * removes the ordered cart lines, all in ONE statement, then returns the placed order built
- * from what it wrote (no re-read). The total is in the products' one currency.
+ * takes each line's ordered quantity out of the cart (removing a cart line it uses up; the
+ * cart lines are locked first, lockCartLines), all in ONE statement, then returns the placed
+ * order built from what it wrote (no re-read). The total is in the products' one currency.
  */
 export async function insertOrder(
   db: Db,
@@ -119,6 +150,7 @@ export async function insertOrder(
   }));
   const totalMinor = orderTotalOf(input.lines, products);
   const currency = products.get(input.lines[0]!.productId)!.currency.trim();
+  if (input.fromCart) await lockCartLines(db, transaction, input);
   const [stamps] = await execute<{ reserved_at: Date; expires_at: Date; created_at: Date }>(
     db,
     `WITH d AS (SELECT * FROM unnest($8::uuid[], $9::int[], $10::bigint[]) AS d(product_id, quantity, price_minor)),
@@ -133,7 +165,10 @@ export async function insertOrder(
            FROM d WHERE p.id = d.product_id),
      m AS (INSERT INTO stock_movements (product_id, order_id, reason, on_hand_delta, reserved_delta)
            SELECT d.product_id, $1, 'reserve', 0, d.quantity FROM d),
-     c AS (DELETE FROM cart_items WHERE $11::boolean AND customer_id = $2 AND product_id IN (SELECT product_id FROM d))
+     cd AS (DELETE FROM cart_items c USING d
+            WHERE $11::boolean AND c.customer_id = $2 AND c.product_id = d.product_id AND c.quantity <= d.quantity),
+     cu AS (UPDATE cart_items c SET quantity = c.quantity - d.quantity, updated_at = now() FROM d
+            WHERE $11::boolean AND c.customer_id = $2 AND c.product_id = d.product_id AND c.quantity > d.quantity)
      SELECT reserved_at, expires_at, created_at FROM o`,
     [
       input.orderId,

@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { DomainError } from './errors';
-import type { OrderLineInput, OrderView, PaymentMethod } from './orders';
+import type { OrderLineInput, OrderView, PaymentMethod, PayAtPlacement } from './orders';
 
 /*
  * The order-gate contract (SPEC.md §8): every POST /v1/orders is a submission to the customer's
@@ -57,8 +57,19 @@ export interface OrderSubmission {
   lines: OrderLineInput[];
   paymentMethod: PaymentMethod;
   fromCart: boolean;
-  /** cartHash identifies the lines (a SHA-256 hex of the merged lines) for the duplicate rule. */
+  /**
+   * pay asks to pay the order at placement, in the placement's transaction: the wallet to debit
+   * (`accountId`) for a wallet order, nothing for an allowance order. Absent: placed unpaid.
+   */
+  pay?: PayAtPlacement;
+  /** cartHash identifies the lines (a SHA-256 hex of the merged lines), for the audit. */
   cartHash: string;
+  /**
+   * submissionHash identifies the whole submission for the duplicate rule: its lines, its
+   * paymentMethod and its `pay` (a SHA-256 hex). Submissions recorded before it existed lack it;
+   * the rule then compares cartHash (duplicateKeyOf).
+   */
+  submissionHash?: string;
   /** keyed: the request carried an Idempotency-Key, so §1's rules apply instead of the duplicate rule. */
   keyed: boolean;
   /** paymentTtlMs is ORDER_PAYMENT_TTL for the order placed. */
@@ -68,11 +79,24 @@ export interface OrderSubmission {
   policy: GatePolicy;
 }
 
-/** AcceptedSubmission is a submission the gate placed: its order, its lines' hash, when (ms). */
+/**
+ * AcceptedSubmission is a submission the gate placed: its order, its hashes (see
+ * OrderSubmission), when (ms).
+ */
 export interface AcceptedSubmission {
   orderId: string;
   cartHash: string;
+  submissionHash?: string;
   atMs: number;
+}
+
+/**
+ * duplicateKeyOf is what the duplicate rule compares of a submission (SPEC.md §8): its
+ * submissionHash (lines, paymentMethod and pay), or its cartHash when it was recorded before
+ * submissions carried one, so a replayed history decides as it did.
+ */
+export function duplicateKeyOf(submission: { cartHash: string; submissionHash?: string }): string {
+  return submission.submissionHash ?? submission.cartHash;
 }
 
 /**
@@ -200,7 +224,8 @@ function secondsUntil(atMs: number, nowMs: number): number {
 
 /**
  * gateRefusal applies the gate's rules to a submission at `nowMs`, in this order (SPEC.md §8):
- * the same lines without an Idempotency-Key within the duplicate window (409
+ * the same submission (lines, paymentMethod and pay: duplicateKeyOf) without an
+ * Idempotency-Key within the duplicate window (409
  * `duplicate_submission` naming the existing `orderId`), a running backoff (429 `backoff`),
  * then the throttle (429 `throttled`). Every refusal carries the throttle's `rateLimit`; 429s
  * also `retryAfterSeconds`.
@@ -216,12 +241,14 @@ export function gateRefusal(
   const duplicate = submission.keyed
     ? undefined
     : state.accepted.find(
-        (a) => a.cartHash === submission.cartHash && nowMs - a.atMs < policy.duplicateWindowMs,
+        (a) =>
+          duplicateKeyOf(a) === duplicateKeyOf(submission) &&
+          nowMs - a.atMs < policy.duplicateWindowMs,
       );
   if (duplicate) {
     return new DomainError(
       'duplicate_submission',
-      `The same lines were ordered ${Math.round((nowMs - duplicate.atMs) / 1000)} s ago as order ${duplicate.orderId}; send an Idempotency-Key to order them again`,
+      `The same submission was ordered ${Math.round((nowMs - duplicate.atMs) / 1000)} s ago as order ${duplicate.orderId}; send an Idempotency-Key to order them again`,
       {
         orderId: duplicate.orderId,
         duplicateWindowSeconds: policy.duplicateWindowMs / 1000,
@@ -269,9 +296,10 @@ export function recordAccepted(
   submission: OrderSubmission,
   nowMs: number,
 ): GateState {
+  const { orderId, cartHash, submissionHash } = submission;
   const accepted = [
     ...state.accepted,
-    { orderId: submission.orderId, cartHash: submission.cartHash, atMs: nowMs },
+    { orderId, cartHash, ...(submissionHash === undefined ? {} : { submissionHash }), atMs: nowMs },
   ].slice(-ACCEPTED_SUBMISSIONS_MAX);
   return {
     ...state,

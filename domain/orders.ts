@@ -130,6 +130,15 @@ export interface PayOrderInput {
   actorId: string;
 }
 
+/**
+ * PayAtPlacement is POST /v1/orders's `pay`: pay the order in its placement's transaction, from
+ * the wallet `accountId` (a wallet order) or from the allowance (an allowance order, no
+ * `accountId`), so a refused payment refuses the order (SPEC.md §4).
+ */
+export interface PayAtPlacement {
+  accountId?: string;
+}
+
 /** OrderActionInput names who asks for a cancel or fulfil. */
 export interface OrderActionInput {
   actorId: string;

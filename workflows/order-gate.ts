@@ -9,6 +9,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { PlaceGatedOrderInput } from '../activities/order-gate';
 import {
   endBackoffIfDue,
   GATE_ROLLING_OVER,
@@ -53,10 +54,11 @@ const localActs = proxyLocalActivities<Activities>(GATE_PLACEMENT_OPTIONS);
  * Every POST /v1/orders is a `submit` Update (Update-with-Start): submissions run one at a time,
  * and each is refused before anything is written when it repeats an accepted cart without an
  * Idempotency-Key, falls in a backoff, or exceeds the throttle; otherwise the gate places the
- * order in a local activity that also starts its lifecycle `order-<id>`. The Update validator
- * refuses what the state already refuses, so such refusals write no history at all. One timer
- * ends a backoff, resets the failure count and closes an idle gate. The gate continues as new
- * when its history reaches `policy.historyEventsMax` events, carrying its state.
+ * order (and pays it, when the submission asks to) in a local activity that also starts its
+ * lifecycle `order-<id>`. The Update validator refuses what the state already refuses, so such
+ * refusals write no history at all. One timer ends a backoff, resets the failure count and
+ * closes an idle gate. The gate continues as new when its history reaches
+ * `policy.historyEventsMax` events, carrying its state.
  */
 export async function orderGateWorkflow(input: OrderGateWorkflowInput): Promise<void> {
   const gate = new OrderGate(input);
@@ -181,7 +183,7 @@ class OrderGate {
 }
 
 /** placementOf is the gate's placement activity input for a submission. */
-function placementOf(submission: OrderSubmission) {
+function placementOf(submission: OrderSubmission): PlaceGatedOrderInput {
   return {
     orderId: submission.orderId,
     customerId: submission.customerId,
@@ -191,6 +193,8 @@ function placementOf(submission: OrderSubmission) {
     paymentMethod: submission.paymentMethod,
     paymentTtlMs: submission.paymentTtlMs,
     fromCart: submission.fromCart,
+    // Paid in the placement's transaction, so a refused payment refuses the order (SPEC.md §4).
+    ...(submission.pay ? { pay: { ...submission.pay, actorId: submission.actorId } } : {}),
     deadlineMs: submission.deadlineMs,
     codeVersion: CODE_VERSION,
   };

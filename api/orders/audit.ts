@@ -7,7 +7,7 @@ import type { AllowanceBalanceView } from '../../domain/allowances';
 import type { DomainError } from '../../domain/errors';
 import { auditCartOf } from '../../domain/order-failures-cart';
 import type { ValidationErrorEntry } from '../../domain/order-failures';
-import type { OrderLineInput } from '../../domain/orders';
+import type { OrderLineInput, PayAtPlacement } from '../../domain/orders';
 import type { AuthUser } from '../middleware/auth';
 import { httpRefusalOf } from '../middleware/errors';
 import { isKeyRefusal } from '../middleware/idempotency';
@@ -157,13 +157,18 @@ export async function rawBodyOf(c: Context): Promise<unknown> {
   }
 }
 
-/** cartSnapshotOf is the audit's cart: the lines and how they were to be paid. */
+/**
+ * cartSnapshotOf is the audit's cart: the lines and how they were to be paid (the method, and
+ * `pay` when the order was to be paid at placement).
+ */
 export function cartSnapshotOf(input: {
   lines: OrderLineInput[];
   fromCart: boolean;
   paymentMethod: string;
+  pay?: PayAtPlacement;
 }) {
-  return { lines: input.lines, fromCart: input.fromCart, paymentMethod: input.paymentMethod };
+  const { lines, fromCart, paymentMethod, pay } = input;
+  return { lines, fromCart, paymentMethod, ...(pay ? { pay } : {}) };
 }
 
 /** reasonsOf lists a refusal's reasons: each validation error, or the refusal itself. */

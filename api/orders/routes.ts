@@ -29,7 +29,7 @@ const listQuerySchema = pageQuerySchema.extend({ customerId: uuidSchema.optional
 
 const placeRoute = route('post', '/orders', {
   summary:
-    "Place an order (customer) through the customer's gate: 429 throttled/backoff, 409 duplicate_submission, insufficient_stock, insufficient_allowance",
+    "Place an order (customer) through the customer's gate; with pay, paid in the same transaction or not placed at all: 429 throttled/backoff, 409 duplicate_submission, insufficient_stock, insufficient_allowance, insufficient_funds, 404 for a pay account not the caller's",
   request: { body: jsonBody(placeOrderBodySchema) },
   status: 201,
   roles: ['customer'],
@@ -50,7 +50,7 @@ const getRoute = route('get', '/orders/{id}', {
 });
 
 const payRoute = route('post', '/orders/{id}/pay', {
-  summary: 'Pay an order from a wallet (owner); debits once',
+  summary: "Pay an order from a wallet (owner); debits once; 404 for an account not the caller's",
   request: { params: idParamSchema, body: jsonBody(payOrderBodySchema) },
   status: 200,
   roles: ['customer'],

@@ -22,7 +22,12 @@ import {
   type RefusedSubmission,
   type RequestMeta,
 } from './audit';
-import { orderSubmissionOf, submitOrder, type SubmissionRequest } from './submission';
+import {
+  assertPayFitsMethod,
+  orderSubmissionOf,
+  submitOrder,
+  type SubmissionRequest,
+} from './submission';
 
 /*
  * The order service (SPEC.md §4, §8): what the order routes call. Placement is a submission to
@@ -35,25 +40,21 @@ export interface PlaceOrderInput extends SubmissionRequest {
   meta: RequestMeta;
 }
 
-/** PlacedOrder is the placed order, plus `paymentError` when `pay` was asked and refused. */
-export type PlacedOrder = OrderView & {
-  paymentError?: { code: string; detail: string } & Record<string, unknown>;
-};
-
-/** PlacedOrderAnswer is a placement's answer: the order and the throttle after it. */
+/** PlacedOrderAnswer is a placement's answer: the order (paid, with `pay`) and the throttle after it. */
 export interface PlacedOrderAnswer {
-  order: PlacedOrder;
+  order: OrderView;
   rateLimit: RateLimitView;
 }
 
 /**
  * placeOrder submits the order to the customer's gate `customer-<id>-orders` (SPEC.md §8), which
- * checks everything before any write and places it; with `pay` it is paid at once, and a
- * refused payment leaves the order placed and names the refusal as paymentError. Every refusal
- * (4xx) writes its one `order_failures` row before it is thrown.
+ * checks everything before any write and places it; with `pay` it is paid in the placement's
+ * transaction, and a refused payment refuses the order (SPEC.md §4: nothing is written). Every
+ * refusal (4xx) writes its one `order_failures` row before it is thrown.
  * @throws DomainError `throttled`, `backoff` (429, with Retry-After and RateLimit headers),
  *   `duplicate_submission`, `insufficient_stock`, `insufficient_allowance`,
- *   `category_limit_exceeded` (409), `validation_failed`, `currency_mismatch`,
+ *   `category_limit_exceeded`, `insufficient_funds` (409), `not_found` (404) for a `pay`
+ *   account that is not the caller's, `validation_failed`, `currency_mismatch`,
  *   `not_a_participant` (422), `unavailable` (503).
  */
 export async function placeOrder(
@@ -63,30 +64,13 @@ export async function placeOrder(
   let submission: OrderSubmission | undefined;
   try {
     submission = await orderSubmissionOf(deps, input);
-    const { order, rateLimit } = await submitOrder(deps, submission);
-    return { order: await payAtOnce(deps, input, order), rateLimit };
+    return await submitOrder(deps, submission);
   } catch (err) {
     if (!(err instanceof DomainError) || err.status >= 500) throw err;
-    // Refused before the gate (an empty cart): the write limit bounds its audit rows instead.
+    // Refused before the gate (an empty cart, a `pay` unfit for the method): the write limit bounds its audit rows instead.
     const record = submission ? recordRefusal : recordUngatedRefusal;
     await record(deps, refusedSubmissionOf(input, submission), err);
     throw err;
-  }
-}
-
-/** payAtOnce pays a just-placed order when the body asked to (`pay`); a refusal is reported, not thrown. */
-async function payAtOnce(
-  deps: ApiDeps,
-  input: PlaceOrderInput,
-  order: OrderView,
-): Promise<PlacedOrder> {
-  const { pay } = input.body;
-  if (!pay) return order;
-  try {
-    return await payOrder(deps, { user: input.user, orderId: order.id, accountId: pay.accountId });
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    return { ...order, paymentError: { code: err.code, detail: err.message, ...err.extra } };
   }
 }
 
@@ -106,6 +90,7 @@ function refusedSubmissionOf(
       lines,
       fromCart: body.fromCart === true,
       paymentMethod: body.paymentMethod,
+      pay: body.pay,
     }),
     cartHash: submission?.cartHash ?? null,
     paymentMethod: body.paymentMethod,
@@ -137,8 +122,9 @@ export interface OrderActionInput {
 /**
  * payOrder pays the caller's order once, through `order-<id>-payment`: a wallet order from the
  * wallet `accountId`, an allowance order from the customer's allowance (no `accountId`).
- * @throws DomainError `not_found` (404), `insufficient_funds`, `insufficient_allowance`,
- *   `category_limit_exceeded`, `order_expired`, `invalid_transition` (409), `forbidden` (403),
+ * @throws DomainError `not_found` (404) for an order or an `accountId` that is not the caller's
+ *   (as for a missing one, SPEC.md §1), `insufficient_funds`, `insufficient_allowance`,
+ *   `category_limit_exceeded`, `order_expired`, `invalid_transition` (409),
  *   `currency_mismatch` (422), `validation_failed` (422) when `accountId` is missing for a
  *   wallet order or given for an allowance order.
  */
@@ -148,29 +134,13 @@ export async function payOrder(
 ): Promise<OrderView> {
   const { user, accountId } = input;
   const order = await visibleOrder(deps, user, input.orderId);
-  assertPaymentAccount(order.paymentMethod, accountId);
+  assertPayFitsMethod(order.paymentMethod, accountId, 'accountId');
   return sendOrderUpdate(deps, order.id, 'paid', (handle) =>
     handle.executeUpdate(payOrderUpdate, {
       args: [{ accountId, actorId: user.sub }],
       updateId: idempotentUpdateId('order-pay'),
     }),
   );
-}
-
-/**
- * assertPaymentAccount checks the pay body against the order's payment method: a wallet order
- * names the wallet to debit, an allowance order names none (SPEC.md §8).
- * @throws DomainError `validation_failed` (422) otherwise.
- */
-function assertPaymentAccount(method: OrderView['paymentMethod'], accountId: string | undefined) {
-  if ((method === 'wallet') === (accountId !== undefined)) return;
-  const message =
-    method === 'wallet'
-      ? 'a wallet order is paid from a wallet: give accountId'
-      : 'an allowance order is paid from the allowance: leave accountId out';
-  throw new DomainError('validation_failed', message, {
-    errors: [{ path: 'accountId', message }],
-  });
 }
 
 /**

@@ -11,7 +11,12 @@ import {
   type OrderSubmission,
   type RateLimitView,
 } from '../../domain/order-gate';
-import { mergeOrderLines, type OrderLineInput } from '../../domain/orders';
+import {
+  mergeOrderLines,
+  type OrderLineInput,
+  type PayAtPlacement,
+  type PaymentMethod,
+} from '../../domain/orders';
 import type { PlaceOrderBody } from '../../domain/orders-schemas';
 import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
@@ -58,15 +63,18 @@ export interface SubmissionRequest {
 
 /**
  * orderSubmissionOf builds the gate's submission: the lines (the caller's cart for
- * `fromCart`), merged and sorted, their hash, and the deadline after which the API stops
- * waiting (now + ORDER_GATE_TIMEOUT).
- * @throws DomainError `validation_failed` (422) when `fromCart` finds the cart empty.
+ * `fromCart`), merged and sorted, their hash, the whole submission's hash (duplicate rule),
+ * `pay` when asked, and the deadline after which the API stops waiting (now +
+ * ORDER_GATE_TIMEOUT).
+ * @throws DomainError `validation_failed` (422) when `pay` does not fit the paymentMethod
+ *   (assertPayFitsMethod) or `fromCart` finds the cart empty.
  */
 export async function orderSubmissionOf(
   deps: ApiDeps,
   request: SubmissionRequest,
 ): Promise<OrderSubmission> {
   const { user, body } = request;
+  if (body.pay) assertPayFitsMethod(body.paymentMethod, body.pay.accountId, 'pay.accountId');
   const lines = mergeOrderLines(body.fromCart ? await cartLines(deps, user.sub) : body.lines!);
   return {
     orderId: request.orderId,
@@ -75,7 +83,9 @@ export async function orderSubmissionOf(
     lines,
     paymentMethod: body.paymentMethod,
     fromCart: body.fromCart === true,
+    ...(body.pay ? { pay: body.pay } : {}),
     cartHash: cartHashOf(lines),
+    submissionHash: submissionHashOf({ lines, paymentMethod: body.paymentMethod, pay: body.pay }),
     keyed: request.idempotencyKey !== undefined,
     paymentTtlMs: deps.config.orderPaymentTtlMs,
     deadlineMs: Date.now() + deps.config.orderGateTimeoutMs,
@@ -83,9 +93,47 @@ export async function orderSubmissionOf(
   };
 }
 
+/**
+ * assertPayFitsMethod checks a payment's account against the order's payment method: a wallet
+ * order names the wallet to debit, an allowance order names none (SPEC.md §4, §8). `path` is
+ * where the account sits in the body (`accountId`, `pay.accountId`).
+ * @throws DomainError `validation_failed` (422) otherwise.
+ */
+export function assertPayFitsMethod(
+  method: PaymentMethod,
+  accountId: string | undefined,
+  path: string,
+): void {
+  if ((method === 'wallet') === (accountId !== undefined)) return;
+  const message =
+    method === 'wallet'
+      ? 'a wallet order is paid from a wallet: give accountId'
+      : 'an allowance order is paid from the allowance: leave accountId out';
+  throw new DomainError('validation_failed', message, { errors: [{ path, message }] });
+}
+
 /** cartHashOf is the SHA-256 (hex) of merged, sorted lines: equal carts hash equal. */
 export function cartHashOf(lines: OrderLineInput[]): string {
   const canonical = mergeOrderLines(lines).map((l) => [l.productId, l.quantity]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/**
+ * submissionHashOf is the SHA-256 (hex) of what an order submission asks for: its merged,
+ * sorted lines, its paymentMethod and its `pay` (the account, or none). Two submissions are
+ * duplicates (SPEC.md §8) only when they agree on all three: ordering the same lines again to
+ * pay them at once, or from another wallet, is a different request.
+ */
+export function submissionHashOf(submission: {
+  lines: OrderLineInput[];
+  paymentMethod: PaymentMethod;
+  pay: PayAtPlacement | undefined;
+}): string {
+  const canonical = {
+    lines: mergeOrderLines(submission.lines).map((l) => [l.productId, l.quantity]),
+    paymentMethod: submission.paymentMethod,
+    pay: submission.pay ? { accountId: submission.pay.accountId ?? null } : null,
+  };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 

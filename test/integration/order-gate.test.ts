@@ -5,7 +5,7 @@ import { query } from '../../db/transaction';
 import { resourceIdFor } from '../../domain/ids';
 import { gateStateQuery } from '../../domain/order-gate';
 import { workflowIds } from '../../domain/workflow-ids';
-import { countRows, seedCatalog } from '../helpers/factories';
+import { countRows, openWallet, seedCatalog } from '../helpers/factories';
 import {
   actor,
   call,
@@ -202,6 +202,33 @@ describe('the order gate: duplicates', () => {
         buyer.sub,
       ]),
     ).toBe(3);
+  });
+});
+
+describe('the order gate: duplicates compare the whole submission', () => {
+  it('when the same lines come again without a key but paid at once, then they are placed; the same lines with the same pay are the duplicate', async () => {
+    const roomy = await appWith({ orderSubmissionsPerMinute: 100 });
+    const [productId] = await products(1);
+    const buyer = await actor('customer');
+    const walletId = await openWallet(stack, staff, buyer, 10_000);
+    const lines = [{ productId, quantity: 1 }];
+    const send = (body: unknown) => call(roomy, 'POST', '/v1/orders', { token: buyer.token, body });
+
+    const unpaid = await send({ lines });
+    const paid = await send({ lines, pay: { accountId: walletId } });
+    const paidAgain = await send({ lines, pay: { accountId: walletId } });
+
+    expect(unpaid.status).toBe(201);
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({ status: 'paid' });
+    expect(paid.body.id).not.toBe(unpaid.body.id);
+    expect(paidAgain.status).toBe(409);
+    expect(paidAgain.body).toMatchObject({ code: 'duplicate_submission', orderId: paid.body.id });
+    expect(
+      await countRows(roomy, 'SELECT count(*) AS n FROM orders WHERE customer_id = $1', [
+        buyer.sub,
+      ]),
+    ).toBe(2);
   });
 });
 

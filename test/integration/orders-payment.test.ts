@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../../db/transaction';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
 import { balanceOf, countRows, openWallet, seedCatalog, stockOf } from '../helpers/factories';
 
@@ -103,18 +105,29 @@ describe('paying for an order', () => {
     expect(await balanceOf(stack, walletId)).toBe(1_500 - 600);
   });
 
-  it('when a customer pays from someone else’s wallet, then 403 and nothing moves', async () => {
+  it('when a customer pays from someone else’s wallet, then 404 exactly as for a missing account, and nothing moves', async () => {
     const [buyer, other] = [await actor('customer'), await actor('customer')];
     const othersWallet = await openWallet(stack, staff, other, 10_000);
     const { order } = await placeOne(buyer, { priceMinor: 100, quantity: 1 });
+    const payFrom = (accountId: string) =>
+      call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
+        token: buyer.token,
+        body: { accountId },
+      });
 
-    const refused = await call(stack, 'POST', `/v1/orders/${order.id}/pay`, {
-      token: buyer.token,
-      body: { accountId: othersWallet },
-    });
+    const someoneElses = await payFrom(othersWallet);
+    const missing = await payFrom(randomUUID());
 
-    expect(refused.status).toBe(403);
+    expect(someoneElses.status).toBe(404);
+    expect(someoneElses.body.code).toBe('not_found');
+    expect(JSON.stringify(someoneElses.body)).not.toContain(othersWallet);
+    expect(someoneElses.body).toEqual(missing.body);
     expect(await balanceOf(stack, othersWallet)).toBe(10_000);
+    const after = expectStatus(
+      await call(stack, 'GET', `/v1/orders/${order.id}`, { token: buyer.token }),
+      200,
+    );
+    expect(after.status).toBe('pending_payment');
   });
 
   it('when a paid order is cancelled, then the payment is refunded and the stock released', async () => {
@@ -192,7 +205,7 @@ describe('paying for an order', () => {
     expect(cancelLate.status).toBe(409);
   });
 
-  it('when an order is placed with pay, then it comes back paid in one call', async () => {
+  it('when an order is placed with pay, then it comes back paid in one call, by the transfer order-<id>-payment', async () => {
     const buyer = await actor('customer');
     const walletId = await openWallet(stack, staff, buyer, 1_000);
     const { productIds } = await seedCatalog(stack, staff, {
@@ -205,7 +218,124 @@ describe('paying for an order', () => {
     });
 
     expect(placed.status).toBe(201);
-    expect(placed.body.status).toBe('paid');
+    expect(placed.body).toMatchObject({
+      status: 'paid',
+      paymentAccountId: walletId,
+      paymentTransferId: `order-${placed.body.id}-payment`,
+    });
+    expect(placed.body.paidAt).toEqual(expect.any(String));
+    expect(await balanceOf(stack, walletId)).toBe(600);
+    expect(await stockOf(stack, productIds[0]!)).toEqual({ stockOnHand: 5, reserved: 2 });
+    const again = expectStatus(
+      await call(stack, 'POST', `/v1/orders/${placed.body.id}/pay`, {
+        token: buyer.token,
+        body: { accountId: walletId },
+      }),
+      200,
+    );
+    expect(again.status).toBe('paid');
     expect(await balanceOf(stack, walletId)).toBe(600);
   });
 });
+
+describe('paying at placement is part of the decision', () => {
+  it('when the wallet holds too little, then 409 insufficient_funds, no order, no reservation, nothing debited, and one audit row', async () => {
+    const buyer = await actor('customer');
+    const walletId = await openWallet(stack, staff, buyer, 500);
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [{ stock: 5, priceMinor: 600 }],
+    });
+    const productId = productIds[0]!;
+
+    const refused = await placeWithPay(buyer, productId, { accountId: walletId });
+
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'insufficient_funds', availableMinor: 500 });
+    await expectNothingPlaced(buyer, productId, 5);
+    expect(await balanceOf(stack, walletId)).toBe(500);
+    expect(await failureCodes(buyer)).toEqual(['insufficient_funds']);
+    const [audit] = await query<{ cart: unknown }>(
+      stack.db,
+      'SELECT cart FROM order_failures WHERE customer_id = $1',
+      [buyer.sub],
+    );
+    expect(audit!.cart).toMatchObject({ pay: { accountId: walletId } });
+  });
+
+  it('when pay names someone else’s wallet, then 404 as for a missing account, nothing placed, and one audit row each', async () => {
+    const [buyer, prober, other] = [
+      await actor('customer'),
+      await actor('customer'),
+      await actor('customer'),
+    ];
+    const othersWallet = await openWallet(stack, staff, other, 10_000);
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [{ stock: 5, priceMinor: 100 }],
+    });
+    const productId = productIds[0]!;
+
+    const someoneElses = await placeWithPay(buyer, productId, { accountId: othersWallet });
+    const missing = await placeWithPay(prober, productId, { accountId: randomUUID() });
+
+    expect(someoneElses.status).toBe(404);
+    expect(someoneElses.body.code).toBe('not_found');
+    expect(JSON.stringify(someoneElses.body)).not.toContain(othersWallet);
+    expect(someoneElses.body).toEqual(missing.body);
+    await expectNothingPlaced(buyer, productId, 5);
+    await expectNothingPlaced(prober, productId, 5);
+    expect(await balanceOf(stack, othersWallet)).toBe(10_000);
+    expect(await failureCodes(buyer)).toEqual(['not_found']);
+    expect(await failureCodes(prober)).toEqual(['not_found']);
+  });
+
+  it('when pay names a wallet in another currency, or none for a wallet order, then 422 and nothing placed', async () => {
+    const [buyer, other] = [await actor('customer'), await actor('customer')];
+    const dollars = await openWallet(stack, staff, buyer, 10_000, 'USD');
+    const { productIds } = await seedCatalog(stack, staff, {
+      products: [{ stock: 5, priceMinor: 100 }],
+    });
+    const productId = productIds[0]!;
+
+    const mismatch = await placeWithPay(buyer, productId, { accountId: dollars });
+    const noAccount = await placeWithPay(other, productId, {});
+
+    expect(mismatch.status).toBe(422);
+    expect(mismatch.body.code).toBe('currency_mismatch');
+    expect(noAccount.status).toBe(422);
+    expect(noAccount.body.code).toBe('validation_failed');
+    expect(noAccount.body.errors).toEqual([
+      { path: 'pay.accountId', message: expect.stringContaining('accountId') },
+    ]);
+    await expectNothingPlaced(buyer, productId, 5);
+    await expectNothingPlaced(other, productId, 5);
+    expect(await balanceOf(stack, dollars)).toBe(10_000);
+    expect(await failureCodes(buyer)).toEqual(['currency_mismatch']);
+    expect(await failureCodes(other)).toEqual(['validation_failed']);
+  });
+});
+
+/** placeWithPay places one unit of `productId` for `buyer`, paid at once with `pay`. */
+function placeWithPay(buyer: Actor, productId: string, pay: { accountId?: string }) {
+  return call(stack, 'POST', '/v1/orders', {
+    token: buyer.token,
+    body: { lines: [{ productId, quantity: 1 }], pay },
+  });
+}
+
+/** expectNothingPlaced checks in SQL that `buyer` has no order and the product no reservation. */
+async function expectNothingPlaced(buyer: Actor, productId: string, stock: number) {
+  expect(
+    await countRows(stack, 'SELECT count(*) AS n FROM orders WHERE customer_id = $1', [buyer.sub]),
+  ).toBe(0);
+  expect(await stockOf(stack, productId)).toEqual({ stockOnHand: stock, reserved: 0 });
+}
+
+/** failureCodes lists the codes of `buyer`'s order_failures rows, oldest first. */
+async function failureCodes(buyer: Actor): Promise<string[]> {
+  const rows = await query<{ code: string }>(
+    stack.db,
+    'SELECT code FROM order_failures WHERE customer_id = $1 ORDER BY created_at',
+    [buyer.sub],
+  );
+  return rows.map((r) => r.code);
+}

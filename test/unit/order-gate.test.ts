@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { submissionHashOf } from '../../api/orders/submission';
 import {
   backoffMs,
+  duplicateKeyOf,
   endBackoffIfDue,
   gateIdleMs,
   gateRefusal,
@@ -140,6 +142,45 @@ describe('the duplicate rule (SPEC §8: same lines within 5 min without an Idemp
     state = recordFailed(recordProcessed(recordProcessed(state, 1, POLICY), 2, POLICY), 3, POLICY);
     expect(gateRefusal(state, submission(), 4)?.code).toBe('duplicate_submission');
     expect(gateRefusal(state, submission({ cartHash: 'x' }), 4)?.code).toBe('backoff');
+  });
+});
+
+describe('the duplicate rule compares the whole submission (lines, paymentMethod and pay)', () => {
+  it('lets the same lines through when they are to be paid otherwise, and refuses the same whole submission', () => {
+    const first = submission({ orderId: 'first', submissionHash: 'lines+unpaid' });
+    const state = recordAccepted(newGateState(0), first, 0);
+    expect(state.accepted[0]).toMatchObject({ cartHash: 'hash-1', submissionHash: 'lines+unpaid' });
+    expect(gateRefusal(state, submission({ submissionHash: 'lines+paid' }), 1_000)).toBeUndefined();
+    const again = gateRefusal(state, submission({ submissionHash: 'lines+unpaid' }), 1_000);
+    expect(again?.extra.orderId).toBe('first');
+  });
+
+  it('compares cart hashes where a recorded submission carries no submission hash', () => {
+    const state = recordAccepted(newGateState(0), submission({ orderId: 'first' }), 0);
+    expect(state.accepted[0]).not.toHaveProperty('submissionHash');
+    expect(duplicateKeyOf(state.accepted[0]!)).toBe('hash-1');
+    expect(gateRefusal(state, submission(), 1_000)?.code).toBe('duplicate_submission');
+  });
+});
+
+describe('submissionHashOf', () => {
+  const lines = [
+    { productId: 'b', quantity: 1 },
+    { productId: 'a', quantity: 2 },
+  ];
+
+  it('hashes the merged lines with how they are paid', () => {
+    const hash = (input: Partial<Parameters<typeof submissionHashOf>[0]>) =>
+      submissionHashOf({ lines, paymentMethod: 'wallet', pay: undefined, ...input });
+    const reordered = [lines[1]!, { productId: 'b', quantity: 1 }];
+    expect(hash({ lines: reordered })).toBe(hash({}));
+    expect(hash({})).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash({ paymentMethod: 'allowance' })).not.toBe(hash({}));
+    expect(hash({ pay: { accountId: 'w1' } })).not.toBe(hash({}));
+    expect(hash({ pay: { accountId: 'w1' } })).not.toBe(hash({ pay: { accountId: 'w2' } }));
+    expect(hash({ paymentMethod: 'allowance', pay: {} })).not.toBe(
+      hash({ paymentMethod: 'allowance' }),
+    );
   });
 });
 

@@ -221,6 +221,22 @@ describe('the order gate with a mocked placement', () => {
     expect(keyed.order.id).not.toBe(first.order.id);
   });
 
+  it('when a submission asks to pay, then its placement pays in the same activity, on behalf of its actor', async () => {
+    const customerId = randomUUID();
+    const accountId = randomUUID();
+    const paying = submission(customerId, { pay: { accountId } });
+    const unpaid = submission(customerId);
+
+    await submit(paying);
+    await submit(unpaid);
+
+    expect(log.inputsOf('placeGatedOrder', paying.orderId)[0]?.pay).toEqual({
+      accountId,
+      actorId: customerId,
+    });
+    expect(log.inputsOf('placeGatedOrder', unpaid.orderId)[0]).not.toHaveProperty('pay');
+  });
+
   it('when an accepted order is submitted again (a retried key), then it is answered again without a throttle slot', async () => {
     const customerId = randomUUID();
     const policy = { submissionsPerMinute: 1 };
