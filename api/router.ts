@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import type { Logger } from '../lib/logger';
 import { requireRole, type AuthUser, type Role } from './middleware/auth';
 import { validationError } from './middleware/errors';
+import { assertListLimit } from './middleware/list-limit';
 import { recordAnswer } from './middleware/idempotency';
 
 /** ApiDeps are what the HTTP API needs: config, the database, a Temporal client and a logger. */
@@ -25,13 +26,15 @@ export interface AppEnv {
 
 /**
  * newRouter returns an OpenAPIHono whose validation failures throw 422 `validation_failed`
- * with `errors: [{path, message}]` (SPEC.md §1), so every resource file validates the same way,
- * and whose `openapi()` routes note their answer for the request's Idempotency-Key.
+ * with `errors: [{path, message}]` (SPEC.md §1), so every resource file validates the same way
+ * (a `limit` above the app's LIST_LIMIT_MAX included: assertListLimit), and whose `openapi()`
+ * routes note their answer for the request's Idempotency-Key.
  */
 export function newRouter(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: (result, c) => {
       if (!result.success) throw validationError(result.error as z.ZodError);
+      assertListLimit(result, c);
     },
   });
   const openapi = app.openapi.bind(app);
