@@ -149,6 +149,11 @@ const MATRIX = [
   ['GET /metrics',                                   [200,   200,   200,   200,   200,   200]],
   ['GET /openapi.json',                              [200,   200,   200,   200,   200,   200]],
   ['GET /docs',                                      [200,   200,   200,   200,   200,   200]],
+  // Swagger UI's own files, served from the API's origin (swagger-ui-dist).
+  ['GET /docs/swagger-ui.css',                       [200,   200,   200,   200,   200,   200]],
+  ['GET /docs/swagger-ui-bundle.js',                 [200,   200,   200,   200,   200,   200]],
+  ['GET /docs/swagger-initializer.js',               [200,   200,   200,   200,   200,   200]],
+  ['GET /docs/favicon-32x32.png',                    [200,   200,   200,   200,   200,   200]],
 ] as const satisfies readonly (readonly [string, Statuses])[];
 
 type Endpoint = (typeof MATRIX)[number][0];
@@ -645,7 +650,7 @@ describe('auth matrix (SPEC.md §1 on every endpoint)', () => {
 /*
  * Authorise, then validate (SPEC.md §1): a caller refused by role gets its 403 (and a caller
  * without a token its 401) even when the request is also malformed. Each row is called with
- * a malformed request: every path parameter `not-a-uuid`, `limit=0` and `days=0` in the query,
+ * a malformed request: every path parameter `not_an_id`, `limit=0` and `days=0` in the query,
  * and a body with nothing but an unknown field. The cells the table refuses by role keep their
  * 401 / 403; every other cell, allowed or hidden (404), is 422 `validation_failed`, which shows
  * the request was indeed malformed for the route.
@@ -691,7 +696,7 @@ describe('the wrong role with a malformed request (authorise before validating)'
   for (const [endpoint, expected] of guarded) {
     it.concurrent(endpoint, async ({ expect }) => {
       const [method, template] = endpoint.split(' ') as [string, string];
-      const path = `${template.replace(/\{\w+\}/g, 'not-a-uuid')}?limit=0&days=0`;
+      const path = `${template.replace(/\{\w+\}/g, 'not_an_id')}?limit=0&days=0`;
       const body = method === 'POST' || method === 'PUT' ? { unexpectedField: true } : undefined;
       const results = await Promise.all(
         CALLERS.map(async (caller) =>
