@@ -154,6 +154,7 @@ export interface paths {
         query?: {
           q?: string;
           category?: string;
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
         };
@@ -328,6 +329,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
           origin?: string;
@@ -604,6 +606,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
           city?: string;
@@ -790,6 +793,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
           customerId?: string;
@@ -1060,6 +1064,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
           ownerId?: string;
@@ -1185,6 +1190,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
         };
@@ -1714,6 +1720,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
           customerId?: string;
@@ -2006,6 +2013,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
           status?:
@@ -2569,6 +2577,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
           limit?: number;
           cursor?: string;
           customerId?: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencySchema, uuidSchema, withoutNul } from './schemas';
+import { currencySchema, pageQuerySchema, uuidSchema, withoutNul } from './schemas';
 
 /** SellerKind is what a seller offers (SPEC.md §2). */
 export type SellerKind = 'merchant' | 'bus_operator' | 'property_owner';
@@ -88,6 +88,6 @@ export const productCursorSchema = z.object({
 export const productSearchQuerySchema = z.object({
   q: withoutNul(z.string().trim().max(200)).optional(),
   category: withoutNul(z.string().trim().max(100)).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(512).optional(),
+  limit: pageQuerySchema.shape.limit,
+  cursor: pageQuerySchema.shape.cursor,
 });
