@@ -73,7 +73,7 @@ describe('ordering from the cart', () => {
     let placementWaiting: boolean;
     let added: Awaited<ReturnType<typeof add>>;
     try {
-      placementWaiting = await waitFor(async () => (await lock.waiters()) > 0, 30_000);
+      placementWaiting = await waitFor(async () => (await lock.waiters()) > 0, 45_000);
       added = await add(1);
     } finally {
       await lock.release();
@@ -86,7 +86,7 @@ describe('ordering from the cart', () => {
     expect(ordered.body.lines).toEqual([expect.objectContaining({ productId, quantity: 2 })]);
     expect(await cartLine(buyer, productId)).toBe(1);
     expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 10, reserved: 2 });
-  });
+  }, 90_000);
 
   it('when an order of explicit lines is placed, then the cart is left alone; a fromCart order then removes the lines it used up', async () => {
     const { productIds } = await seedCatalog(stack, staff, {
