@@ -192,34 +192,50 @@ function containsPattern(text: string): string {
 }
 
 /**
+ * TRIGRAM_QUERY_LENGTH_MIN is the shortest `q` the trigram indexes can narrow: pg_trgm splits
+ * text into three-character pieces, and a shorter `q` has none.
+ */
+const TRIGRAM_QUERY_LENGTH_MIN = 3;
+
+/**
  * searchProducts lists visible products (approved sellers only, enforced in SQL) whose name or
  * SKU contains `q` (case-insensitive), ordered by name then id, after the cursor position.
- * Only the filters given reach the SQL, so each shape has the plan its index gives: the GIN
- * trigram indexes on name and SKU for `q` (a BitmapOr), (category, name, id) for a category,
- * and (name, id) for browsing, read in order up to `limit` (db/migrations/0009_read_paths.ts).
+ * Only the filters given reach the SQL, each served by an index (db/migrations/0009_read_paths.ts):
+ * (name, id) for browsing and (category, name, id) for a category, read in order up to `limit`;
+ * a `q` of TRIGRAM_QUERY_LENGTH_MIN characters or more first collects its matches through the
+ * GIN trigram indexes on name and SKU (a materialised CTE, so the work grows with the matches,
+ * never with the catalogue: walking the name index and filtering cost the whole table when the
+ * matches sort late), then sorts those. A shorter `q` matches so much that the name walk finds
+ * a page at once.
  */
 export async function searchProducts(
   db: Db,
   input: SearchProductsInput,
 ): Promise<ProductSummary[]> {
-  const where = [`s.approval_status = 'approved'`];
+  const filters: string[] = [];
   const bind: unknown[] = [];
   if (input.q) {
     bind.push(containsPattern(input.q));
-    where.push(`(p.name ILIKE $${bind.length} OR p.sku ILIKE $${bind.length})`);
+    filters.push(`(p.name ILIKE $${bind.length} OR p.sku ILIKE $${bind.length})`);
   }
   if (input.category !== undefined) {
     bind.push(input.category);
-    where.push(`p.category = $${bind.length}`);
+    filters.push(`p.category = $${bind.length}`);
   }
   if (input.after) {
     bind.push(input.after.name, input.after.id);
-    where.push(`(p.name, p.id) > ($${bind.length - 1}::text, $${bind.length}::uuid)`);
+    filters.push(`(p.name, p.id) > ($${bind.length - 1}::text, $${bind.length}::uuid)`);
   }
   bind.push(input.limit);
+  const byTrigrams = (input.q?.length ?? 0) >= TRIGRAM_QUERY_LENGTH_MIN;
+  const matches = byTrigrams
+    ? `WITH matches AS MATERIALIZED (SELECT * FROM products p WHERE ${filters.join(' AND ')}) `
+    : '';
+  const where = [`s.approval_status = 'approved'`, ...(byTrigrams ? [] : filters)];
   const rows = await query<ProductRow>(
     db,
-    `SELECT p.* FROM products p JOIN sellers s ON s.id = p.seller_id
+    `${matches}SELECT p.* FROM ${byTrigrams ? 'matches' : 'products'} p
+     JOIN sellers s ON s.id = p.seller_id
      WHERE ${where.join(' AND ')}
      ORDER BY p.name, p.id LIMIT $${bind.length}`,
     bind,
