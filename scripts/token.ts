@@ -66,6 +66,10 @@ function parseTokenArgs(): z.infer<typeof ARGS> {
 async function main(): Promise<void> {
   const args = parseTokenArgs();
   const config = loadConfig();
+  // On stderr, so `$(npm run -s token)` still captures the token alone.
+  if (config.jwtSecretIsDevelopment) {
+    console.error('JWT_SECRET is unset: signed with the public development secret (npm run dev)');
+  }
   console.log(
     await signToken(
       { sub: args.sub, role: args.role, sellerId: args.sellerId },
