@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
-import { isErrorCode } from '../domain/errors';
+import { ERROR_STATUS, isErrorCode } from '../domain/errors';
 import type { Logger } from '../lib/logger';
+import { REFUSED_LOG_MESSAGE } from '../workflows/kit';
 
 const PINO_LEVEL = {
   TRACE: 'trace',
@@ -10,21 +11,102 @@ const PINO_LEVEL = {
   ERROR: 'error',
 } as const;
 
+/** PinoLevel is the pino method a routed SDK line is written with. */
+export type PinoLevel = (typeof PINO_LEVEL)[keyof typeof PINO_LEVEL];
+
+/** LogLine is one SDK log entry as holdfast writes it: level, message and fields. */
+export interface LogLine {
+  level: PinoLevel;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** RUNS_REMEMBERED_MAX bounds the runs whose last logged Refusal is kept, oldest dropped first. */
+const RUNS_REMEMBERED_MAX = 10_000;
+
+/** RememberedRefusal is what a run's "Refused" line said: its SPEC code and its detail. */
+interface RememberedRefusal {
+  code: string;
+  detail: string;
+}
+
+/** isBusinessCode tells whether `code` is a SPEC code of a business refusal (a 4xx). */
+function isBusinessCode(code: unknown): boolean {
+  return isErrorCode(code) && ERROR_STATUS[code] < 500;
+}
+
+/**
+ * TemporalLogRouter decides how each Temporal SDK log entry is written. A refusal is the
+ * service working, not a fault (SPEC.md §1 codes): an operator must act only on the rest.
+ * - A workflow's own "Refused" line (workflows/kit.ts logRefusal: info with its code, warn for
+ *   5xx) is written as it is, and remembered for its run.
+ * - The SDK's "Workflow failed" (warn) for a run that failed with the Refusal it logged is
+ *   debug for a business refusal. The SDK's line cannot say which: the failure crossed the
+ *   workflow sandbox by structured clone, which keeps an Error's message and stack and drops
+ *   its `type`. Any other failed run stays warn, with its error's message and stack.
+ * - The SDK's "Activity failed" (warn) for a business refusal is debug with its `code`: the
+ *   workflow logs that refusal itself. An activity's other failures (retried) stay warn.
+ */
+export class TemporalLogRouter {
+  private readonly refusalsByRun = new Map<string, RememberedRefusal>();
+
+  /** route maps one SDK entry to the line to write. */
+  route(entry: LogEntry): LogLine {
+    const fields = { ...((entry.meta ?? {}) as Record<string, unknown>) };
+    const line: LogLine = { level: PINO_LEVEL[entry.level], message: entry.message, fields };
+    if (entry.message === REFUSED_LOG_MESSAGE) this.remember(fields);
+    if (entry.message === 'Workflow failed') return this.workflowFailed(line);
+    if (entry.message === 'Activity failed') return this.activityFailed(line);
+    return line;
+  }
+
+  private remember(fields: Record<string, unknown>): void {
+    const { runId, code, detail } = fields;
+    if (typeof runId !== 'string' || typeof code !== 'string' || typeof detail !== 'string') return;
+    this.refusalsByRun.delete(runId);
+    this.refusalsByRun.set(runId, { code, detail });
+    if (this.refusalsByRun.size > RUNS_REMEMBERED_MAX) {
+      const oldest = this.refusalsByRun.keys().next().value;
+      if (oldest !== undefined) this.refusalsByRun.delete(oldest);
+    }
+  }
+
+  private workflowFailed(line: LogLine): LogLine {
+    const runId = line.fields.runId;
+    const refusal = typeof runId === 'string' ? this.refusalsByRun.get(runId) : undefined;
+    if (typeof runId === 'string') this.refusalsByRun.delete(runId);
+    const message = (line.fields.error as { message?: unknown } | undefined)?.message;
+    if (!refusal || refusal.detail !== message) return line;
+    const fields: Record<string, unknown> = { ...line.fields, code: refusal.code };
+    if (!isBusinessCode(refusal.code)) return { ...line, fields };
+    delete fields.error;
+    return { level: 'debug', message: line.message, fields: { ...fields, detail: message } };
+  }
+
+  private activityFailed(line: LogLine): LogLine {
+    const error = line.fields.error as { type?: unknown; message?: unknown } | undefined;
+    if (!isErrorCode(error?.type)) return line;
+    const fields: Record<string, unknown> = { ...line.fields, code: error.type };
+    if (!isBusinessCode(error.type)) return { ...line, fields };
+    delete fields.error;
+    return { level: 'debug', message: line.message, fields: { ...fields, detail: error.message } };
+  }
+}
+
 /**
  * installTemporalRuntime routes the Temporal SDK's logs into pino (JSON lines with
- * `workflowId`, `activityType` …) and takes over shutdown signals from the SDK, so the
- * process's own SIGINT/SIGTERM handler stops the worker exactly once. A failed activity
- * that carries a SPEC domain code (insufficient_stock …) is an expected refusal, not a fault:
- * it is logged at debug instead of warn. With `sdkMetricsPort` the SDK's worker metrics are
- * served for Prometheus on that port. Call once per process, before any worker starts.
+ * `workflowId`, `activityType` …, errors with message and stack: lib/logger.ts) through a
+ * TemporalLogRouter, which writes business refusals at info (or debug where the workflow
+ * already said so) and keeps warn and error for what an operator must act on. It also takes
+ * over shutdown signals from the SDK, so the process's own SIGINT/SIGTERM handler stops the
+ * worker exactly once. With `sdkMetricsPort` the SDK's worker metrics are served for
+ * Prometheus on that port. Call once per process, before any worker starts.
  */
 export function installTemporalRuntime(logger: Logger, sdkMetricsPort = 0): void {
+  const router = new TemporalLogRouter();
   const forward = (entry: LogEntry) => {
-    const meta = (entry.meta ?? {}) as Record<string, unknown>;
-    const failureType = (meta.error as { type?: unknown } | undefined)?.type;
-    const expectedRefusal = entry.message === 'Activity failed' && isErrorCode(failureType);
-    const level = expectedRefusal ? 'debug' : PINO_LEVEL[entry.level];
-    logger[level]({ ...meta, error: expectedRefusal ? failureType : meta.error }, entry.message);
+    const line = router.route(entry);
+    logger[line.level](line.fields, line.message);
   };
   Runtime.install({
     logger: new DefaultLogger('INFO', forward),

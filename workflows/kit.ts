@@ -1,11 +1,19 @@
 import {
   ApplicationFailure,
   condition,
+  inWorkflowContext,
+  log,
   patched,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
-import { DomainError, domainErrorFromFailure, type ErrorCode } from '../domain/errors';
+import {
+  DomainError,
+  domainErrorFromFailure,
+  ERROR_STATUS,
+  isErrorCode,
+  type ErrorCode,
+} from '../domain/errors';
 
 /*
  * The workflow kit: the few idioms every holdfast workflow uses, written once (STYLE.md "one
@@ -62,9 +70,53 @@ export const DB_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
  */
 export type Refusal = ApplicationFailure;
 
-/** refuse builds a Refusal for a check made in workflow code. */
+/**
+ * REFUSED_LOG_MESSAGE is the message of the line a workflow logs for each Refusal it decides;
+ * worker/logging.ts pairs it with the SDK's "Workflow failed" line of the same run.
+ */
+export const REFUSED_LOG_MESSAGE = 'Refused';
+
+/** loggedRefusals are the Refusals logRefusal has logged: toRefusal passes them on as they are. */
+const loggedRefusals = new WeakSet<Refusal>();
+
+/** CAUSES_MAX bounds the causes a refusal's log line names. */
+const CAUSES_MAX = 4;
+
+/**
+ * causesOf lists `err` and its causes, outermost first, as `type: message` (plain strings: a
+ * log line leaves the workflow sandbox by structured clone, which drops a failure's type).
+ */
+function causesOf(err: unknown): string[] {
+  const causes: string[] = [];
+  for (let at = err; at instanceof Error && causes.length < CAUSES_MAX; at = at.cause) {
+    const type = (at as { type?: unknown }).type;
+    causes.push(`${typeof type === 'string' ? type : at.name}: ${at.message}`);
+  }
+  return causes;
+}
+
+/**
+ * logRefusal logs a Refusal once, where workflow code decides it, with its SPEC `code` and
+ * `detail` (the SDK adds workflowId, runId, workflowType and, inside an Update, updateName).
+ * A business refusal (4xx) is info: the service worked. `unavailable` and `internal` (5xx)
+ * are warn, with the `causes` of what was thrown: an operator may have to look. The "Workflow
+ * failed" line the SDK writes when the run then fails carries no code: its failure crossed
+ * the workflow sandbox as a plain Error. Not logged outside a workflow (unit tests) or while
+ * replaying (the SDK skips it).
+ */
+function logRefusal(refusal: Refusal, thrown?: unknown): Refusal {
+  if (!inWorkflowContext()) return refusal;
+  loggedRefusals.add(refusal);
+  const code = refusal.type ?? 'unavailable';
+  const fields = { code, detail: refusal.message, ...(thrown ? { causes: causesOf(thrown) } : {}) };
+  if (isErrorCode(code) && ERROR_STATUS[code] < 500) log.info(REFUSED_LOG_MESSAGE, fields);
+  else log.warn(REFUSED_LOG_MESSAGE, fields);
+  return refusal;
+}
+
+/** refuse builds a Refusal for a check made in workflow code, and logs it (logRefusal). */
 export function refuse(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
-  return new DomainError(code, detail, extra).toFailure();
+  return logRefusal(new DomainError(code, detail, extra).toFailure());
 }
 
 /**
@@ -93,10 +145,15 @@ export function endRefused<T>(refusal: Refusal): T {
  * end. Throwing anything else from a handler would fail the workflow task instead of the Update.
  */
 export function toRefusal(err: unknown): Refusal {
+  // A Refusal thrown again (a write's own refuse(), a placement's) was logged where decided.
+  if (err instanceof ApplicationFailure && loggedRefusals.has(err)) return err;
   const domain = domainErrorFromFailure(err);
-  if (domain) return domain.toFailure();
+  if (domain) return logRefusal(domain.toFailure());
   const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ type: 'unavailable', message, nonRetryable: true });
+  return logRefusal(
+    ApplicationFailure.create({ type: 'unavailable', message, nonRetryable: true }),
+    err,
+  );
 }
 
 /**
