@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { orderSubmissionOf, submitOrder } from '../api/orders/submission';
 import { resourceIdFor } from '../domain/ids';
 import type { GatePolicy } from '../domain/order-gate';
@@ -11,7 +11,12 @@ import { workflowIds } from '../domain/workflow-ids';
 import { startEphemeralStack } from '../lib/local-stack';
 import { findTemporalCli, PROJECT_ROOT } from '../lib/temporal-cli';
 import { actor, call, connectStack, type Actor, type TestStack } from '../test/helpers/app';
+import { parseCli } from './shared/cli';
 import { runRetention } from './shared/record-retention';
+
+/** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
+const USAGE = `usage: npm run histories:record [-- --only <name>[,<name> …]]
+  --only  write only these test/replay/histories/<name>.json (others stay as they were)`;
 
 /** HISTORIES_DIR holds one recorded history per workflow type and notable path. */
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');
@@ -35,7 +40,7 @@ interface Recording {
  * payment-request-expired.json (before the approval-expiry-at-expires-at patch).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const { values } = parseCli(USAGE, { options: { only: { type: 'string' } } });
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   const cli = await findTemporalCli();
   if (!cli) throw new Error('recording needs the Temporal CLI: run npm run ensure-temporal');
