@@ -130,14 +130,15 @@ let scene: Scene | undefined;
 
 /**
  * runOrders drives orders placed through their customer's gate (started with `placed`) through
- * paid-and-fulfilled, expired and cancelled after pay; a refused submission starts no order run.
+ * paid-and-fulfilled, expired, cancelled after pay, paid at placement then fulfilled; a refused
+ * submission starts no order run.
  */
 async function runOrders(stack: TestStack): Promise<Recording[]> {
   scene ??= await setScene(stack);
   const { staff, buyer, productId, walletId } = scene;
   // Each with a key of its own: the same lines without one would be a duplicate (SPEC.md §8).
-  const place = (quantity: number) =>
-    http(stack, buyer, 'POST', '/v1/orders', { lines: [{ productId, quantity }] }, randomUUID());
+  const order = (body: object) => http(stack, buyer, 'POST', '/v1/orders', body, randomUUID());
+  const place = (quantity: number) => order({ lines: [{ productId, quantity }] });
   const paid = await place(1);
   await http(stack, buyer, 'POST', `/v1/orders/${paid.id}/pay`, { accountId: walletId });
   await http(stack, staff, 'POST', `/v1/orders/${paid.id}/fulfill`);
@@ -145,8 +146,14 @@ async function runOrders(stack: TestStack): Promise<Recording[]> {
   const cancelled = await place(2);
   await http(stack, buyer, 'POST', `/v1/orders/${cancelled.id}/pay`, { accountId: walletId });
   await http(stack, buyer, 'POST', `/v1/orders/${cancelled.id}/cancel`);
+  const paidAtOnce = await order({
+    lines: [{ productId, quantity: 1 }],
+    pay: { accountId: walletId },
+  });
+  await http(stack, staff, 'POST', `/v1/orders/${paidAtOnce.id}/fulfill`);
   return [
     { name: 'order-gated-paid-fulfilled', workflowId: paid.workflowId },
+    { name: 'order-gated-paid-at-placement', workflowId: paidAtOnce.workflowId },
     { name: 'order-gated-expired', workflowId: expired.workflowId },
     { name: 'order-gated-cancelled-after-pay', workflowId: cancelled.workflowId },
     { name: 'order-payment', workflowId: workflowIds.orderPayment(paid.id) },

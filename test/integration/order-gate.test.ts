@@ -318,7 +318,7 @@ describe('the failed-attempt audit before the route', () => {
 
     expect(
       [first, replayed, notJson, placed, reused, badKey, byStaff, anonymous].map((r) => r.status),
-    ).toEqual([400, 400, 415, 201, 422, 422, 400, 401]);
+    ).toEqual([400, 400, 415, 201, 422, 422, 403, 401]);
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     const rows = await query<Record<string, any>>(
       stack.db,
