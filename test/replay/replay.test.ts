@@ -60,6 +60,10 @@ describe('workflow replay (determinism guard for deploys)', () => {
         'payment-request-expired.json',
         'payment-request-expired-at-expires-at.json',
         'payment-request-payout-failed.json',
+        'order-gated-paid-at-placement.json',
+        'retention-continued.json',
+        'retention-completed.json',
+        'order-failures-cleanup.json',
       ]),
     );
 
