@@ -10,7 +10,14 @@ import {
   type RunningService,
 } from '../lib/local-stack';
 import { startTemporalServer } from '../lib/temporal-server';
+import { parseCli } from './shared/cli';
 import { spawnTsEntry, type TsChild } from './shared/processes';
+
+/** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
+const USAGE = `usage: npm run dev
+Runs holdfast on this machine until Ctrl-C: embedded PostgreSQL (or DATABASE_URL), a Temporal
+dev server with its Web UI on 8233 (or TEMPORAL_ADDRESS), migrations, the worker and the API
+on PORT (default 3000). Configuration is the environment; see docs/api.md.`;
 
 /** CHILD_START_TIMEOUT_MS bounds the start of the API and the worker (the worker bundles). */
 const CHILD_START_TIMEOUT_MS = 180_000;
@@ -26,6 +33,7 @@ const CHILD_START_TIMEOUT_MS = 180_000;
  * stopped too.
  */
 async function main(): Promise<void> {
+  parseCli(USAGE, {});
   const log = (line: string) => console.log(`[dev] ${line}`);
   const started: RunningService[] = [];
   const dataDir = path.join(PROJECT_ROOT, '.data');
