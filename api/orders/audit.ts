@@ -63,8 +63,8 @@ export interface RefusedSubmission {
  * recordRefusal writes the one `order_failures` row of a refused submission: its SPEC code and
  * status, the reasons (`errors`: code + message each), the cart (at most AUDIT_CART_MAX_BYTES
  * of it, SPEC.md §10: auditCartOf stores a larger one truncated), and for allowance orders the
- * balance the refusal stated (from its `balance` extra) or, when it stated none, the balance
- * read now.
+ * full and available balance read as the row is written (the refusal itself states only the
+ * available one, SPEC.md §8).
  */
 export async function recordRefusal(
   deps: ApiDeps,
@@ -83,7 +83,7 @@ export async function recordRefusal(
     cartHash: refused.cartHash,
     idempotencyKey: refused.idempotencyKey ?? null,
     paymentMethod: refused.paymentMethod,
-    balance: await balanceOf(deps, refused, err),
+    balance: await balanceOf(deps, refused),
     ip: refused.meta.ip,
     userAgent: refused.meta.userAgent,
   });
@@ -182,14 +182,11 @@ function reasonsOf(err: DomainError): ValidationErrorEntry[] {
   }));
 }
 
-/** balanceOf is the allowance balance to record: the refusal's own, else read for allowance orders. */
+/** balanceOf is the allowance balance to record for an allowance order, read now; else null. */
 async function balanceOf(
   deps: ApiDeps,
   refused: RefusedSubmission,
-  err: DomainError,
 ): Promise<AllowanceBalanceView | null> {
-  const stated = (err.extra as { balance?: AllowanceBalanceView }).balance;
-  if (stated) return stated;
   if (refused.paymentMethod !== 'allowance') return null;
   return (await findAllowanceBalance(deps.db, refused.user.sub)) ?? null;
 }
