@@ -1,5 +1,6 @@
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import type { Context } from 'hono';
+import { pingDb } from '../db/connection';
 import { problemResponse } from './middleware/errors';
 import type { ApiDeps } from './router';
 
@@ -57,7 +58,7 @@ export async function readiness(
   }
   const deadlineMs = Date.now() + READINESS_TIMEOUT_MS;
   const [postgres, systemInfo, pollerSeenMs] = await Promise.allSettled([
-    deps.db.sequelize.query('SELECT 1'),
+    pingDb(deps.db),
     deps.temporal.withDeadline(deadlineMs, () => deps.temporal.workflowService.getSystemInfo({})),
     deps.temporal.withDeadline(deadlineMs, () => lastPollMs(deps)),
   ]);

@@ -87,3 +87,8 @@ export function toSafeInt(value: string | number | bigint | null | undefined): n
   if (!Number.isSafeInteger(n)) throw new Error(`Integer out of safe range: ${String(value)}`);
   return n;
 }
+
+/** pingDb resolves once PostgreSQL answers a trivial statement, and rejects when it cannot. */
+export async function pingDb(db: Db): Promise<void> {
+  await db.sequelize.query('SELECT 1');
+}

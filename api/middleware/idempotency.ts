@@ -6,7 +6,15 @@ import { resourceIdFor } from '../../domain/ids';
 import { idempotencyKeySchema } from '../../domain/schemas';
 import type { Db } from '../../db/connection';
 import { currentDeadline, outsideDeadline } from '../../lib/request-deadline';
-import { execute, query } from '../../db/transaction';
+import {
+  claimKey,
+  readKey,
+  releaseKey,
+  renewKeyLease,
+  storeKeyAnswer,
+  takeOverKey,
+  type StoredAnswer,
+} from '../../db/idempotency-keys';
 import type { AuthUser } from './auth';
 
 /** IdempotencyOptions configure the Idempotency-Key contract (SPEC.md §1). */
@@ -18,14 +26,6 @@ export interface IdempotencyOptions {
   waitTimeoutMs: number;
   /** leaseMs is how long a claim stays exclusive before a retry may take it over (a crash). */
   leaseMs?: number;
-}
-
-interface KeyRow {
-  fingerprint: string;
-  status_code: number | null;
-  response_body: string | null;
-  response_content_type: string | null;
-  lease_expired: boolean;
 }
 
 /**
@@ -109,16 +109,18 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     const fingerprint = fingerprintOf(c.req.method, c.req.path, await c.req.text());
     const deadline = Date.now() + options.waitTimeoutMs;
     for (let attempt = 0; ; attempt += 1) {
-      const claimed = await claim(options.db, {
-        subject: user.sub,
-        key,
-        fingerprint,
-        ttlMs: options.keyTtlMs,
-        leaseMs,
-      });
+      const claimed = await outsideDeadline(() =>
+        claimKey(options.db, {
+          subject: user.sub,
+          key,
+          fingerprint,
+          ttlMs: options.keyTtlMs,
+          leaseMs,
+        }),
+      );
       if (claimed)
         return serveClaimed(c, next, { db: options.db, subject: user.sub, key, leaseMs });
-      const row = await read(options.db, user.sub, key);
+      const row = await readKey(options.db, user.sub, key);
       if (row && row.fingerprint !== fingerprint) {
         throw refuseKey(
           new DomainError(
@@ -127,16 +129,19 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
           ),
         );
       }
-      if (row && row.status_code !== null) {
-        return new Response(row.response_body, {
-          status: row.status_code,
+      if (row && row.statusCode !== null) {
+        return new Response(row.responseBody, {
+          status: row.statusCode,
           headers: {
-            'content-type': row.response_content_type ?? 'application/json',
+            'content-type': row.responseContentType ?? 'application/json',
             'idempotent-replayed': 'true',
           },
         });
       }
-      if (row?.lease_expired && (await takeOver(options.db, user.sub, key, leaseMs)))
+      if (
+        row?.leaseExpired &&
+        (await outsideDeadline(() => takeOverKey(options.db, user.sub, key, leaseMs)))
+      )
         return serveClaimed(c, next, { db: options.db, subject: user.sub, key, leaseMs });
       if (Date.now() > deadline) {
         throw new DomainError(
@@ -226,65 +231,11 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-async function claim(
-  db: Db,
-  input: { subject: string; key: string; fingerprint: string; ttlMs: number; leaseMs: number },
-): Promise<boolean> {
-  const rows = await outsideDeadline(() =>
-    execute<{ key: string }>(
-      db,
-      `INSERT INTO idempotency_keys (subject, key, fingerprint, locked_until, expires_at)
-     VALUES ($1, $2, $3, now() + ($4 || ' milliseconds')::interval, now() + ($5 || ' milliseconds')::interval)
-     ON CONFLICT (subject, key) DO UPDATE
-       SET fingerprint = EXCLUDED.fingerprint, status_code = NULL, response_body = NULL,
-           locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
-       WHERE idempotency_keys.expires_at < now()
-     RETURNING key`,
-      [input.subject, input.key, input.fingerprint, String(input.leaseMs), String(input.ttlMs)],
-    ),
-  );
-  return rows.length === 1;
-}
-
-async function read(db: Db, subject: string, key: string): Promise<KeyRow | undefined> {
-  const rows = await query<KeyRow>(
-    db,
-    `SELECT fingerprint, status_code, response_body, response_content_type, locked_until < now() AS lease_expired
-     FROM idempotency_keys WHERE subject = $1 AND key = $2`,
-    [subject, key],
-  );
-  return rows[0];
-}
-
-async function takeOver(db: Db, subject: string, key: string, leaseMs: number): Promise<boolean> {
-  const rows = await outsideDeadline(() =>
-    execute<{ key: string }>(
-      db,
-      `UPDATE idempotency_keys SET locked_until = now() + ($3 || ' milliseconds')::interval
-     WHERE subject = $1 AND key = $2 AND status_code IS NULL AND locked_until < now() RETURNING key`,
-      [subject, key, String(leaseMs)],
-    ),
-  );
-  return rows.length === 1;
-}
-
 /** renewLease extends the lease of a key whose request is still being served. */
 async function renewLease(claimed: ClaimedKey): Promise<void> {
   await outsideDeadline(() =>
-    execute(
-      claimed.db,
-      `UPDATE idempotency_keys SET locked_until = now() + ($3 || ' milliseconds')::interval
-       WHERE subject = $1 AND key = $2 AND status_code IS NULL`,
-      [claimed.subject, claimed.key, String(claimed.leaseMs)],
-    ),
+    renewKeyLease(claimed.db, claimed.subject, claimed.key, claimed.leaseMs),
   );
-}
-
-/** StoredAnswer is a response as the key keeps it for replay. */
-interface StoredAnswer {
-  status: number;
-  body: string;
-  contentType: string | null;
 }
 
 /**
@@ -297,9 +248,7 @@ const SETTLE_RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 8_000];
  * settleSoon settles the key with the response. When the database refuses (it went away after
  * the request ran), it rethrows, so the client gets a 503, and keeps settling in the background
  * (SETTLE_RETRY_DELAYS_MS): the client's retry then finds the stored answer, or the released
- * key, seconds after the database is back instead of waiting out the lease. Found by `npm run
- * chaos`: a 10 s pause of the API's pool kept every keyed request in flight at 409
- * `idempotency_in_progress` for a minute.
+ * key, seconds after the database is back instead of waiting out the lease.
  */
 async function settleSoon(
   db: Db,
@@ -346,17 +295,8 @@ async function settle(
   answer: StoredAnswer,
 ): Promise<void> {
   if (TRANSIENT_STATUSES.has(answer.status)) {
-    await execute(
-      db,
-      'DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND status_code IS NULL',
-      [input.subject, input.key],
-    );
+    await releaseKey(db, input.subject, input.key);
     return;
   }
-  await execute(
-    db,
-    `UPDATE idempotency_keys SET status_code = $3, response_body = $4, response_content_type = $5, locked_until = NULL
-     WHERE subject = $1 AND key = $2`,
-    [input.subject, input.key, answer.status, answer.body, answer.contentType],
-  );
+  await storeKeyAnswer(db, input.subject, input.key, answer);
 }
