@@ -1,14 +1,14 @@
-import * as catalog from '../db/catalog';
+import * as catalog from '../../db/catalog';
 import {
   createProductBodySchema,
   createSellerBodySchema,
   productCursorSchema,
   productSearchQuerySchema,
   restockBodySchema,
-} from '../domain/catalog';
-import { DomainError } from '../domain/errors';
-import { idParamSchema } from '../domain/schemas';
-import type { AuthUser } from './middleware/auth';
+} from '../../domain/catalog';
+import { DomainError } from '../../domain/errors';
+import { idParamSchema } from '../../domain/schemas';
+import type { AuthUser } from '../middleware/auth';
 import {
   type ApiDeps,
   decodeCursor,
@@ -17,7 +17,7 @@ import {
   page,
   requestResourceId,
   routeFor,
-} from './router';
+} from '../router';
 
 const route = routeFor('catalog');
 

@@ -1,8 +1,8 @@
-import { cartAddBodySchema, cartSetBodySchema, productIdParamSchema } from '../domain/carts';
-import { DomainError } from '../domain/errors';
-import * as carts from '../db/carts';
-import { findVisibleProductIds } from '../db/catalog';
-import { type ApiDeps, jsonBody, newRouter, routeFor } from './router';
+import { cartAddBodySchema, cartSetBodySchema, productIdParamSchema } from '../../domain/carts';
+import { DomainError } from '../../domain/errors';
+import * as carts from '../../db/carts';
+import { findVisibleProductIds } from '../../db/catalog';
+import { type ApiDeps, jsonBody, newRouter, routeFor } from '../router';
 
 const route = routeFor('cart');
 

@@ -1,7 +1,7 @@
-import * as travel from '../db/travel';
-import type { Db } from '../db/connection';
-import { DomainError } from '../domain/errors';
-import { idParamSchema } from '../domain/schemas';
+import * as travel from '../../db/travel';
+import type { Db } from '../../db/connection';
+import { DomainError } from '../../domain/errors';
+import { idParamSchema } from '../../domain/schemas';
 import {
   createPropertyBodySchema,
   createRoomTypeBodySchema,
@@ -12,8 +12,8 @@ import {
   scheduleSearchQuerySchema,
   utcDate,
   type ScheduleView,
-} from '../domain/travel';
-import type { AuthUser } from './middleware/auth';
+} from '../../domain/travel';
+import type { AuthUser } from '../middleware/auth';
 import {
   type ApiDeps,
   decodeCursor,
@@ -22,7 +22,7 @@ import {
   page,
   requestResourceId,
   routeFor,
-} from './router';
+} from '../router';
 
 const route = routeFor('travel');
 
