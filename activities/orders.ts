@@ -1,5 +1,11 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
+import {
+  assertBeforeDeadline,
+  assertInStock,
+  assertOrderableLines,
+  orderTotalOf,
+} from '../domain/order-rules';
 import { assertOrderTransition, type OrderView } from '../domain/orders';
 import { ledgerTransferIds, workflowIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
@@ -9,15 +15,7 @@ import {
   debitAllowanceForOrder,
   restoreAllowanceForOrder,
 } from '../db/allowances';
-import {
-  allowanceCoverOf,
-  assertBeforeDeadline,
-  assertInStock,
-  assertOrderableLines,
-  insertOrder,
-  orderTotalOf,
-  type PlacementInput,
-} from '../db/orders-placement';
+import { allowanceCoverOf, insertOrder, type PlacementInput } from '../db/orders-placement';
 import { postTransferInTx } from '../db/ledger-postings';
 import { lockPayingWallet } from '../db/orders-payment';
 import {

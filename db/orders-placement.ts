@@ -1,15 +1,13 @@
 import type { Transaction } from 'sequelize';
-import { DomainError } from '../domain/errors';
-import { totalOfLines } from '../domain/number-range';
+import { orderTotalOf, type OrderableProducts } from '../domain/order-rules';
 import type { OrderLineInput, OrderView, PayAtPlacement, PaymentMethod } from '../domain/orders';
 import type { AllowanceCoverInput } from './allowances';
-import { toSafeInt, type Db } from './connection';
-import type { LockedProduct } from './orders';
+import type { Db } from './connection';
 import { execute } from './transaction';
 
 /*
- * The pieces the placement transaction (activities/orders.ts placeOrder) is built from: the
- * checks it makes on the locked products, and the one statement that writes the order.
+ * The statements the placement transaction (activities/orders.ts placeOrder) writes with; its
+ * checks on the locked products are the rules of domain/order-rules.ts.
  */
 
 /** PlacementInput is what one placement reserves: lines merged and sorted by productId. */
@@ -40,19 +38,10 @@ export interface PlacementPayment extends PayAtPlacement {
   actorId: string;
 }
 
-/**
- * assertBeforeDeadline refuses to place an order once its caller has stopped waiting.
- * @throws DomainError `unavailable` (503) after `deadlineMs`.
- */
-export function assertBeforeDeadline(deadlineMs: number | undefined): void {
-  if (deadlineMs === undefined || Date.now() <= deadlineMs) return;
-  throw new DomainError('unavailable', 'The submission was not placed before its caller gave up');
-}
-
 /** allowanceCoverOf is what the allowance check needs of a placement: lines with price and category. */
 export function allowanceCoverOf(
   input: PlacementInput,
-  products: Map<string, LockedProduct>,
+  products: OrderableProducts,
 ): AllowanceCoverInput {
   const first = products.get(input.lines[0]!.productId)!;
   return {
@@ -62,53 +51,11 @@ export function allowanceCoverOf(
       const product = products.get(line.productId)!;
       return {
         ...line,
-        priceMinor: toSafeInt(product.price_minor),
+        priceMinor: product.priceMinor,
         category: product.category,
       };
     }),
   };
-}
-
-/**
- * assertInStock checks every line against its locked product's available stock.
- * @throws DomainError `insufficient_stock` (409) with `lines: [{productId, requested, available}]`
- *   naming every short line (SPEC.md §4).
- */
-export function assertInStock(lines: OrderLineInput[], products: Map<string, LockedProduct>): void {
-  const short = lines
-    .map((l) => {
-      const p = products.get(l.productId)!;
-      return {
-        productId: l.productId,
-        requested: l.quantity,
-        available: p.stock_on_hand - p.reserved,
-      };
-    })
-    .filter((l) => l.available < l.requested);
-  if (short.length > 0) {
-    throw new DomainError('insufficient_stock', 'Not enough stock for every line', {
-      lines: short,
-    });
-  }
-}
-
-/**
- * orderTotalOf is an order's total in minor units: Σ price × quantity of its lines at the
- * locked products' prices, every line total and partial sum within ±(2^53 − 1) (SPEC.md §1).
- * Placement calls it before the stock and allowance checks, so an order that could never be
- * paid is refused as such, and before any write.
- * @throws DomainError `amount_out_of_range` (422; `lineIndex` names a line whose own total
- *   is out of range).
- */
-export function orderTotalOf(
-  lines: OrderLineInput[],
-  products: Map<string, LockedProduct>,
-): number {
-  const priced = lines.map((line) => ({
-    priceMinor: toSafeInt(products.get(line.productId)!.price_minor),
-    quantity: line.quantity,
-  }));
-  return totalOfLines(priced, 'the order total');
 }
 
 /**
@@ -142,11 +89,11 @@ export async function insertOrder(
   db: Db,
   transaction: Transaction,
   input: PlacementInput,
-  products: Map<string, LockedProduct>,
+  products: OrderableProducts,
 ): Promise<OrderView> {
   const lines = input.lines.map((l) => ({
     ...l,
-    priceMinor: toSafeInt(products.get(l.productId)!.price_minor),
+    priceMinor: products.get(l.productId)!.priceMinor,
   }));
   const totalMinor = orderTotalOf(input.lines, products);
   const currency = products.get(input.lines[0]!.productId)!.currency.trim();
@@ -217,33 +164,4 @@ function placedOrderView(placed: {
     expiredAt: null,
     createdAt: stamps.created_at.toISOString(),
   };
-}
-
-/**
- * assertOrderableLines checks that every product exists, belongs to an approved seller and
- * that all share one currency.
- * @throws DomainError `validation_failed` (422) or `currency_mismatch` (422).
- */
-export function assertOrderableLines(
-  lines: OrderLineInput[],
-  products: Map<string, LockedProduct>,
-): void {
-  const errors = lines
-    .map((line, index) => ({ line, index }))
-    .filter(({ line }) => products.get(line.productId)?.approval_status !== 'approved')
-    .map(({ line, index }) => ({
-      path: `lines.${index}.productId`,
-      message: `unknown product ${line.productId}`,
-    }));
-  if (errors.length > 0) {
-    throw new DomainError('validation_failed', 'Some lines name products that cannot be ordered', {
-      errors,
-    });
-  }
-  const currencies = new Set(lines.map((l) => products.get(l.productId)!.currency));
-  if (currencies.size > 1) {
-    throw new DomainError('currency_mismatch', 'All lines of one order must share a currency', {
-      currencies: [...currencies].sort(),
-    });
-  }
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
+import type { OrderableProduct, OrderableProducts } from '../domain/order-rules';
 import type { OrderLineInput, OrderStatus, OrderView, PaymentMethod } from '../domain/orders';
 import { toSafeInt, type Db } from './connection';
 import { execute, lockRows, query } from './transaction';
@@ -104,16 +105,37 @@ export async function listOrders(db: Db, input: ListOrdersInput): Promise<OrderV
   return (await query<OrderRow>(db, sql, bind)).map(toOrderView);
 }
 
-/** LockedProduct is a product row locked for an order, with its seller's approval status. */
-export interface LockedProduct {
+/** ProductLockRow is a `products` row locked for an order, with its seller's approval status. */
+interface ProductLockRow {
   id: string;
   price_minor: string;
   currency: string;
   stock_on_hand: number;
   reserved: number;
   approval_status: string;
-  /** category is the product's category (SPEC.md §2), which allowance sub-limits count by. */
   category: string | null;
+}
+
+/** PRODUCT_LOCK_COLUMNS are the columns of a ProductLockRow (products p, sellers s). */
+const PRODUCT_LOCK_COLUMNS =
+  'p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status, p.category';
+
+/** toOrderableProducts maps locked rows to the placement rules' camelCase products by id. */
+function toOrderableProducts(rows: ProductLockRow[]): OrderableProducts {
+  return new Map(
+    rows.map((row): [string, OrderableProduct] => [
+      row.id,
+      {
+        id: row.id,
+        priceMinor: toSafeInt(row.price_minor),
+        currency: row.currency,
+        stockOnHand: row.stock_on_hand,
+        reserved: row.reserved,
+        approvalStatus: row.approval_status,
+        category: row.category,
+      },
+    ]),
+  );
 }
 
 /** lockOrder locks one order row `FOR UPDATE` (orders come first in the lock order). */
@@ -141,17 +163,17 @@ export async function lockProducts(
   db: Db,
   transaction: Transaction,
   productIds: string[],
-): Promise<Map<string, LockedProduct>> {
-  const rows = await lockRows<LockedProduct>(
+): Promise<OrderableProducts> {
+  const rows = await lockRows<ProductLockRow>(
     db,
     transaction,
     'products',
-    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status, p.category
+    `SELECT ${PRODUCT_LOCK_COLUMNS}
      FROM products p JOIN sellers s ON s.id = p.seller_id
      WHERE p.id = ANY($1::uuid[]) ORDER BY p.id FOR UPDATE OF p`,
     [productIds],
   );
-  return new Map(rows.map((row) => [row.id, row]));
+  return toOrderableProducts(rows);
 }
 
 /**
@@ -163,12 +185,12 @@ export async function lockProductsForPlacement(
   db: Db,
   transaction: Transaction,
   input: { orderId: string; productIds: string[] },
-): Promise<{ products: Map<string, LockedProduct>; placed: boolean }> {
-  const rows = await lockRows<LockedProduct & { placed: boolean }>(
+): Promise<{ products: OrderableProducts; placed: boolean }> {
+  const rows = await lockRows<ProductLockRow & { placed: boolean }>(
     db,
     transaction,
     'products',
-    `SELECT p.id, p.price_minor, p.currency, p.stock_on_hand, p.reserved, s.approval_status, p.category,
+    `SELECT ${PRODUCT_LOCK_COLUMNS},
             EXISTS (SELECT 1 FROM orders WHERE id = $2) AS placed
      FROM products p JOIN sellers s ON s.id = p.seller_id
      WHERE p.id = ANY($1::uuid[]) ORDER BY p.id FOR UPDATE OF p`,
@@ -177,7 +199,7 @@ export async function lockProductsForPlacement(
   // No product row at all: only a placed order's products could be missing if deleted, and
   // products are never deleted, so look the order up to be sure.
   const placed = rows[0]?.placed ?? (await findOrder(db, input.orderId, transaction)) !== undefined;
-  return { products: new Map(rows.map((row) => [row.id, row])), placed };
+  return { products: toOrderableProducts(rows), placed };
 }
 
 /** moveStock applies per-product deltas to on-hand and reserved and writes stock_movements. */
