@@ -25,9 +25,11 @@ import {
   heldUnitsOf,
   lockBooking,
   lockCustomerHolds,
+  stampBooking,
 } from '../db/bookings';
+import { insertSeatBooking, insertStayBooking } from '../db/bookings-placement';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
-import { execute, withTransaction } from '../db/transaction';
+import { withTransaction } from '../db/transaction';
 
 /*
  * The booking activities (SPEC.md §6): each is one transaction that locks in the fixed order
@@ -110,30 +112,18 @@ async function holdSeats(
       seats: taken,
     });
   }
-  await execute(
-    db,
-    `WITH b AS (
-       INSERT INTO bookings (id, customer_id, kind, status, seller_id, schedule_id, seat_numbers,
-         amount_minor, currency, workflow_id, ends_at, reserved_at, expires_at)
-       VALUES ($1, $2, 'seat', 'reserved', $3, $4, $5::int[], $6, $7, $8, $9, now(),
-         now() + ($10 || ' milliseconds')::interval)
-       RETURNING id)
-     UPDATE seats SET status = 'held', booking_id = (SELECT id FROM b), updated_at = now()
-     WHERE schedule_id = $4 AND seat_no = ANY($5::int[])`,
-    [
-      input.bookingId,
-      input.customerId,
-      schedule.sellerId,
-      schedule.id,
-      seats,
-      bookingAmountOf(schedule.priceMinor, seats.length),
-      schedule.currency,
-      input.workflowId,
-      schedule.arrivesAt,
-      String(input.holdTtlMs),
-    ],
-    transaction,
-  );
+  await insertSeatBooking(db, transaction, {
+    bookingId: input.bookingId,
+    customerId: input.customerId,
+    workflowId: input.workflowId,
+    sellerId: schedule.sellerId,
+    scheduleId: schedule.id,
+    seats,
+    amountMinor: bookingAmountOf(schedule.priceMinor, seats.length),
+    currency: schedule.currency,
+    endsAt: schedule.arrivesAt,
+    holdTtlMs: input.holdTtlMs,
+  });
 }
 
 /** holdNights locks the room type and nights, checks them, inserts the booking and holds them. */
@@ -157,31 +147,19 @@ async function holdNights(
   }
   const endsAt = new Date(`${hold.checkOut}T00:00:00Z`);
   endsAt.setUTCHours(CHECK_OUT_HOUR_UTC);
-  await execute(
-    db,
-    `WITH b AS (
-       INSERT INTO bookings (id, customer_id, kind, status, seller_id, room_type_id, check_in,
-         check_out, amount_minor, currency, workflow_id, ends_at, reserved_at, expires_at)
-       VALUES ($1, $2, 'stay', 'reserved', $3, $4, $5::date, $6::date, $7, $8, $9, $10, now(),
-         now() + ($11 || ' milliseconds')::interval)
-       RETURNING id)
-     UPDATE room_nights SET held = held + 1, updated_at = now()
-     WHERE room_type_id = $4 AND night >= $5::date AND night < $6::date AND EXISTS (SELECT 1 FROM b)`,
-    [
-      input.bookingId,
-      input.customerId,
-      roomType.sellerId,
-      roomType.id,
-      hold.checkIn,
-      hold.checkOut,
-      bookingAmountOf(roomType.priceMinor, nights.length),
-      roomType.currency,
-      input.workflowId,
-      endsAt,
-      String(input.holdTtlMs),
-    ],
-    transaction,
-  );
+  await insertStayBooking(db, transaction, {
+    bookingId: input.bookingId,
+    customerId: input.customerId,
+    workflowId: input.workflowId,
+    sellerId: roomType.sellerId,
+    roomTypeId: roomType.id,
+    checkIn: hold.checkIn,
+    checkOut: hold.checkOut,
+    amountMinor: bookingAmountOf(roomType.priceMinor, nights.length),
+    currency: roomType.currency,
+    endsAt,
+    holdTtlMs: input.holdTtlMs,
+  });
 }
 
 /**
@@ -326,14 +304,6 @@ export async function completeBooking(db: Db, input: { bookingId: string }): Pro
   });
 }
 
-/** STAMP_COLUMN is the timestamp each transition sets (SPEC.md §6). */
-const STAMP_COLUMN = {
-  confirmed: 'confirmed_at',
-  completed: 'completed_at',
-  cancelled: 'cancelled_at',
-  expired: 'expired_at',
-} as const;
-
 /** PaymentColumns are the payment references a transition may record. */
 interface PaymentColumns {
   paymentAccountId?: string;
@@ -371,22 +341,7 @@ async function moveBooking(db: Db, input: MoveBookingInput): Promise<BookingView
       });
     }
     const paid = (await input.alsoInTransaction?.(transaction, booking)) ?? {};
-    await execute(
-      db,
-      `UPDATE bookings SET status = $2, ${STAMP_COLUMN[input.target]} = now(),
-         payment_account_id = COALESCE($3, payment_account_id),
-         payment_transfer_id = COALESCE($4, payment_transfer_id),
-         refund_transfer_id = COALESCE($5, refund_transfer_id), updated_at = now()
-       WHERE id = $1`,
-      [
-        booking.id,
-        input.target,
-        paid.paymentAccountId ?? null,
-        paid.paymentTransferId ?? null,
-        paid.refundTransferId ?? null,
-      ],
-      transaction,
-    );
+    await stampBooking(db, transaction, { bookingId: booking.id, target: input.target, ...paid });
     return (await findBooking(db, booking.id, transaction))!;
   });
 }

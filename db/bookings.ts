@@ -259,3 +259,47 @@ export async function heldUnitsOf(
         : Math.max(1, Math.ceil(Number(row!.earliest_in_seconds))),
   };
 }
+
+/** STAMP_COLUMN is the timestamp each transition sets (SPEC.md §6). */
+const STAMP_COLUMN = {
+  confirmed: 'confirmed_at',
+  completed: 'completed_at',
+  cancelled: 'cancelled_at',
+  expired: 'expired_at',
+} as const;
+
+/** BookingStamp is one transition to write: the new status and any payment references. */
+export interface BookingStamp {
+  bookingId: string;
+  target: Exclude<BookingStatus, 'reserved'>;
+  paymentAccountId?: string;
+  paymentTransferId?: string;
+  refundTransferId?: string;
+}
+
+/**
+ * stampBooking sets the booking's new status and its timestamp (STAMP_COLUMN), and records the
+ * payment references given (the ones absent keep their value). Call it under lockBooking.
+ */
+export async function stampBooking(
+  db: Db,
+  transaction: Transaction,
+  stamp: BookingStamp,
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE bookings SET status = $2, ${STAMP_COLUMN[stamp.target]} = now(),
+       payment_account_id = COALESCE($3, payment_account_id),
+       payment_transfer_id = COALESCE($4, payment_transfer_id),
+       refund_transfer_id = COALESCE($5, refund_transfer_id), updated_at = now()
+     WHERE id = $1`,
+    [
+      stamp.bookingId,
+      stamp.target,
+      stamp.paymentAccountId ?? null,
+      stamp.paymentTransferId ?? null,
+      stamp.refundTransferId ?? null,
+    ],
+    transaction,
+  );
+}
