@@ -1,3 +1,4 @@
+import { DAY_MS } from './duration';
 import { DomainError } from './errors';
 
 /*
@@ -98,8 +99,6 @@ export const allowancePostingIds = {
   debit: (orderId: string) => `order-${orderId}-allowance`,
   restore: (orderId: string) => `order-${orderId}-allowance-restore`,
 } as const;
-
-const DAY_MS = 86_400_000;
 
 /**
  * allowancePeriodAt returns the allowance period that contains `at`, as [startsAt, endsAt):

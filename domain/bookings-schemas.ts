@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BOOKING_STATUSES, SEATS_PER_BOOKING_MAX, STAY_NIGHTS_MAX } from './bookings';
+import { BOOKING_STATUSES, nightCount, SEATS_PER_BOOKING_MAX, STAY_NIGHTS_MAX } from './bookings';
 import { pageQuerySchema, uuidSchema } from './schemas';
 
 /*
@@ -49,12 +49,10 @@ export const placeStayBodySchema = z
     message: 'checkOut must be after checkIn',
     path: ['checkOut'],
   })
-  .refine(
-    (body) =>
-      Date.parse(`${body.checkOut}T00:00:00Z`) - Date.parse(`${body.checkIn}T00:00:00Z`) <=
-      STAY_NIGHTS_MAX * 86_400_000,
-    { message: `a stay is at most ${STAY_NIGHTS_MAX} nights`, path: ['checkOut'] },
-  );
+  .refine((body) => nightCount(body.checkIn, body.checkOut) <= STAY_NIGHTS_MAX, {
+    message: `a stay is at most ${STAY_NIGHTS_MAX} nights`,
+    path: ['checkOut'],
+  });
 
 /** PlaceStayBody is a validated POST /v1/stays body. */
 export type PlaceStayBody = z.infer<typeof placeStayBodySchema>;

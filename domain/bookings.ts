@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CodeVersion } from './code-versions';
+import { DAY_MS } from './duration';
 import { DomainError } from './errors';
 
 /*
@@ -142,8 +143,8 @@ export interface ConfirmBookingInput {
   actorId: string;
 }
 
-/** BookingActionInput names who asks for a cancel. */
-export interface BookingActionInput {
+/** BookingActorInput is the argument of the cancel Update: who asks for it. */
+export interface BookingActorInput {
   actorId: string;
 }
 
@@ -152,21 +153,31 @@ export const placeBookingUpdate = defineUpdate<BookingView>('place');
 /** confirmBookingUpdate pays the booking once through `booking-<id>-payment`; concurrent calls share it. */
 export const confirmBookingUpdate = defineUpdate<BookingView, [ConfirmBookingInput]>('confirm');
 /** cancelBookingUpdate cancels the booking, releasing what it holds and refunding a payment. */
-export const cancelBookingUpdate = defineUpdate<BookingView, [BookingActionInput]>('cancel');
+export const cancelBookingUpdate = defineUpdate<BookingView, [BookingActorInput]>('cancel');
 /** bookingStatusQuery returns the workflow's view of the status (undefined before placement). */
 export const bookingStatusQuery = defineQuery<BookingStatus | 'rejected' | undefined>('status');
 
 /**
  * nightsBetween lists the nights of a stay, [checkIn, checkOut) as YYYY-MM-DD in ascending
- * order: the lock order of room-nights (ARCHITECTURE.md "Rules").
+ * order: the lock order of room-nights (ARCHITECTURE.md "Rules"). nightCount counts them.
  */
 export function nightsBetween(checkIn: string, checkOut: string): string[] {
   const nights: string[] = [];
   const end = Date.parse(`${checkOut}T00:00:00Z`);
-  for (let t = Date.parse(`${checkIn}T00:00:00Z`); t < end; t += 86_400_000) {
+  for (let t = Date.parse(`${checkIn}T00:00:00Z`); t < end; t += DAY_MS) {
     nights.push(new Date(t).toISOString().slice(0, 10));
   }
   return nights;
+}
+
+/**
+ * nightCount is the number of nights from `checkIn` to `checkOut` (YYYY-MM-DD, UTC days),
+ * computed without listing them, so an unchecked request's span costs nothing to measure.
+ */
+export function nightCount(checkIn: string, checkOut: string): number {
+  return Math.round(
+    (Date.parse(`${checkOut}T00:00:00Z`) - Date.parse(`${checkIn}T00:00:00Z`)) / DAY_MS,
+  );
 }
 
 /**

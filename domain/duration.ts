@@ -1,7 +1,10 @@
-/** DURATION_MAX_MS bounds every configured or requested duration: 366 days. */
-export const DURATION_MAX_MS = 366 * 24 * 3600 * 1000;
+/** DAY_MS is one day (one UTC calendar day) in milliseconds. */
+export const DAY_MS = 86_400_000;
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** DURATION_MAX_MS bounds every configured or requested duration: 366 days. */
+export const DURATION_MAX_MS = 366 * DAY_MS;
+
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS } as const;
 
 /**
  * parseDurationMs reads a Temporal-style duration string `<number><unit>` with unit `ms`,

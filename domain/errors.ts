@@ -122,6 +122,18 @@ export class DomainError extends Error {
 }
 
 /**
+ * invalidField is the 422 `validation_failed` refusal that names one request field: `path` is
+ * the field, `message` what is wrong with it, `detail` the problem's human summary.
+ */
+export function invalidField(
+  path: string,
+  message: string,
+  detail = 'The request is not valid',
+): DomainError {
+  return new DomainError('validation_failed', detail, { errors: [{ path, message }] });
+}
+
+/**
  * domainErrorFromFailure walks an error's `cause` chain (WorkflowUpdateFailedError →
  * ActivityFailure → ApplicationFailure …) and returns the DomainError it carries, or undefined
  * when the chain holds no ApplicationFailure with a SPEC code.

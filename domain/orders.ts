@@ -139,8 +139,8 @@ export interface PayAtPlacement {
   accountId?: string;
 }
 
-/** OrderActionInput names who asks for a cancel or fulfil. */
-export interface OrderActionInput {
+/** OrderActorInput is the argument of the cancel and fulfil Updates: who asks for them. */
+export interface OrderActorInput {
   actorId: string;
 }
 
@@ -149,8 +149,8 @@ export const placeOrderUpdate = defineUpdate<OrderView>('place');
 /** payOrderUpdate pays the order once through `order-<id>-payment`; concurrent calls share it. */
 export const payOrderUpdate = defineUpdate<OrderView, [PayOrderInput]>('pay');
 /** cancelOrderUpdate cancels the order, releasing stock and refunding a payment. */
-export const cancelOrderUpdate = defineUpdate<OrderView, [OrderActionInput]>('cancel');
+export const cancelOrderUpdate = defineUpdate<OrderView, [OrderActorInput]>('cancel');
 /** fulfillOrderUpdate marks a paid order fulfilled (on-hand and reserved both drop). */
-export const fulfillOrderUpdate = defineUpdate<OrderView, [OrderActionInput]>('fulfill');
+export const fulfillOrderUpdate = defineUpdate<OrderView, [OrderActorInput]>('fulfill');
 /** orderStatusQuery returns the workflow's view of the order status (undefined before placement). */
 export const orderStatusQuery = defineQuery<OrderStatus | 'rejected' | undefined>('status');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { STAY_NIGHTS_MAX } from './bookings';
+import { nightCount, STAY_NIGHTS_MAX } from './bookings';
 import { dateSchema } from './bookings-schemas';
+import { DAY_MS } from './duration';
 import { DomainError } from './errors';
 import { currencySchema, NO_CONTROL_CHARACTERS, pageQuerySchema, uuidSchema } from './schemas';
 
@@ -25,9 +26,6 @@ export const PRICE_MINOR_MAX = 1_000_000_000_000;
  * STAY_NIGHTS_MAX nights.
  */
 export const ROOM_TYPES_PER_PROPERTY_MAX = 50;
-
-/** DAY_MS is one UTC calendar day in milliseconds. */
-export const DAY_MS = 86_400_000;
 
 /**
  * labelSchema is a trimmed, non-empty line of text of at most `charsMax` characters (fewer
@@ -154,7 +152,7 @@ export const hotelSearchQuerySchema = pageQuerySchema
       ctx.addIssue({ code: 'custom', path: [path], message: 'checkIn and checkOut come together' });
     } else if (checkOut <= checkIn) {
       ctx.addIssue({ code: 'custom', path: ['checkOut'], message: 'must be after checkIn' });
-    } else if (nightsBetween(checkIn, checkOut) > STAY_NIGHTS_MAX) {
+    } else if (nightCount(checkIn, checkOut) > STAY_NIGHTS_MAX) {
       const message = `a stay is at most ${STAY_NIGHTS_MAX} nights`;
       ctx.addIssue({ code: 'custom', path: ['checkOut'], message });
     }
@@ -165,13 +163,6 @@ export const hotelCursorSchema = z.object({
   name: z.string().max(200).regex(NO_CONTROL_CHARACTERS),
   id: uuidSchema,
 });
-
-/** nightsBetween counts the nights from `checkIn` to `checkOut` (YYYY-MM-DD, UTC days). */
-export function nightsBetween(checkIn: string, checkOut: string): number {
-  return Math.round(
-    (Date.parse(`${checkOut}T00:00:00Z`) - Date.parse(`${checkIn}T00:00:00Z`)) / DAY_MS,
-  );
-}
 
 /** utcDate returns the UTC calendar date (YYYY-MM-DD) `days` after the instant `atMs`. */
 export function utcDate(atMs: number, days = 0): string {

@@ -13,7 +13,8 @@ import {
 } from '../../domain/bookings';
 import type { PlaceSeatBookingBody, PlaceStayBody } from '../../domain/bookings-schemas';
 import { CODE_VERSION } from '../../domain/code-versions';
-import { DomainError } from '../../domain/errors';
+import { DAY_MS } from '../../domain/duration';
+import { DomainError, invalidField } from '../../domain/errors';
 import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
 import { bookingWorkflow } from '../../workflows/bookings';
@@ -28,12 +29,8 @@ import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal
  * Everything a request can get wrong is checked before the workflow starts.
  */
 
-/** invalid is a 422 `validation_failed` naming one request field. */
-function invalid(path: string, message: string): DomainError {
-  return new DomainError('validation_failed', 'The booking request is not valid', {
-    errors: [{ path, message }],
-  });
-}
+/** INVALID_REQUEST is the summary of this service's 422 `validation_failed` refusals. */
+const INVALID_REQUEST = 'The booking request is not valid';
 
 /**
  * placeSeatBooking checks the schedule and seats, then holds the seats with the `place`
@@ -49,11 +46,15 @@ export async function placeSeatBooking(
   const schedule = await findVisibleSchedule(deps.db, scheduleId, { visibleOnly: true });
   if (!schedule) throw new DomainError('not_found', 'No such schedule');
   if (Date.parse(schedule.departsAt) <= Date.now())
-    throw invalid('scheduleId', 'the bus has already departed');
+    throw invalidField('scheduleId', 'the bus has already departed', INVALID_REQUEST);
   const beyond = seats.filter((n) => n > schedule.seatCount);
   if (beyond.length > 0) {
     const index = seats.indexOf(beyond[0]!);
-    throw invalid(`seats.${index}`, `this bus has seats 1–${schedule.seatCount}`);
+    throw invalidField(
+      `seats.${index}`,
+      `this bus has seats 1–${schedule.seatCount}`,
+      INVALID_REQUEST,
+    );
   }
   return placeBooking(deps, input, { kind: 'seat', scheduleId, seats });
 }
@@ -71,14 +72,19 @@ export async function placeStay(
 ): Promise<BookingView> {
   const { roomTypeId, checkIn, checkOut } = input.body;
   const today = new Date().toISOString().slice(0, 10);
-  if (checkIn < today) throw invalid('checkIn', `the check-in date is before today (${today})`);
+  if (checkIn < today)
+    throw invalidField('checkIn', `the check-in date is before today (${today})`, INVALID_REQUEST);
   const horizonEnd = new Date(
-    Date.parse(`${today}T00:00:00Z`) + deps.config.roomHorizonNights * 86_400_000,
+    Date.parse(`${today}T00:00:00Z`) + deps.config.roomHorizonNights * DAY_MS,
   )
     .toISOString()
     .slice(0, 10);
   if (checkOut > horizonEnd) {
-    throw invalid('checkOut', `stays can be booked up to ${horizonEnd} (ROOM_HORIZON_NIGHTS)`);
+    throw invalidField(
+      'checkOut',
+      `stays can be booked up to ${horizonEnd} (ROOM_HORIZON_NIGHTS)`,
+      INVALID_REQUEST,
+    );
   }
   const roomType = await findRoomTypeForBooking(deps.db, roomTypeId);
   if (!roomType?.sellerApproved || !roomType.propertyActive)
@@ -136,8 +142,8 @@ export async function visibleBooking(
   return booking;
 }
 
-/** BookingActionInput names the caller and the booking an action is for. */
-export interface BookingActionInput {
+/** BookingActionRequest is a caller's request to act on one booking (confirm, cancel). */
+export interface BookingActionRequest {
   user: AuthUser;
   bookingId: string;
 }
@@ -157,7 +163,8 @@ export async function assertOwnWallet(
 ): Promise<void> {
   const account = await findAccount(deps.db, accountId);
   if (account?.ownerId !== user.sub) throw new DomainError('not_found', 'No such account');
-  if (account.kind !== 'wallet') throw invalid('accountId', 'bookings are paid from a wallet');
+  if (account.kind !== 'wallet')
+    throw invalidField('accountId', 'bookings are paid from a wallet', INVALID_REQUEST);
 }
 
 /**
@@ -169,7 +176,7 @@ export async function assertOwnWallet(
  */
 export async function confirmBooking(
   deps: ApiDeps,
-  input: BookingActionInput & { accountId: string },
+  input: BookingActionRequest & { accountId: string },
 ): Promise<BookingView> {
   const { user, accountId } = input;
   const booking = await visibleBooking(deps, user, input.bookingId);
@@ -190,7 +197,7 @@ export async function confirmBooking(
  */
 export async function cancelBooking(
   deps: ApiDeps,
-  input: BookingActionInput,
+  input: BookingActionRequest,
 ): Promise<BookingView> {
   const booking = await visibleBooking(deps, input.user, input.bookingId);
   return sendBookingUpdate(deps, booking.id, 'cancelled', (handle) =>

@@ -113,8 +113,8 @@ export async function visibleOrder(deps: ApiDeps, user: AuthUser, orderId: strin
   return order;
 }
 
-/** OrderActionInput names the caller and the order an action is for. */
-export interface OrderActionInput {
+/** OrderActionRequest is a caller's request to act on one order (pay, cancel, fulfil). */
+export interface OrderActionRequest {
   user: AuthUser;
   orderId: string;
 }
@@ -130,7 +130,7 @@ export interface OrderActionInput {
  */
 export async function payOrder(
   deps: ApiDeps,
-  input: OrderActionInput & { accountId?: string },
+  input: OrderActionRequest & { accountId?: string },
 ): Promise<OrderView> {
   const { user, accountId } = input;
   const order = await visibleOrder(deps, user, input.orderId);
@@ -147,7 +147,7 @@ export async function payOrder(
  * cancelOrder cancels an order (its owner or staff), releasing stock and refunding a payment.
  * @throws DomainError `not_found` (404), `invalid_transition` (409).
  */
-export async function cancelOrder(deps: ApiDeps, input: OrderActionInput): Promise<OrderView> {
+export async function cancelOrder(deps: ApiDeps, input: OrderActionRequest): Promise<OrderView> {
   const order = await visibleOrder(deps, input.user, input.orderId);
   return sendOrderUpdate(deps, order.id, 'cancelled', (handle) =>
     handle.executeUpdate(cancelOrderUpdate, {
@@ -161,7 +161,7 @@ export async function cancelOrder(deps: ApiDeps, input: OrderActionInput): Promi
  * fulfillOrder marks a paid order fulfilled (staff). @throws DomainError `not_found` (404),
  * `invalid_transition` (409).
  */
-export async function fulfillOrder(deps: ApiDeps, input: OrderActionInput): Promise<OrderView> {
+export async function fulfillOrder(deps: ApiDeps, input: OrderActionRequest): Promise<OrderView> {
   const order = await visibleOrder(deps, input.user, input.orderId);
   return sendOrderUpdate(deps, order.id, 'fulfilled', (handle) =>
     handle.executeUpdate(fulfillOrderUpdate, {

@@ -1,6 +1,6 @@
 import { findAccount } from '../../db/ledger';
 import { findPaymentRequest } from '../../db/payment-requests';
-import { DomainError, domainErrorFromFailure } from '../../domain/errors';
+import { DomainError, domainErrorFromFailure, invalidField } from '../../domain/errors';
 import {
   assertMayDecide,
   createPaymentRequestUpdate,
@@ -21,12 +21,8 @@ import { startWithUpdate } from '../temporal-kit';
  * `payment-request-<id>-approval` after every check; approve and reject are `decide` Updates.
  */
 
-/** invalid is a 422 `validation_failed` naming one request field. */
-function invalid(path: string, message: string): DomainError {
-  return new DomainError('validation_failed', 'The payment request is not valid', {
-    errors: [{ path, message }],
-  });
-}
+/** INVALID_REQUEST is the summary of this service's 422 `validation_failed` refusals. */
+const INVALID_REQUEST = 'The payment request is not valid';
 
 /**
  * createPaymentRequest validates everything before any write (the source is the caller's own
@@ -44,7 +40,11 @@ export async function createPaymentRequest(
 ): Promise<PaymentRequestView> {
   const { user, body, paymentRequestId } = input;
   if (body.amountMinor > deps.config.paymentRequestMaxMinor) {
-    throw invalid('amountMinor', `at most ${deps.config.paymentRequestMaxMinor} minor units`);
+    throw invalidField(
+      'amountMinor',
+      `at most ${deps.config.paymentRequestMaxMinor} minor units`,
+      INVALID_REQUEST,
+    );
   }
   const [from, to] = await Promise.all([
     findAccount(deps.db, body.fromAccountId),
@@ -52,8 +52,10 @@ export async function createPaymentRequest(
   ]);
   if (user.role !== 'staff' && from?.ownerId !== user.sub)
     throw new DomainError('not_found', 'No such account');
-  if (!from) throw invalid('fromAccountId', `unknown account ${body.fromAccountId}`);
-  if (!to) throw invalid('toAccountId', `unknown account ${body.toAccountId}`);
+  if (!from)
+    throw invalidField('fromAccountId', `unknown account ${body.fromAccountId}`, INVALID_REQUEST);
+  if (!to)
+    throw invalidField('toAccountId', `unknown account ${body.toAccountId}`, INVALID_REQUEST);
   if (from.currency !== to.currency) {
     throw new DomainError('currency_mismatch', 'Both accounts must hold the same currency', {
       currencies: [from.currency, to.currency],

@@ -1,6 +1,6 @@
 import * as travel from '../../db/travel';
 import type { Db } from '../../db/connection';
-import { DomainError } from '../../domain/errors';
+import { DomainError, invalidField } from '../../domain/errors';
 import { idParamSchema } from '../../domain/schemas';
 import {
   createPropertyBodySchema,
@@ -81,13 +81,6 @@ function assertMayManageSeller(user: AuthUser, sellerId: string): void {
   throw new DomainError('forbidden', 'Only staff or an operator of this seller may add its offer');
 }
 
-/** invalid is a 422 `validation_failed` naming one request field. */
-function invalid(path: string, message: string): DomainError {
-  return new DomainError('validation_failed', 'The request is not valid', {
-    errors: [{ path, message }],
-  });
-}
-
 /**
  * assertStayInHorizon checks hotel search dates against the clock (UTC days): check-in from
  * today, check-out at most `horizonNights` (ROOM_HORIZON_NIGHTS) after today, as POST
@@ -99,10 +92,10 @@ function assertStayInHorizon(
   clock: { nowMs: number; horizonNights: number },
 ): void {
   const today = utcDate(clock.nowMs);
-  if (stay.checkIn < today) throw invalid('checkIn', `must be today (${today}) or later`);
+  if (stay.checkIn < today) throw invalidField('checkIn', `must be today (${today}) or later`);
   const horizonEnd = utcDate(clock.nowMs, clock.horizonNights);
   if (stay.checkOut > horizonEnd) {
-    throw invalid('checkOut', `must be ${horizonEnd} or earlier (ROOM_HORIZON_NIGHTS)`);
+    throw invalidField('checkOut', `must be ${horizonEnd} or earlier (ROOM_HORIZON_NIGHTS)`);
   }
 }
 
@@ -132,7 +125,7 @@ export function travelRoutes(deps: ApiDeps) {
     const body = c.req.valid('json');
     assertMayManageSeller(c.get('user'), body.sellerId);
     if (Date.parse(body.departsAt) <= Date.now())
-      throw invalid('departsAt', 'must be in the future');
+      throw invalidField('departsAt', 'must be in the future');
     const id = requestResourceId(c, 'schedule');
     return c.json(await travel.createSchedule(db, { id, ...body }), 201);
   });

@@ -1,4 +1,5 @@
 import type { BookingView } from '../../domain/bookings';
+import { DAY_MS } from '../../domain/duration';
 import { mapLimit } from '../shared/async';
 import { readAccount } from '../../test/helpers/resources';
 import type { Check } from './model';
@@ -12,9 +13,6 @@ import { euros } from './util';
  * seat or room-night held twice, refusals name only what a 201 holds, duplicate confirms
  * agree, cancelled seats are free, and every wallet was debited exactly once.
  */
-
-/** DAY_MS is one UTC day in milliseconds. */
-const DAY_MS = 86_400_000;
 
 /** nextDay returns the calendar day after `date` (both YYYY-MM-DD, UTC). */
 export function nextDay(date: string): string {

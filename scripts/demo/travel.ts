@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { BookingView } from '../../domain/bookings';
+import { DAY_MS } from '../../domain/duration';
 import type { Actor } from '../../test/helpers/actors';
 import type { HoldfastRequestBody, HoldfastResult } from '../../client/index';
 import { expectStatus } from '../../test/helpers/http';
@@ -49,9 +50,6 @@ const CHECK_IN_FIRST_DAY = 8;
 const CHECK_IN_SPREAD_DAYS = 7;
 /** STAY_NIGHTS_DEMO_MAX bounds one guest's stay (1–4 nights). */
 const STAY_NIGHTS_DEMO_MAX = 4;
-/** DAY_MS is one UTC day in milliseconds. */
-const DAY_MS = 86_400_000;
-
 /**
  * TravelProblem is a refusal body; a 409 `rooms_unavailable` also carries `nights` (a list of
  * dates, while a booking's `nights` is a count: read it with refusedNights, ./travel-checks.ts).

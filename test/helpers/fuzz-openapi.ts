@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DAY_MS } from '../../domain/duration';
 
 /*
  * The fuzzer's reading of the API's own OpenAPI document (GET /openapi.json): the operations
@@ -189,9 +190,6 @@ function stringValue(schema: JsonSchema): fc.Arbitrary<string> {
   );
   return fc.oneof({ weight: 19, arbitrary: text }, { weight: 1, arbitrary: edges });
 }
-
-/** DAY_MS is one day in milliseconds. */
-const DAY_MS = 86_400_000;
 
 /**
  * dateTimeValue is an ISO-8601 instant: mostly within a year of now (past and future), else

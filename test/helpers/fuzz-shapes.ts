@@ -1,3 +1,5 @@
+import { DAY_MS } from '../../domain/duration';
+
 /*
  * Couplings between fields that a JSON Schema cannot state, applied to three of four
  * schema-built bodies so that enough requests get past validation to reach the workflows: an
@@ -5,8 +7,7 @@
  * after it departs, a pause ends after it starts.
  */
 
-/** DAY_MS and HOUR_MS are a day and an hour in milliseconds. */
-const DAY_MS = 86_400_000;
+/** HOUR_MS is an hour in milliseconds. */
 const HOUR_MS = 3_600_000;
 
 /** Shaper adjusts one body in place; `n` is a random natural number for its choices. */

@@ -1,4 +1,4 @@
-import type { ProductView } from '../../domain/catalog';
+import type { ProductView, SellerKind } from '../../domain/catalog';
 import type { AccountView } from '../../domain/ledger';
 import {
   answerOf,
@@ -61,9 +61,6 @@ export interface SeedContext extends TypedApi {
 export function authHeaders(token: string, key?: string): Record<string, string> {
   return { ...bearer(token), ...idempotencyKey(key) };
 }
-
-/** SellerKind is the kind of a seller (POST /v1/sellers). */
-export type SellerKind = HoldfastRequestBody<'/v1/sellers'>['kind'];
 
 /**
  * createSeller creates a seller of `kind` (default merchant) named `name` and approves it when

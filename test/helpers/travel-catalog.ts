@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import { expect } from 'vitest';
 import { execute } from '../../db/transaction';
+import type { SellerKind } from '../../domain/catalog';
+import { DAY_MS } from '../../domain/duration';
 import { call, expectStatus, stackApi, type Actor, type ApiResult, type TestStack } from './app';
 import { createSeller } from './resources';
 
@@ -10,12 +12,6 @@ import { createSeller } from './resources';
  * schedules, properties and room types, made through the API as staff unless told, and seats
  * and nights taken by fixture bookings written in SQL.
  */
-
-/** SellerKind is what a seller offers. */
-export type SellerKind = 'merchant' | 'bus_operator' | 'property_owner';
-
-/** DAY_MS is one day in milliseconds. */
-const DAY_MS = 86_400_000;
 
 /** inDays is the ISO-8601 instant `days` (fractional allowed) from now. */
 export function inDays(days: number): string {

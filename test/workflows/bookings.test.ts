@@ -16,6 +16,7 @@ import {
   type ConfirmBookingInput,
   type SeatHoldRequest,
 } from '../../domain/bookings';
+import { DAY_MS } from '../../domain/duration';
 import { DomainError } from '../../domain/errors';
 import { AmountMinorKey, BookingStatusKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
@@ -38,7 +39,6 @@ import {
 const SEAT_PRICE_MINOR = 2_400;
 const LONG_TTL_MS = 10 * 60_000;
 const SHORT_TTL_MS = 2_000;
-const DAY_MS = 24 * 60 * 60_000;
 
 const log = new ActivityLog();
 const gates = new Gates();
