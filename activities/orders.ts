@@ -23,9 +23,12 @@ import {
   lockOrder,
   lockProducts,
   lockProductsForPlacement,
+  markOrderPaid,
   moveStock,
+  stampOrder,
+  type OrderStampTarget,
 } from '../db/orders';
-import { execute, withTransaction } from '../db/transaction';
+import { withTransaction } from '../db/transaction';
 
 /*
  * The order activities (SPEC.md §4): each is one transaction that locks in the fixed order
@@ -203,22 +206,6 @@ async function payFromAllowance(
   });
 }
 
-/** markOrderPaid stamps an order paid from `accountId` by `transferId` and reads it back. */
-async function markOrderPaid(
-  db: Db,
-  transaction: Transaction,
-  paid: { orderId: string; accountId: string; transferId: string },
-): Promise<OrderView> {
-  await execute(
-    db,
-    `UPDATE orders SET status = 'paid', paid_at = now(), payment_account_id = $2, payment_transfer_id = $3,
-       updated_at = now() WHERE id = $1`,
-    [paid.orderId, paid.accountId, paid.transferId],
-    transaction,
-  );
-  return (await findOrder(db, paid.orderId, transaction))!;
-}
-
 /** OrderActionInput names the order a cancel or fulfil moves and who asks for it. */
 export interface OrderActionInput {
   orderId: string;
@@ -291,17 +278,10 @@ export async function expireOrder(db: Db, input: { orderId: string }): Promise<O
   });
 }
 
-/** STAMP_COLUMN is the timestamp each terminal transition sets (SPEC.md §4). */
-const STAMP_COLUMN = {
-  cancelled: 'cancelled_at',
-  fulfilled: 'fulfilled_at',
-  expired: 'expired_at',
-} as const;
-
 /** MoveOrderInput is one transition that moves stock: cancel, fulfil or expire. */
 interface MoveOrderInput {
   orderId: string;
-  target: keyof typeof STAMP_COLUMN;
+  target: OrderStampTarget;
   /** stock: `release` gives the reservation back; `fulfil` ships it (on hand and reserved drop). */
   stock: 'release' | 'fulfil';
   /** isDone tells that the order needs no change (a retried activity): it is returned as is. */
@@ -330,14 +310,11 @@ async function moveOrder(db: Db, input: MoveOrderInput): Promise<OrderView> {
     const reason = input.stock;
     await moveStock(db, transaction, { orderId: order.id, reason, lines: order.lines });
     const refundTransferId = (await input.alsoInTransaction?.(transaction, order)) ?? null;
-    await execute(
-      db,
-      `UPDATE orders SET status = $2, ${STAMP_COLUMN[input.target]} = now(),
-         refund_transfer_id = COALESCE($3, refund_transfer_id), updated_at = now()
-       WHERE id = $1`,
-      [order.id, input.target, refundTransferId],
-      transaction,
-    );
+    await stampOrder(db, transaction, {
+      orderId: order.id,
+      target: input.target,
+      refundTransferId,
+    });
     return (await findOrder(db, order.id, transaction))!;
   });
 }
