@@ -8,7 +8,6 @@ import {
 } from '../../domain/catalog';
 import { DomainError } from '../../domain/errors';
 import { idParamSchema } from '../../domain/schemas';
-import type { AuthUser } from '../middleware/auth';
 import {
   type ApiDeps,
   decodeCursor,
@@ -18,6 +17,7 @@ import {
   requestResourceId,
   routeFor,
 } from '../router';
+import { assertMayManageSeller } from './service';
 
 const route = routeFor('catalog');
 
@@ -65,18 +65,6 @@ const restockRoute = route('post', '/products/{id}/restock', {
 });
 
 /**
- * assertMayAddProducts lets staff, or an operator of that seller, add a seller's products.
- * @throws DomainError `forbidden` (403).
- */
-function assertMayAddProducts(user: AuthUser, sellerId: string): void {
-  if (user.role === 'staff' || (user.role === 'operator' && user.sellerId === sellerId)) return;
-  throw new DomainError(
-    'forbidden',
-    'Only staff or an operator of this seller may add its products',
-  );
-}
-
-/**
  * catalogRoutes serves SPEC.md §2: sellers with approval, products, search and get (which hide
  * non-approved sellers' products in SQL) and restock. Each write is one atomic statement in
  * db/catalog.ts, with nothing durable to orchestrate, so no workflow is involved.
@@ -99,7 +87,7 @@ export function catalogRoutes(deps: ApiDeps) {
   }
   app.openapi(createProductRoute, async (c) => {
     const body = c.req.valid('json');
-    assertMayAddProducts(c.get('user'), body.sellerId);
+    assertMayManageSeller(c.get('user'), body.sellerId, 'products');
     const id = requestResourceId(c, 'product');
     return c.json(await catalog.createProduct(db, { id, ...body }), 201);
   });

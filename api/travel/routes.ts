@@ -1,5 +1,4 @@
 import * as travel from '../../db/travel';
-import type { Db } from '../../db/connection';
 import { DomainError, invalidField } from '../../domain/errors';
 import { idParamSchema } from '../../domain/schemas';
 import {
@@ -11,9 +10,8 @@ import {
   scheduleCursorSchema,
   scheduleSearchQuerySchema,
   utcDate,
-  type ScheduleView,
 } from '../../domain/travel';
-import type { AuthUser } from '../middleware/auth';
+import { assertMayManageSeller } from '../catalog/service';
 import {
   type ApiDeps,
   decodeCursor,
@@ -23,6 +21,7 @@ import {
   requestResourceId,
   routeFor,
 } from '../router';
+import { assertStayInHorizon, visibleSchedule } from './service';
 
 const route = routeFor('travel');
 
@@ -72,46 +71,6 @@ const searchHotelsRoute = route('get', '/hotels', {
 });
 
 /**
- * assertMayManageSeller lets staff, or an operator of that seller, add what the seller
- * offers (SPEC.md §6: "staff, operator" / "staff, owner").
- * @throws DomainError `forbidden` (403).
- */
-function assertMayManageSeller(user: AuthUser, sellerId: string): void {
-  if (user.role === 'staff' || (user.role === 'operator' && user.sellerId === sellerId)) return;
-  throw new DomainError('forbidden', 'Only staff or an operator of this seller may add its offer');
-}
-
-/**
- * assertStayInHorizon checks hotel search dates against the clock (UTC days): check-in from
- * today, check-out at most `horizonNights` (ROOM_HORIZON_NIGHTS) after today, as POST
- * /v1/stays does.
- * @throws DomainError `validation_failed` (422, path `checkIn` or `checkOut`).
- */
-function assertStayInHorizon(
-  stay: { checkIn: string; checkOut: string },
-  clock: { nowMs: number; horizonNights: number },
-): void {
-  const today = utcDate(clock.nowMs);
-  if (stay.checkIn < today) throw invalidField('checkIn', `must be today (${today}) or later`);
-  const horizonEnd = utcDate(clock.nowMs, clock.horizonNights);
-  if (stay.checkOut > horizonEnd) {
-    throw invalidField('checkOut', `must be ${horizonEnd} or earlier (ROOM_HORIZON_NIGHTS)`);
-  }
-}
-
-/**
- * visibleSchedule reads a schedule as `user` may see it: customers only those of approved
- * operators, as GET /v1/products/:id.
- * @throws DomainError `not_found` (404).
- */
-async function visibleSchedule(db: Db, user: AuthUser, scheduleId: string): Promise<ScheduleView> {
-  const visibleOnly = user.role === 'customer';
-  const schedule = await travel.findVisibleSchedule(db, scheduleId, { visibleOnly });
-  if (!schedule) throw new DomainError('not_found', 'No such schedule');
-  return schedule;
-}
-
-/**
  * travelRoutes serves the travel catalogue of SPEC.md §6: bus schedules with their seat maps,
  * properties with their room types, and the schedule and hotel searches, which show only
  * what approved sellers offer (in SQL, db/travel.ts). Each create is one short transaction
@@ -123,7 +82,7 @@ export function travelRoutes(deps: ApiDeps) {
   const app = newRouter();
   app.openapi(createScheduleRoute, async (c) => {
     const body = c.req.valid('json');
-    assertMayManageSeller(c.get('user'), body.sellerId);
+    assertMayManageSeller(c.get('user'), body.sellerId, 'offer');
     if (Date.parse(body.departsAt) <= Date.now())
       throw invalidField('departsAt', 'must be in the future');
     const id = requestResourceId(c, 'schedule');
@@ -148,7 +107,7 @@ export function travelRoutes(deps: ApiDeps) {
   });
   app.openapi(createPropertyRoute, async (c) => {
     const body = c.req.valid('json');
-    assertMayManageSeller(c.get('user'), body.sellerId);
+    assertMayManageSeller(c.get('user'), body.sellerId, 'offer');
     const id = requestResourceId(c, 'property');
     return c.json(await travel.createProperty(db, { id, ...body }), 201);
   });
@@ -156,7 +115,7 @@ export function travelRoutes(deps: ApiDeps) {
     const propertyId = c.req.valid('param').id;
     const property = await travel.findProperty(db, propertyId);
     if (!property) throw new DomainError('not_found', 'No such property');
-    assertMayManageSeller(c.get('user'), property.sellerId);
+    assertMayManageSeller(c.get('user'), property.sellerId, 'offer');
     const id = requestResourceId(c, 'room-type');
     const nights = { firstNight: utcDate(Date.now()), nights: config.roomHorizonNights };
     const input = { id, propertyId, ...c.req.valid('json'), ...nights };
