@@ -4,10 +4,10 @@ import type { StaffPaymentView } from '../domain/staff-payments';
 import { workflowIds } from '../domain/workflow-ids';
 import { toSafeInt, type Db } from './connection';
 import { findAccount } from './ledger';
-import { execute, query } from './transaction';
+import { execute, lockRows, query } from './transaction';
 
 /** StaffPaymentRow is a `payments` row (the table of staff payments). */
-export interface StaffPaymentRow {
+interface StaffPaymentRow {
   id: string;
   payer_account_id: string;
   payee_account_id: string;
@@ -20,7 +20,7 @@ export interface StaffPaymentRow {
 }
 
 /** toStaffPaymentView maps a `payments` row to its API shape. */
-export function toStaffPaymentView(row: StaffPaymentRow): StaffPaymentView {
+function toStaffPaymentView(row: StaffPaymentRow): StaffPaymentView {
   return {
     id: row.id,
     payerAccountId: row.payer_account_id,
@@ -89,4 +89,44 @@ export async function createStaffPayment(
     [input.id, payer!.id, payee!.id, input.amountMinor, payer!.currency, input.createdBy],
   );
   return (await findStaffPayment(db, input.id))!;
+}
+
+/**
+ * lockStaffPayment locks one staff payment row `FOR UPDATE` (before the accounts its transfer
+ * locks) and returns it.
+ * @throws DomainError `not_found` (404) when it does not exist.
+ */
+export async function lockStaffPayment(
+  db: Db,
+  transaction: Transaction,
+  paymentId: string,
+): Promise<StaffPaymentView> {
+  const [row] = await lockRows<StaffPaymentRow>(
+    db,
+    transaction,
+    'payments',
+    'SELECT * FROM payments WHERE id = $1 FOR UPDATE',
+    [paymentId],
+  );
+  if (!row) throw new DomainError('not_found', `Payment ${paymentId} does not exist`);
+  return toStaffPaymentView(row);
+}
+
+/**
+ * markStaffPaymentCompleted stamps a locked staff payment `completed` by `transferId`, asked by
+ * `actorId`, and returns it as stored.
+ */
+export async function markStaffPaymentCompleted(
+  db: Db,
+  transaction: Transaction,
+  input: { paymentId: string; transferId: string; actorId: string },
+): Promise<StaffPaymentView> {
+  const [done] = await execute<StaffPaymentRow>(
+    db,
+    `UPDATE payments SET status = 'completed', transfer_id = $2, completed_by = $3, completed_at = now()
+     WHERE id = $1 RETURNING *`,
+    [input.paymentId, input.transferId, input.actorId],
+    transaction,
+  );
+  return toStaffPaymentView(done!);
 }
