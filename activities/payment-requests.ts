@@ -7,8 +7,16 @@ import {
 import { ledgerTransferIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
-import { findPaymentRequest, lockPaymentRequest } from '../db/payment-requests';
-import { execute, withTransaction } from '../db/transaction';
+import {
+  findPaymentRequest,
+  insertPaymentRequest,
+  lockPaymentRequest,
+  markPaymentRequestExpired,
+  markPaymentRequestPaid,
+  markPayoutFailed,
+  recordDecision,
+} from '../db/payment-requests';
+import { withTransaction } from '../db/transaction';
 
 /*
  * The payment-request activities (SPEC.md §7): each is one transaction, locking the request
@@ -48,25 +56,12 @@ export async function createPaymentRequest(
         currencies: [from.currency, to.currency],
       });
     }
-    await execute(
-      db,
-      `INSERT INTO payment_requests (id, requester_id, from_account_id, to_account_id, amount_minor,
-         currency, reason, status, workflow_id, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending_approval', $8,
-         now() + ($9 || ' milliseconds')::interval)`,
-      [
-        input.paymentRequestId,
-        input.requesterId,
-        from.id,
-        to.id,
-        input.amountMinor,
-        from.currency,
-        input.reason,
-        input.workflowId,
-        String(input.approvalTtlMs),
-      ],
-      transaction,
-    );
+    await insertPaymentRequest(db, transaction, {
+      ...input,
+      fromAccountId: from.id,
+      toAccountId: to.id,
+      currency: from.currency,
+    });
     return (await findPaymentRequest(db, input.paymentRequestId, transaction))!;
   });
 }
@@ -85,17 +80,12 @@ export async function decidePaymentRequest(
   return withTransaction(db, 'decide_payment_request', async (transaction) => {
     const request = await lockPaymentRequest(db, transaction, input.paymentRequestId);
     if (assertMayDecide(request, input)) return request;
-    const rejected = input.decision === 'rejected';
-    await execute(
-      db,
-      `WITH a AS (INSERT INTO payment_request_approvals (payment_request_id, decision, approver_id, note)
-                  VALUES ($1, $2, $3, $4) RETURNING decided_at)
-       UPDATE payment_requests SET status = $2, decided_at = (SELECT decided_at FROM a),
-         rejected_at = CASE WHEN $5 THEN (SELECT decided_at FROM a) END, updated_at = now()
-       WHERE id = $1`,
-      [request.id, input.decision, input.approverId, input.note ?? null, rejected],
-      transaction,
-    );
+    await recordDecision(db, transaction, {
+      paymentRequestId: request.id,
+      decision: input.decision,
+      approverId: input.approverId,
+      note: input.note,
+    });
     return (await findPaymentRequest(db, request.id, transaction))!;
   });
 }
@@ -128,13 +118,10 @@ export async function payOutPaymentRequest(
         description: `payout of payment request ${id}: ${request.reason}`,
         initiatedBy: request.approval?.approverId ?? null,
       });
-      await execute(
-        db,
-        `UPDATE payment_requests SET status = 'paid', payout_transfer_id = $2, paid_at = now(),
-           updated_at = now() WHERE id = $1`,
-        [id, transfer.id],
-        transaction,
-      );
+      await markPaymentRequestPaid(db, transaction, {
+        paymentRequestId: id,
+        transferId: transfer.id,
+      });
       return (await findPaymentRequest(db, id, transaction))!;
     });
   } catch (err) {
@@ -152,13 +139,11 @@ async function recordPayoutFailure(
   return withTransaction(db, 'fail_payment_request_payout', async (transaction) => {
     const request = await lockPaymentRequest(db, transaction, id);
     if (request.status !== 'approved') return request;
-    await execute(
-      db,
-      `UPDATE payment_requests SET status = 'payout_failed', payout_failed_at = now(),
-         payout_failure_code = $2, payout_failure_detail = $3, updated_at = now() WHERE id = $1`,
-      [id, refusal.code, refusal.message],
-      transaction,
-    );
+    await markPayoutFailed(db, transaction, {
+      paymentRequestId: id,
+      code: refusal.code,
+      detail: refusal.message,
+    });
     return (await findPaymentRequest(db, id, transaction))!;
   });
 }
@@ -174,13 +159,7 @@ export async function expirePaymentRequest(
   return withTransaction(db, 'expire_payment_request', async (transaction) => {
     const request = await lockPaymentRequest(db, transaction, input.paymentRequestId);
     if (request.status !== 'pending_approval') return request;
-    await execute(
-      db,
-      `UPDATE payment_requests SET status = 'expired', expired_at = now(), updated_at = now()
-       WHERE id = $1`,
-      [request.id],
-      transaction,
-    );
+    await markPaymentRequestExpired(db, transaction, request.id);
     return (await findPaymentRequest(db, request.id, transaction))!;
   });
 }

@@ -6,12 +6,13 @@ import type {
   PaymentRequestView,
 } from '../domain/payment-requests';
 import { toSafeInt, type Db } from './connection';
-import { lockRows, query } from './transaction';
+import { execute, lockRows, query } from './transaction';
 import { beforePosition, newestFirst } from './paging';
 
 /*
  * Payment-request queries (SPEC.md §7): the reads shared by the API and the approval
- * activities, and the request's row lock (lock order: payment_requests → accounts).
+ * activities, the request's row lock (lock order: payment_requests → accounts) and the writes
+ * of each step, which the activities make under that lock.
  */
 
 /** PaymentRequestRow is a `payment_requests` row joined with its approval, if any. */
@@ -149,4 +150,118 @@ export async function listPaymentRequests(
   const sql = `${SELECT_REQUEST} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ${newestFirst('r')} LIMIT $${bind.length}`;
   return (await query<PaymentRequestRow>(db, sql, bind)).map(toPaymentRequestView);
+}
+
+/** NewPaymentRequest is a checked request to record, in its accounts' one currency. */
+export interface NewPaymentRequest {
+  paymentRequestId: string;
+  requesterId: string;
+  workflowId: string;
+  fromAccountId: string;
+  toAccountId: string;
+  /** amountMinor is the payout in minor units of `currency`. */
+  amountMinor: number;
+  currency: string;
+  reason: string;
+  /** approvalTtlMs is how long from the database's now it may wait for a decision. */
+  approvalTtlMs: number;
+}
+
+/** insertPaymentRequest records a `pending_approval` request. */
+export async function insertPaymentRequest(
+  db: Db,
+  transaction: Transaction,
+  input: NewPaymentRequest,
+): Promise<void> {
+  await execute(
+    db,
+    `INSERT INTO payment_requests (id, requester_id, from_account_id, to_account_id, amount_minor,
+       currency, reason, status, workflow_id, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending_approval', $8,
+       now() + ($9 || ' milliseconds')::interval)`,
+    [
+      input.paymentRequestId,
+      input.requesterId,
+      input.fromAccountId,
+      input.toAccountId,
+      input.amountMinor,
+      input.currency,
+      input.reason,
+      input.workflowId,
+      String(input.approvalTtlMs),
+    ],
+    transaction,
+  );
+}
+
+/**
+ * recordDecision writes the request's one approval row and moves it to the decision's status
+ * (`approved` or `rejected`, stamping `rejectedAt` for a rejection), in one statement.
+ */
+export async function recordDecision(
+  db: Db,
+  transaction: Transaction,
+  input: { paymentRequestId: string; decision: Decision; approverId: string; note?: string },
+): Promise<void> {
+  await execute(
+    db,
+    `WITH a AS (INSERT INTO payment_request_approvals (payment_request_id, decision, approver_id, note)
+                VALUES ($1, $2, $3, $4) RETURNING decided_at)
+     UPDATE payment_requests SET status = $2, decided_at = (SELECT decided_at FROM a),
+       rejected_at = CASE WHEN $5 THEN (SELECT decided_at FROM a) END, updated_at = now()
+     WHERE id = $1`,
+    [
+      input.paymentRequestId,
+      input.decision,
+      input.approverId,
+      input.note ?? null,
+      input.decision === 'rejected',
+    ],
+    transaction,
+  );
+}
+
+/** markPaymentRequestPaid stamps a request `paid` by its payout transfer `transferId`. */
+export async function markPaymentRequestPaid(
+  db: Db,
+  transaction: Transaction,
+  input: { paymentRequestId: string; transferId: string },
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE payment_requests SET status = 'paid', payout_transfer_id = $2, paid_at = now(),
+       updated_at = now() WHERE id = $1`,
+    [input.paymentRequestId, input.transferId],
+    transaction,
+  );
+}
+
+/** markPayoutFailed stamps a request `payout_failed` with the ledger's refusal code and detail. */
+export async function markPayoutFailed(
+  db: Db,
+  transaction: Transaction,
+  input: { paymentRequestId: string; code: string; detail: string },
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE payment_requests SET status = 'payout_failed', payout_failed_at = now(),
+       payout_failure_code = $2, payout_failure_detail = $3, updated_at = now() WHERE id = $1`,
+    [input.paymentRequestId, input.code, input.detail],
+    transaction,
+  );
+}
+
+/** markPaymentRequestExpired stamps a request `expired`. */
+export async function markPaymentRequestExpired(
+  db: Db,
+  transaction: Transaction,
+  paymentRequestId: string,
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE payment_requests SET status = 'expired', expired_at = now(), updated_at = now()
+     WHERE id = $1`,
+    [paymentRequestId],
+    transaction,
+  );
 }
