@@ -13,9 +13,9 @@ import {
 } from '../../domain/bookings';
 import type { PlaceSeatBookingBody, PlaceStayBody } from '../../domain/bookings-schemas';
 import { CODE_VERSION } from '../../domain/code-versions';
-import { DAY_MS } from '../../domain/duration';
 import { DomainError, invalidField } from '../../domain/errors';
 import { CustomerIdKey } from '../../domain/search-attributes';
+import { utcDate } from '../../domain/travel';
 import { workflowIds } from '../../domain/workflow-ids';
 import { bookingWorkflow } from '../../workflows/bookings';
 import { assertRole, type AuthUser } from '../middleware/auth';
@@ -71,14 +71,11 @@ export async function placeStay(
   input: { user: AuthUser; body: PlaceStayBody; bookingId: string },
 ): Promise<BookingView> {
   const { roomTypeId, checkIn, checkOut } = input.body;
-  const today = new Date().toISOString().slice(0, 10);
+  const nowMs = Date.now();
+  const today = utcDate(nowMs);
   if (checkIn < today)
     throw invalidField('checkIn', `the check-in date is before today (${today})`, INVALID_REQUEST);
-  const horizonEnd = new Date(
-    Date.parse(`${today}T00:00:00Z`) + deps.config.roomHorizonNights * DAY_MS,
-  )
-    .toISOString()
-    .slice(0, 10);
+  const horizonEnd = utcDate(nowMs, deps.config.roomHorizonNights);
   if (checkOut > horizonEnd) {
     throw invalidField(
       'checkOut',
