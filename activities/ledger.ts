@@ -2,27 +2,22 @@ import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import type { TransferView, TransferWorkflowInput } from '../domain/ledger';
 import { assertBalanceInRange } from '../domain/number-range';
-import { toSafeInt, type Db } from '../db/connection';
+import type { Db } from '../db/connection';
+import { createAccount, ensureSystemAccount, findAccount, findTransfer } from '../db/ledger';
 import {
-  createAccount,
-  ensureSystemAccount,
-  findAccount,
-  toTransferView,
-  TRANSFER_COLUMNS,
-  findTransfer,
-  type TransferRow,
-} from '../db/ledger';
-import {
+  addPendingDebits,
   applyEntries,
   assertCanDebit,
   assertEntriesInRange,
   assertPositiveAmount,
   insertTransfer,
   lockAccounts,
+  lockTransfer,
   postTransferInTx,
+  resolveTransfer,
   type PostTransferInput,
 } from '../db/ledger-postings';
-import { execute, lockRows, withTransaction } from '../db/transaction';
+import { withTransaction } from '../db/transaction';
 
 /*
  * The ledger activities (SPEC.md §5): a posted transfer, and the two phases of a hold. Each
@@ -122,12 +117,7 @@ export async function createHold(db: Db, input: CreateHoldInput): Promise<Transf
     const change = { balanceDeltaMinor: 0, pendingDeltaMinor: input.amountMinor };
     assertBalanceInRange({ ...from, ...change }, 'the source account');
     const hold = await insertTransfer(db, transaction, { ...input, from, status: 'pending' });
-    await execute(
-      db,
-      'UPDATE accounts SET pending_debits_minor = pending_debits_minor + $2, updated_at = now() WHERE id = $1',
-      [from.id, input.amountMinor],
-      transaction,
-    );
+    await addPendingDebits(db, transaction, from.id, input.amountMinor);
     return hold;
   });
 }
@@ -151,56 +141,36 @@ export interface ResolveHoldInput {
 export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<TransferView> {
   const target = input.action === 'post' ? 'posted' : 'voided';
   return withTransaction(db, `${input.action}_hold`, async (transaction) => {
-    const [hold] = await lockRows<TransferRow>(
-      db,
-      transaction,
-      'ledger_transfers',
-      `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1 FOR UPDATE`,
-      [input.transferId],
-    );
+    const hold = await lockTransfer(db, transaction, input.transferId);
     if (!hold) throw new DomainError('not_found', `Transfer ${input.transferId} does not exist`);
-    if (hold.status === target) return toTransferView(hold);
+    if (hold.status === target) return hold;
     if (hold.status !== 'pending') {
       throw new DomainError('already_resolved', `The hold was already ${hold.status}`, {
         transferStatus: hold.status,
       });
     }
-    const heldMinor = toSafeInt(hold.amount_minor);
+    const heldMinor = hold.amountMinor;
     const postedMinor = input.amountMinor ?? heldMinor;
     if (input.action === 'post' && postedMinor > heldMinor) {
       throw new DomainError('validation_failed', 'A hold cannot be posted for more than was held', {
         errors: [{ path: 'amountMinor', message: `at most ${heldMinor}` }],
       });
     }
-    const accounts = await lockAccounts(db, transaction, [
-      hold.debit_account_id,
-      hold.credit_account_id,
-    ]);
+    const accounts = await lockAccounts(db, transaction, [hold.fromAccountId, hold.toAccountId]);
     const entries = [
-      {
-        accountId: hold.debit_account_id,
-        amountMinor: -postedMinor,
-        pendingDeltaMinor: -heldMinor,
-      },
-      { accountId: hold.credit_account_id, amountMinor: postedMinor },
+      { accountId: hold.fromAccountId, amountMinor: -postedMinor, pendingDeltaMinor: -heldMinor },
+      { accountId: hold.toAccountId, amountMinor: postedMinor },
     ];
     if (input.action === 'post') assertEntriesInRange(accounts, entries);
-    await execute(
-      db,
-      'UPDATE accounts SET pending_debits_minor = pending_debits_minor - $2, updated_at = now() WHERE id = $1',
-      [hold.debit_account_id, heldMinor],
-      transaction,
-    );
-    const stamp = input.action === 'post' ? 'posted_at' : 'voided_at';
-    const rows = await execute<TransferRow>(
-      db,
-      `UPDATE ledger_transfers SET status = $2, amount_minor = $3, ${stamp} = now() WHERE id = $1 RETURNING ${TRANSFER_COLUMNS}`,
-      [hold.id, target, input.action === 'post' ? postedMinor : heldMinor],
-      transaction,
-    );
+    await addPendingDebits(db, transaction, hold.fromAccountId, -heldMinor);
+    const resolved = await resolveTransfer(db, transaction, {
+      transferId: hold.id,
+      status: target,
+      amountMinor: input.action === 'post' ? postedMinor : heldMinor,
+    });
     if (input.action === 'post') {
       await applyEntries(db, transaction, hold.id, entries);
     }
-    return toTransferView(rows[0]!);
+    return resolved;
   });
 }

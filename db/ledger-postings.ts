@@ -237,3 +237,59 @@ export function assertPositiveAmount(amountMinor: number): void {
     throw new Error(`amountMinor must be a positive safe integer, got ${amountMinor}`);
   }
 }
+
+/**
+ * lockTransfer locks one ledger transfer `FOR UPDATE` (a hold's first lock, before its
+ * accounts) and returns it, or undefined when it does not exist.
+ */
+export async function lockTransfer(
+  db: Db,
+  transaction: Transaction,
+  transferId: string,
+): Promise<TransferView | undefined> {
+  const [row] = await lockRows<TransferRow>(
+    db,
+    transaction,
+    'ledger_transfers',
+    `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1 FOR UPDATE`,
+    [transferId],
+  );
+  return row ? toTransferView(row) : undefined;
+}
+
+/**
+ * addPendingDebits changes an account's `pending_debits_minor` by `deltaMinor` (minor units:
+ * positive when a hold opens, negative when it resolves). Call it with the account locked.
+ */
+export async function addPendingDebits(
+  db: Db,
+  transaction: Transaction,
+  accountId: string,
+  deltaMinor: number,
+): Promise<void> {
+  await execute(
+    db,
+    'UPDATE accounts SET pending_debits_minor = pending_debits_minor + $2, updated_at = now() WHERE id = $1',
+    [accountId, deltaMinor],
+    transaction,
+  );
+}
+
+/**
+ * resolveTransfer stamps a locked pending hold `posted` or `voided` (posted_at or voided_at)
+ * with its final amount in minor units, and returns it as stored.
+ */
+export async function resolveTransfer(
+  db: Db,
+  transaction: Transaction,
+  input: { transferId: string; status: 'posted' | 'voided'; amountMinor: number },
+): Promise<TransferView> {
+  const stamp = input.status === 'posted' ? 'posted_at' : 'voided_at';
+  const rows = await execute<TransferRow>(
+    db,
+    `UPDATE ledger_transfers SET status = $2, amount_minor = $3, ${stamp} = now() WHERE id = $1 RETURNING ${TRANSFER_COLUMNS}`,
+    [input.transferId, input.status, input.amountMinor],
+    transaction,
+  );
+  return toTransferView(rows[0]!);
+}
