@@ -2,14 +2,12 @@ import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import type { TransferView, TransferWorkflowInput } from '../domain/ledger';
 import { assertBalanceInRange } from '../domain/number-range';
+import { assertCanDebit, assertEntriesInRange, assertPositiveAmount } from '../domain/ledger-rules';
 import type { Db } from '../db/connection';
 import { createAccount, ensureSystemAccount, findAccount, findTransfer } from '../db/ledger';
 import {
   addPendingDebits,
   applyEntries,
-  assertCanDebit,
-  assertEntriesInRange,
-  assertPositiveAmount,
   insertTransfer,
   lockAccounts,
   lockTransfer,

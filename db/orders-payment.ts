@@ -1,7 +1,8 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
+import { assertCanDebit } from '../domain/ledger-rules';
 import type { Db } from './connection';
-import { assertCanDebit, lockAccounts } from './ledger-postings';
+import { lockAccounts } from './ledger-postings';
 
 /*
  * The checks an order's payment makes on the accounts it locks (SPEC.md §4), shared by paying
