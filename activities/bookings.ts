@@ -9,8 +9,18 @@ import {
   type SeatHoldRequest,
   type StayHoldRequest,
 } from '../domain/bookings';
+import {
+  assertCheckInNotPast,
+  assertNightsFree,
+  assertNotDeparted,
+  assertPaysFromOwnWallet,
+  assertRoomTypeFound,
+  assertScheduleFound,
+  assertSeatsFree,
+  assertSeatsOnBus,
+  bookingAmountOf,
+} from '../domain/booking-rules';
 import { DomainError } from '../domain/errors';
-import { totalOfLines } from '../domain/number-range';
 import { ledgerTransferIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
 import {
@@ -97,21 +107,11 @@ async function holdSeats(
 ): Promise<void> {
   const seats = [...new Set(hold.seats)].sort((a, b) => a - b);
   const locked = await lockScheduleSeats(db, transaction, { scheduleId: hold.scheduleId, seats });
-  const schedule = locked.schedule;
-  if (!schedule?.sellerApproved) throw new DomainError('not_found', 'No such schedule');
-  if (schedule.departsAt.getTime() <= Date.now()) {
-    throw invalid('scheduleId', 'the bus has already departed');
-  }
-  const beyond = seats.filter((n) => n > schedule.seatCount);
-  if (beyond.length > 0) {
-    throw invalid('seats', `this bus has seats 1–${schedule.seatCount}; no ${beyond.join(', ')}`);
-  }
-  const taken = locked.seats.filter((s) => s.status !== 'free').map((s) => s.seatNo);
-  if (taken.length > 0) {
-    throw new DomainError('seats_unavailable', `Seats ${taken.join(', ')} are taken`, {
-      seats: taken,
-    });
-  }
+  const schedule = locked.schedule?.sellerApproved ? locked.schedule : undefined;
+  assertScheduleFound(schedule);
+  assertNotDeparted(schedule.departsAt.getTime(), Date.now());
+  assertSeatsOnBus(hold.seats, schedule.seatCount);
+  assertSeatsFree(locked.seats);
   await insertSeatBooking(db, transaction, {
     bookingId: input.bookingId,
     customerId: input.customerId,
@@ -134,17 +134,11 @@ async function holdNights(
   hold: StayHoldRequest,
 ): Promise<void> {
   const nights = nightsBetween(hold.checkIn, hold.checkOut);
-  const today = new Date().toISOString().slice(0, 10);
-  if (hold.checkIn < today) throw invalid('checkIn', 'the check-in date has passed');
+  assertCheckInNotPast(hold.checkIn, Date.now());
   const locked = await lockRoomNights(db, transaction, { roomTypeId: hold.roomTypeId, nights });
-  const roomType = locked.roomType;
-  if (!roomType?.bookable) throw new DomainError('not_found', 'No such room type');
-  const full = locked.nights.filter((n) => n.units - n.held - n.booked < 1).map((n) => n.night);
-  if (full.length > 0) {
-    throw new DomainError('rooms_unavailable', `No room left on ${full.join(', ')}`, {
-      nights: full,
-    });
-  }
+  const roomType = locked.roomType?.bookable ? locked.roomType : undefined;
+  assertRoomTypeFound(roomType);
+  assertNightsFree(locked.nights);
   const endsAt = new Date(`${hold.checkOut}T00:00:00Z`);
   endsAt.setUTCHours(CHECK_OUT_HOUR_UTC);
   await insertStayBooking(db, transaction, {
@@ -159,22 +153,6 @@ async function holdNights(
     currency: roomType.currency,
     endsAt,
     holdTtlMs: input.holdTtlMs,
-  });
-}
-
-/**
- * bookingAmountOf is what a booking costs in minor units: seat price × seats, or nightly rate
- * × nights. The schemas' bounds keep it far inside the range; the check keeps that so if
- * they grow (SPEC.md §1). @throws DomainError `amount_out_of_range` (422).
- */
-function bookingAmountOf(priceMinor: number, units: number): number {
-  return totalOfLines([{ priceMinor, quantity: units }], 'the booking amount');
-}
-
-/** invalid is a 422 `validation_failed` naming one request field. */
-function invalid(path: string, message: string): DomainError {
-  return new DomainError('validation_failed', 'The booking request is not valid', {
-    errors: [{ path, message }],
   });
 }
 
@@ -212,15 +190,8 @@ export async function payBooking(db: Db, input: PayBookingActivityInput): Promis
       // Both accounts at once, ascending: the transfer below locks them again (no-op).
       const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
       const wallet = accounts.get(input.accountId);
-      // The API refuses these first (assertOwnWallet); here they are the last line, with the
-      // same answers: someone else's account is hidden as a missing one.
-      if (wallet?.ownerId !== booking.customerId)
-        throw new DomainError('not_found', 'No such account');
-      if (wallet.kind !== 'wallet') {
-        throw new DomainError('validation_failed', 'Bookings are paid from a wallet', {
-          errors: [{ path: 'accountId', message: 'bookings are paid from a wallet' }],
-        });
-      }
+      // The service refused these first (assertOwnWallet); this is the check that counts.
+      assertPaysFromOwnWallet(wallet, booking.customerId);
       if (wallet.currency !== booking.currency) {
         throw new DomainError(
           'currency_mismatch',

@@ -1,7 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CodeVersion } from './code-versions';
 import { DAY_MS } from './duration';
-import { DomainError } from './errors';
+import { DomainError, invalidField } from './errors';
 
 /*
  * The booking contract (SPEC.md §6), shared by the API, the activities and the booking
@@ -61,6 +61,9 @@ export function assertBookingTransition(from: BookingStatus, to: BookingStatus):
     requested: to,
   });
 }
+
+/** INVALID_BOOKING is the summary (`detail`) of every 422 refusal of a booking request. */
+export const INVALID_BOOKING = 'The booking request is not valid';
 
 /** SEATS_PER_BOOKING_MAX bounds the seats of one bus booking. */
 export const SEATS_PER_BOOKING_MAX = 10;
@@ -211,14 +214,11 @@ export function assertHoldRoom(input: HoldRoomInput): void {
   const { heldUnits, heldUnitsMax } = input;
   const requestedUnits = holdUnitsOf(input.hold);
   if (requestedUnits > heldUnitsMax) {
-    throw new DomainError('validation_failed', 'The booking request is not valid', {
-      errors: [
-        {
-          path: input.hold.kind === 'seat' ? 'seats' : 'checkOut',
-          message: `at most ${heldUnitsMax} seats plus room-nights are held at once (BOOKING_HELD_UNITS_MAX)`,
-        },
-      ],
-    });
+    throw invalidField(
+      input.hold.kind === 'seat' ? 'seats' : 'checkOut',
+      `at most ${heldUnitsMax} seats plus room-nights are held at once (BOOKING_HELD_UNITS_MAX)`,
+      INVALID_BOOKING,
+    );
   }
   if (heldUnits + requestedUnits <= heldUnitsMax) return;
   if (input.earliestExpirySeconds === null)

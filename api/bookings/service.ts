@@ -2,6 +2,15 @@ import { findBooking, softDeleteBooking } from '../../db/bookings';
 import { findAccount } from '../../db/ledger';
 import { findRoomTypeForBooking, findVisibleSchedule } from '../../db/travel';
 import {
+  assertCheckInNotPast,
+  assertNotDeparted,
+  assertPaysFromOwnWallet,
+  assertRoomTypeFound,
+  assertScheduleFound,
+  assertSeatsOnBus,
+  assertWithinHorizon,
+} from '../../domain/booking-rules';
+import {
   assertBookingTransition,
   cancelBookingUpdate,
   confirmBookingUpdate,
@@ -13,9 +22,8 @@ import {
 } from '../../domain/bookings';
 import type { PlaceSeatBookingBody, PlaceStayBody } from '../../domain/bookings-schemas';
 import { CODE_VERSION } from '../../domain/code-versions';
-import { DomainError, invalidField } from '../../domain/errors';
+import { DomainError } from '../../domain/errors';
 import { CustomerIdKey } from '../../domain/search-attributes';
-import { utcDate } from '../../domain/travel';
 import { workflowIds } from '../../domain/workflow-ids';
 import { bookingWorkflow } from '../../workflows/bookings';
 import { assertRole, type AuthUser } from '../middleware/auth';
@@ -29,9 +37,6 @@ import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal
  * Everything a request can get wrong is checked before the workflow starts.
  */
 
-/** INVALID_REQUEST is the summary of this service's 422 `validation_failed` refusals. */
-const INVALID_REQUEST = 'The booking request is not valid';
-
 /**
  * placeSeatBooking checks the schedule and seats, then holds the seats with the `place`
  * Update (Update-with-Start, REJECT_DUPLICATE) → the `reserved` booking with `expiresAt`.
@@ -44,18 +49,9 @@ export async function placeSeatBooking(
 ): Promise<BookingView> {
   const { scheduleId, seats } = input.body;
   const schedule = await findVisibleSchedule(deps.db, scheduleId, { visibleOnly: true });
-  if (!schedule) throw new DomainError('not_found', 'No such schedule');
-  if (Date.parse(schedule.departsAt) <= Date.now())
-    throw invalidField('scheduleId', 'the bus has already departed', INVALID_REQUEST);
-  const beyond = seats.filter((n) => n > schedule.seatCount);
-  if (beyond.length > 0) {
-    const index = seats.indexOf(beyond[0]!);
-    throw invalidField(
-      `seats.${index}`,
-      `this bus has seats 1–${schedule.seatCount}`,
-      INVALID_REQUEST,
-    );
-  }
+  assertScheduleFound(schedule);
+  assertNotDeparted(Date.parse(schedule.departsAt), Date.now());
+  assertSeatsOnBus(seats, schedule.seatCount);
   return placeBooking(deps, input, { kind: 'seat', scheduleId, seats });
 }
 
@@ -72,20 +68,10 @@ export async function placeStay(
 ): Promise<BookingView> {
   const { roomTypeId, checkIn, checkOut } = input.body;
   const nowMs = Date.now();
-  const today = utcDate(nowMs);
-  if (checkIn < today)
-    throw invalidField('checkIn', `the check-in date is before today (${today})`, INVALID_REQUEST);
-  const horizonEnd = utcDate(nowMs, deps.config.roomHorizonNights);
-  if (checkOut > horizonEnd) {
-    throw invalidField(
-      'checkOut',
-      `stays can be booked up to ${horizonEnd} (ROOM_HORIZON_NIGHTS)`,
-      INVALID_REQUEST,
-    );
-  }
-  const roomType = await findRoomTypeForBooking(deps.db, roomTypeId);
-  if (!roomType?.sellerApproved || !roomType.propertyActive)
-    throw new DomainError('not_found', 'No such room type');
+  assertCheckInNotPast(checkIn, nowMs);
+  assertWithinHorizon(checkOut, nowMs, deps.config.roomHorizonNights);
+  const found = await findRoomTypeForBooking(deps.db, roomTypeId);
+  assertRoomTypeFound(found?.sellerApproved && found.propertyActive ? found : undefined);
   return placeBooking(deps, input, { kind: 'stay', roomTypeId, checkIn, checkOut });
 }
 
@@ -158,10 +144,7 @@ export async function assertOwnWallet(
   user: AuthUser,
   accountId: string,
 ): Promise<void> {
-  const account = await findAccount(deps.db, accountId);
-  if (account?.ownerId !== user.sub) throw new DomainError('not_found', 'No such account');
-  if (account.kind !== 'wallet')
-    throw invalidField('accountId', 'bookings are paid from a wallet', INVALID_REQUEST);
+  assertPaysFromOwnWallet(await findAccount(deps.db, accountId), user.sub);
 }
 
 /**
