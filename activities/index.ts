@@ -53,7 +53,6 @@ export function createActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     placeGatedOrder: withDomainFailures(deps, orderGate.placeGatedOrder),
-    placeOrder: withDomainFailures(db, orders.placeOrder),
     payOrder: withDomainFailures(db, orders.payOrder),
     cancelOrder: withDomainFailures(db, orders.cancelOrder),
     fulfillOrder: withDomainFailures(db, orders.fulfillOrder),

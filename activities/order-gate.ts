@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import type { CodeVersion } from '../domain/code-versions';
 import type { OrderView } from '../domain/orders';
 import { AmountMinorKey, CustomerIdKey, OrderStatusKey } from '../domain/search-attributes';
 import type { Db } from '../db/connection';
@@ -18,8 +17,6 @@ import { placeOrder } from './orders';
 /** PlaceGatedOrderInput is one accepted submission to place: the placement and who asked. */
 export interface PlaceGatedOrderInput extends PlacementInput {
   actorId: string;
-  /** codeVersion is the order workflow's code path (domain/code-versions.ts). */
-  codeVersion: CodeVersion;
 }
 
 /** GateActivityDeps are what the gate's activity needs: the database and a Temporal client. */
@@ -71,7 +68,6 @@ async function startOrderLifecycle(
           paymentMethod: input.paymentMethod,
           paymentTtlMs: input.paymentTtlMs,
           fromCart: input.fromCart ?? false,
-          codeVersion: input.codeVersion,
           placed,
         },
       ],

@@ -12,7 +12,7 @@ import {
   type UpdateDefinition,
   type Workflow,
 } from '@temporalio/common';
-import { DomainError, domainErrorFromFailure, isErrorCode } from '../domain/errors';
+import { DomainError, domainErrorFromFailure } from '../domain/errors';
 
 /*
  * The client kit: the four Temporal calls every route repeats, written once (ARCHITECTURE.md
@@ -160,8 +160,7 @@ async function sendWithStart<W extends Workflow, Ret, Args extends unknown[]>(
 
 /**
  * answerFromClosedRun answers a request whose workflow run has closed: the stored row when the
- * run wrote one, else the run's Refusal. Runs closed before the refusal shape was unified
- * completed with `{rejection: {code, detail, extra}}`; that result is read too.
+ * run wrote one, else the run's Refusal (a refused run fails with it).
  * @throws DomainError the closed run's Refusal; Error when a run closed without either.
  */
 export async function answerFromClosedRun<Ret>(
@@ -171,17 +170,10 @@ export async function answerFromClosedRun<Ret>(
 ): Promise<Ret> {
   const stored = await readStored();
   if (stored !== undefined) return stored;
-  let result: unknown;
   try {
-    result = await client.workflow.getHandle(workflowId).result();
+    await client.workflow.getHandle(workflowId).result();
   } catch (err) {
     throw domainErrorFromFailure(err) ?? err;
-  }
-  const legacy = (result as { rejection?: { code: string; detail: string; extra: object } })
-    ?.rejection;
-  if (legacy) {
-    const code = isErrorCode(legacy.code) ? legacy.code : 'unavailable';
-    throw new DomainError(code, legacy.detail, { ...legacy.extra });
   }
   throw new Error(`workflow ${workflowId} closed without a stored row or a refusal`);
 }

@@ -1,5 +1,4 @@
 import { defineUpdate } from '@temporalio/workflow';
-import type { CodeVersion } from './code-versions';
 
 /*
  * The ledger's contract (SPEC.md §5): accounts, transfers, holds, retainers and deposits; the
@@ -85,8 +84,6 @@ export interface TransferWorkflowInput {
    * exists unfunded: a refused or failed funding leaves no row.
    */
   opensAccount?: { ownerId: string; kind: 'retainer'; currency: string };
-  /** codeVersion is the code path this run follows (domain/code-versions.ts). */
-  codeVersion?: CodeVersion;
 }
 
 /** createHoldUpdate places the hold (Update-with-Start) and returns the pending transfer. */

@@ -1,5 +1,4 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CodeVersion } from './code-versions';
 import { DomainError } from './errors';
 
 /** OrderStatus is an order's lifecycle state (SPEC.md §4). */
@@ -101,7 +100,7 @@ export function mergeOrderLines(lines: readonly OrderLineInput[]): OrderLineInpu
     .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 }
 
-/** OrderWorkflowInput starts `order-<orderId>`: what to place and how long payment may take. */
+/** OrderWorkflowInput starts `order-<orderId>`: the placed order and how long payment may take. */
 export interface OrderWorkflowInput {
   orderId: string;
   customerId: string;
@@ -112,13 +111,11 @@ export interface OrderWorkflowInput {
   paymentTtlMs: number;
   /** fromCart: the lines came from the customer's cart, which placement empties of them. */
   fromCart?: boolean;
-  /** codeVersion is the code path this run follows (domain/code-versions.ts). */
-  codeVersion?: CodeVersion;
   /**
    * placed is the order its customer's gate already placed (SPEC.md §8): the run starts with it
    * (search attributes set at start) and only waits for payment, cancel or expiry.
    */
-  placed?: OrderView;
+  placed: OrderView;
 }
 
 /**
@@ -144,8 +141,6 @@ export interface OrderActorInput {
   actorId: string;
 }
 
-/** placeOrderUpdate places the order (reserves stock) and returns it; sent by Update-with-Start. */
-export const placeOrderUpdate = defineUpdate<OrderView>('place');
 /** payOrderUpdate pays the order once through `order-<id>-payment`; concurrent calls share it. */
 export const payOrderUpdate = defineUpdate<OrderView, [PayOrderInput]>('pay');
 /** cancelOrderUpdate cancels the order, releasing stock and refunding a payment. */
@@ -153,4 +148,4 @@ export const cancelOrderUpdate = defineUpdate<OrderView, [OrderActorInput]>('can
 /** fulfillOrderUpdate marks a paid order fulfilled (on-hand and reserved both drop). */
 export const fulfillOrderUpdate = defineUpdate<OrderView, [OrderActorInput]>('fulfill');
 /** orderStatusQuery returns the workflow's view of the order status (undefined before placement). */
-export const orderStatusQuery = defineQuery<OrderStatus | 'rejected' | undefined>('status');
+export const orderStatusQuery = defineQuery<OrderStatus | undefined>('status');

@@ -30,14 +30,12 @@ interface Recording {
 }
 
 /**
- * `npm run histories:record [-- --only order-v2-refused,hold-refused]` runs every workflow through
+ * `npm run histories:record [-- --only hold-refused,transfer-refused]` runs every workflow through
  * its notable paths on a throwaway stack and writes each closed run's history to
  * test/replay/histories/<name>.json with its real workflowId, for the replay test
- * (ARCHITECTURE.md "Tests"). `--only` writes just the named files, so histories recorded from
- * older code stay as they were: order-rejected.json (before the refusal patch), order-refused.json
- * (the patch), order-*.json and transfer-*.json without `v2` (before CODE_VERSION 2), order-v2-*
- * (orders placed by their own Update-with-Start, before the order gate placed them),
- * payment-request-expired.json (before the approval-expiry-at-expires-at patch).
+ * (docs/operating.md). `--only` writes just the named files, so a history recorded from older
+ * code stays as it was: payment-request-expired.json, the old branch of the one `patched()`
+ * example (workflows/payment-requests.ts).
  */
 async function main(): Promise<void> {
   const { values } = parseCli(USAGE, { options: { only: { type: 'string' } } });
@@ -259,8 +257,8 @@ async function runLedger(stack: TestStack): Promise<Recording[]> {
   const transferOf = (key: string) =>
     workflowIds.transfer(resourceIdFor({ sub: buyer.sub, idempotencyKey: key, scope: 'transfer' }));
   return [
-    { name: 'transfer-v2-deposit', workflowId: scene.depositWorkflowId },
-    { name: 'transfer-v2-refused', workflowId: transferOf('record-refused-transfer') },
+    { name: 'transfer-deposit', workflowId: scene.depositWorkflowId },
+    { name: 'transfer-refused', workflowId: transferOf('record-refused-transfer') },
     { name: 'hold-posted-for-less', workflowId: posted.workflowId },
     { name: 'hold-voided-by-timer', workflowId: voided.workflowId },
     { name: 'hold-refused', workflowId: transferOf('record-refused-hold') },

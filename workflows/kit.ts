@@ -3,7 +3,6 @@ import {
   condition,
   inWorkflowContext,
   log,
-  patched,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
@@ -117,25 +116,6 @@ function logRefusal(refusal: Refusal, thrown?: unknown): Refusal {
 /** refuse builds a Refusal for a check made in workflow code, and logs it (logRefusal). */
 export function refuse(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   return logRefusal(new DomainError(code, detail, extra).toFailure());
-}
-
-/**
- * REFUSAL_FAILS_THE_RUN is the patch under which a refused run fails with its Refusal. Order
- * and hold runs that closed before it completed with a result naming the refusal instead
- * (test/replay/histories/order-rejected.json).
- */
-export const REFUSAL_FAILS_THE_RUN = 'refusal-fails-the-run';
-
-/**
- * endRefused ends a refused run: it fails with the Refusal. While replaying a run recorded
- * before REFUSAL_FAILS_THE_RUN it returns that run's old result shape,
- * `{status: 'rejected', rejection: {code, detail, extra}}`, so the replay stays deterministic.
- */
-export function endRefused<T>(refusal: Refusal): T {
-  if (patched(REFUSAL_FAILS_THE_RUN)) throw refusal;
-  const extra = (refusal.details?.[0] ?? {}) as Record<string, unknown>;
-  const rejection = { code: refusal.type ?? 'unavailable', detail: refusal.message, extra };
-  return { status: 'rejected', rejection } as T;
 }
 
 /**

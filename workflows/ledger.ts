@@ -14,30 +14,20 @@ import {
   type TransferView,
   type TransferWorkflowInput,
 } from '../domain/ledger';
-import { CODE_VERSION } from '../domain/code-versions';
-import {
-  DB_ACTIVITY_OPTIONS,
-  DB_LOCAL_ACTIVITY_OPTIONS,
-  endRefused,
-  Entity,
-  refuse,
-  toRefusal,
-} from './kit';
+import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity, refuse, toRefusal } from './kit';
 
-const { executeTransfer, createHold, resolveHold } =
-  proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
-const local = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
+const { createHold, resolveHold } = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+const { executeTransfer } = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
 
 /**
  * transferWorkflow (`transfer-<transferId>`) posts one ledger transfer (SPEC.md §5). Started
  * with reuse policy REJECT_DUPLICATE, so a duplicate request reads this run's result, or its
- * Refusal (`insufficient_funds` …), instead of moving money again. From CODE_VERSION 2 on the
- * transfer posts in a local activity: the run closes in its first workflow task.
+ * Refusal (`insufficient_funds` …), instead of moving money again. The transfer posts in a
+ * local activity, so the run closes in its first workflow task.
  */
 export async function transferWorkflow(input: TransferWorkflowInput): Promise<TransferView> {
-  const execute = input.codeVersion === CODE_VERSION ? local.executeTransfer : executeTransfer;
   try {
-    return await execute(input);
+    return await executeTransfer(input);
   } catch (err) {
     throw toRefusal(err);
   }
@@ -88,5 +78,6 @@ export async function holdWorkflow(input: HoldWorkflowInput): Promise<TransferVi
     }
   }
   await condition(allHandlersFinished);
-  return hold.refusal ? endRefused(hold.refusal) : hold.current;
+  if (hold.refusal) throw hold.refusal;
+  return hold.current;
 }

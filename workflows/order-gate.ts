@@ -31,7 +31,6 @@ import {
   type OrderSubmission,
   type RateLimitView,
 } from '../domain/order-gate';
-import { CODE_VERSION } from '../domain/code-versions';
 import { workflowIds } from '../domain/workflow-ids';
 import { DB_ACTIVITY_OPTIONS, Mutex, refuse, toRefusal, type Refusal } from './kit';
 
@@ -196,7 +195,6 @@ function placementOf(submission: OrderSubmission): PlaceGatedOrderInput {
     // Paid in the placement's transaction, so a refused payment refuses the order (SPEC.md §4).
     ...(submission.pay ? { pay: { ...submission.pay, actorId: submission.actorId } } : {}),
     deadlineMs: submission.deadlineMs,
-    codeVersion: CODE_VERSION,
   };
 }
 

@@ -28,10 +28,10 @@ const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
 /**
  * APPROVAL_EXPIRY_AT_EXPIRES_AT is the patch (`patched()`) under which an undecided request
  * expires at the `expiresAt` its create transaction stored and the API shows, instead of
- * APPROVAL_TTL after the run started: the two differed by the time the run took to create the
- * request. Runs started before the patch replay their original timer
- * (test/replay/histories/payment-request-*.json without `expires-at`); new runs record the
- * patch's marker (payment-request-expired-at-expires-at.json).
+ * APPROVAL_TTL after the run started. It is the tree's one `patched()` example, kept as the
+ * pattern for changing workflow code under running workflows (docs/operating.md): both
+ * branches replay in `npm test`, the old one from payment-request-expired.json, the new one
+ * from payment-request-expired-at-expires-at.json.
  */
 export const APPROVAL_EXPIRY_AT_EXPIRES_AT = 'approval-expiry-at-expires-at';
 

@@ -1,5 +1,4 @@
 import { findAccount, findTransfer } from '../../db/ledger';
-import { CODE_VERSION } from '../../domain/code-versions';
 import { DomainError } from '../../domain/errors';
 import { resourceIdFor } from '../../domain/ids';
 import {
@@ -84,7 +83,7 @@ export async function moveMoney(
   return runOnce(deps.temporal, transferWorkflow, {
     workflowId: workflowIds.transfer(input.transferId),
     taskQueue: deps.config.taskQueue,
-    args: [{ ...input, codeVersion: CODE_VERSION }],
+    args: [input],
   });
 }
 

@@ -94,7 +94,7 @@ describe('money-movement metrics and lock timeouts', () => {
       metricValue(text, 'holdfast_db_lock_wait_seconds_sum', { table: 'accounts' }),
     ).toBeGreaterThan(0.25);
     const sdk = await (await fetch(`http://127.0.0.1:${sdkMetricsPort}/metrics`)).text();
-    // Transfers post in a local activity (CODE_VERSION 2), which the SDK measures on its own.
+    // Transfers post in a local activity, which the SDK measures on its own.
     expect(sdk).toMatch(/^temporal_local_activity_execution_latency/m);
     expect(sdk).toMatch(/^temporal_worker_task_slots_available/m);
     await expectLedgerConsistent(stack);

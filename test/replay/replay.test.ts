@@ -25,15 +25,6 @@ describe('workflow replay (determinism guard for deploys)', () => {
     const histories = await loadHistories();
     expect(histories.map((h) => h.file)).toEqual(
       expect.arrayContaining([
-        'order-paid-fulfilled.json',
-        'order-expired.json',
-        'order-cancelled-after-pay.json',
-        'order-rejected.json',
-        'order-refused.json',
-        'order-v2-paid-fulfilled.json',
-        'order-v2-expired.json',
-        'order-v2-cancelled-after-pay.json',
-        'order-v2-refused.json',
         'order-gated-paid-fulfilled.json',
         'order-gated-expired.json',
         'order-gated-cancelled-after-pay.json',
@@ -44,8 +35,6 @@ describe('workflow replay (determinism guard for deploys)', () => {
         'order-payment.json',
         'transfer-deposit.json',
         'transfer-refused.json',
-        'transfer-v2-deposit.json',
-        'transfer-v2-refused.json',
         'hold-posted-for-less.json',
         'hold-voided-by-timer.json',
         'hold-refused.json',

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { PlaceOrderActivityInput } from '../../activities/orders';
 import { DomainError } from '../../domain/errors';
 import {
   cancelOrderUpdate,
   payOrderUpdate,
-  placeOrderUpdate,
-  type OrderLineInput,
   type OrderView,
   type PayOrderInput,
 } from '../../domain/orders';
 import { AmountMinorKey, OrderStatusKey } from '../../domain/search-attributes';
-import { CODE_VERSION } from '../../domain/code-versions';
 import { workflowIds } from '../../domain/workflow-ids';
 import { orderWorkflow } from '../../workflows/orders';
 import {
@@ -21,7 +18,6 @@ import {
   Gates,
   rejectionOf,
   searchAttributeOf,
-  updateWithStart,
   useWorkflowWorker,
   waitForTimerHandled,
 } from '../helpers/workflow-worker';
@@ -29,6 +25,7 @@ import {
 /*
  * orderWorkflow and its child orderPaymentWorkflow with mocked activities: a Map stands in for
  * the orders table, so each mock returns the order as the real activity would have left it.
+ * Each run starts as its customer's gate starts it: with the order already placed.
  */
 
 const PRICE_MINOR = 1_250;
@@ -43,13 +40,6 @@ const env = useWorkflowWorker({
   taskQueuePrefix: 'wf-orders',
   beforeStop: () => gates.openAll(),
   activities: log.record({
-    async placeOrder(input) {
-      await gates.pass('placeOrder', input.orderId);
-      throwIfFailing('placeOrder', input.orderId);
-      const placed = placedOrder(input);
-      ordersById.set(input.orderId, placed);
-      return placed;
-    },
     async payOrder(input) {
       await gates.pass('payOrder', input.orderId);
       throwIfFailing('payOrder', input.orderId);
@@ -68,12 +58,12 @@ const env = useWorkflowWorker({
 });
 
 /** failFirstCall makes the next call of `name` about `orderId` throw `error`. */
-function failFirstCall(name: 'placeOrder' | 'payOrder', orderId: string, error: Error): void {
+function failFirstCall(name: 'payOrder', orderId: string, error: Error): void {
   firstFailures.set(`${name}:${orderId}`, error);
 }
 
 /** throwIfFailing throws a failure set by failFirstCall once: a DomainError as its Refusal. */
-function throwIfFailing(name: 'placeOrder' | 'payOrder', orderId: string): void {
+function throwIfFailing(name: 'payOrder', orderId: string): void {
   const error = firstFailures.get(`${name}:${orderId}`);
   if (!error) return;
   firstFailures.delete(`${name}:${orderId}`);
@@ -84,7 +74,7 @@ function now(): string {
   return new Date().toISOString();
 }
 
-/** placedOrder is the canned `pending_payment` order the placeOrder activity returns. */
+/** placedOrder is the canned `pending_payment` order the gate's placement returns. */
 function placedOrder(input: PlaceOrderActivityInput): OrderView {
   const lines = input.lines.map((line) => ({ ...line, priceMinor: PRICE_MINOR }));
   return {
@@ -119,28 +109,35 @@ function moveOrder(orderId: string, change: Partial<OrderView>): OrderView {
 }
 
 /**
- * placeOrder starts `order-<orderId>` with its `place` Update, as POST /v1/orders did before the
- * order gate placed orders itself (CODE_VERSION, placement in a local activity): runs started
- * that way are still open in production, so the path stays tested. Older paths are covered by
- * the replay histories; the gate's path (`placed`) is tested below.
+ * placedOrderId places a one-line order in the mocked table and starts `order-<orderId>` with
+ * it and its search attributes, as the order gate's activity does; it returns the order's ID
+ * and its workflow's handle.
  */
-function placeOrder(orderId: string, input: { lines: OrderLineInput[]; paymentTtlMs: number }) {
-  const customerId = `customer-of-${orderId}`;
-  const common = { orderId, customerId, actorId: customerId, codeVersion: CODE_VERSION };
-  return updateWithStart(env, {
-    workflow: orderWorkflow,
-    workflowId: workflowIds.order(orderId),
-    args: [{ ...common, paymentMethod: 'wallet', ...input }],
-    update: placeOrderUpdate,
-    updateArgs: [],
-  });
-}
-
-/** placedOrderId places a one-line order and returns its ID and its workflow's handle. */
 async function placedOrderId(paymentTtlMs = LONG_TTL_MS) {
   const orderId = randomUUID();
-  await placeOrder(orderId, { lines: [{ productId: randomUUID(), quantity: 1 }], paymentTtlMs });
-  return { orderId, handle: env.client.workflow.getHandle(workflowIds.order(orderId)) };
+  const customerId = `customer-of-${orderId}`;
+  const workflowId = workflowIds.order(orderId);
+  const input = {
+    orderId,
+    customerId,
+    workflowId,
+    lines: [{ productId: randomUUID(), quantity: 1 }],
+    paymentMethod: 'wallet' as const,
+    paymentTtlMs,
+  };
+  const placed = placedOrder(input);
+  ordersById.set(orderId, placed);
+  const handle = await env.client.workflow.start(orderWorkflow, {
+    workflowId,
+    taskQueue: env.taskQueue,
+    args: [{ ...input, actorId: customerId, placed }],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: OrderStatusKey, value: placed.status },
+      { key: AmountMinorKey, value: placed.totalMinor },
+    ]),
+  });
+  return { orderId, handle };
 }
 
 /** payArgs are the `pay` Update's arguments: the buyer's wallet for this order. */
@@ -148,110 +145,11 @@ function payArgs(orderId: string): [PayOrderInput] {
   return [{ accountId: `wallet-${orderId}`, actorId: 'buyer' }];
 }
 
-describe('orderWorkflow: placement', () => {
-  it('when three place Updates race the workflow body, then placeOrder runs once with merged, sorted lines', async () => {
-    const orderId = randomUUID();
-    const [low, high] = [randomUUID(), randomUUID()].sort();
-    const lines = [
-      { productId: high!, quantity: 2 },
-      { productId: low!, quantity: 1 },
-      { productId: high!, quantity: 3 },
-    ];
-
-    const placed = await Promise.all(
-      [1, 2, 3].map(() => placeOrder(orderId, { lines, paymentTtlMs: LONG_TTL_MS })),
-    );
-
-    const inputs = log.inputsOf('placeOrder', orderId);
-    expect(inputs).toHaveLength(1);
-    expect(inputs[0]).toMatchObject({
-      orderId,
-      workflowId: `order-${orderId}`,
-      paymentTtlMs: LONG_TTL_MS,
-      fromCart: false,
-      lines: [
-        { productId: low, quantity: 1 },
-        { productId: high, quantity: 5 },
-      ],
-    });
-    expect(new Set(placed.map((order) => JSON.stringify(order))).size).toBe(1);
-    expect(placed[0]).toMatchObject({ status: 'pending_payment', totalMinor: 6 * PRICE_MINOR });
-    const handle = env.client.workflow.getHandle(workflowIds.order(orderId));
-    expect(await searchAttributeOf(handle, OrderStatusKey)).toBe('pending_payment');
-    expect(await searchAttributeOf(handle, AmountMinorKey)).toBe(6 * PRICE_MINOR);
-  });
-
-  it('when placeOrder refuses with insufficient_stock, then the place Update and the run fail with that code', async () => {
-    const orderId = randomUUID();
-    const shortLines = [{ productId: randomUUID(), requested: 7, available: 2 }];
-    const refusal = new DomainError('insufficient_stock', 'Not enough stock', {
-      lines: shortLines,
-    });
-    failFirstCall('placeOrder', orderId, refusal);
-
-    const update = await rejectionOf(
-      placeOrder(orderId, {
-        lines: [{ productId: shortLines[0]!.productId, quantity: 7 }],
-        paymentTtlMs: LONG_TTL_MS,
-      }),
-    );
-    const handle = env.client.workflow.getHandle(workflowIds.order(orderId));
-    const run = await rejectionOf(handle.result());
-
-    expect(update.error).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((update.error as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
-    expect((update.error as WorkflowUpdateFailedError).cause).toMatchObject({
-      type: 'insufficient_stock',
-      nonRetryable: true,
-    });
-    expect(update.refusal).toMatchObject({ code: 'insufficient_stock', status: 409 });
-    expect(update.refusal?.extra).toEqual({ lines: shortLines });
-    expect(run.refusal).toMatchObject({ code: 'insufficient_stock' });
-    expect(run.refusal?.extra).toEqual({ lines: shortLines });
-    expect(log.inputsOf('placeOrder', orderId)).toHaveLength(1);
-    expect(await searchAttributeOf(handle, OrderStatusKey)).toBe('rejected');
-  });
-
-  it('when placeOrder fails once with a lost connection, then the workflow retries it and the order is placed', async () => {
-    const orderId = randomUUID();
-    failFirstCall('placeOrder', orderId, new Error('Connection terminated unexpectedly'));
-
-    const placed = await placeOrder(orderId, {
-      lines: [{ productId: randomUUID(), quantity: 2 }],
-      paymentTtlMs: LONG_TTL_MS,
-    });
-
-    expect(placed).toMatchObject({ id: orderId, status: 'pending_payment' });
-    expect(log.inputsOf('placeOrder', orderId)).toHaveLength(2);
-  });
-});
-
 describe('orderWorkflow: started by the order gate with the placed order', () => {
-  it('when the gate starts it with `placed`, then nothing is placed again, no attribute is upserted, and the timer expires it', async () => {
-    const orderId = randomUUID();
-    const customerId = `customer-of-${orderId}`;
-    const input = {
-      orderId,
-      customerId,
-      workflowId: workflowIds.order(orderId),
-      lines: [{ productId: randomUUID(), quantity: 2 }],
-      paymentMethod: 'wallet' as const,
-      paymentTtlMs: 500,
-    };
-    const placed = placedOrder(input);
-    ordersById.set(orderId, placed);
+  it('when nobody writes, then no attribute is upserted until the timer expires it', async () => {
+    const { orderId, handle } = await placedOrderId(500);
 
-    const handle = await env.client.workflow.start(orderWorkflow, {
-      workflowId: workflowIds.order(orderId),
-      taskQueue: env.taskQueue,
-      args: [{ ...input, actorId: customerId, codeVersion: CODE_VERSION, placed }],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-    const asked = await handle.executeUpdate(placeOrderUpdate, { args: [] });
-
-    expect(asked).toEqual(placed);
     expect(await handle.result()).toEqual({ status: 'expired' });
-    expect(log.inputsOf('placeOrder', orderId)).toHaveLength(0);
     expect(log.inputsOf('expireOrder', orderId)).toHaveLength(1);
     const events = (await handle.fetchHistory()).events ?? [];
     expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toHaveLength(1);
