@@ -1,5 +1,4 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CodeVersion } from './code-versions';
 import { DAY_MS } from './duration';
 import { DomainError, invalidField } from './errors';
 
@@ -136,8 +135,6 @@ export interface BookingWorkflowInput {
   hold: HoldRequest;
   /** holdTtlMs is how long the booking stays unconfirmed before its timer expires it (BOOKING_HOLD_TTL). */
   holdTtlMs: number;
-  /** codeVersion is the code path this run follows (domain/code-versions.ts). */
-  codeVersion?: CodeVersion;
 }
 
 /** ConfirmBookingInput asks to pay a booking from the customer's wallet account. */

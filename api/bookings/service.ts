@@ -21,7 +21,6 @@ import {
   type HoldRequest,
 } from '../../domain/bookings';
 import type { PlaceSeatBookingBody, PlaceStayBody } from '../../domain/bookings-schemas';
-import { CODE_VERSION } from '../../domain/code-versions';
 import { DomainError } from '../../domain/errors';
 import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
@@ -93,7 +92,6 @@ async function placeBooking(
         actorId: user.sub,
         hold,
         holdTtlMs: deps.config.bookingHoldTtlMs,
-        codeVersion: CODE_VERSION,
       },
     ],
     update: placeBookingUpdate,
