@@ -10,11 +10,23 @@ import { actor, call, expectStatus, useStack, type Actor, type TestStack } from 
  * cart update that lands between the two is never lost.
  */
 
+/**
+ * PLACEMENT_WAIT_MS bounds how long the test waits for the placement to queue behind the held
+ * product row. The gate's answer and the request may take as long (ORDER_GATE_TIMEOUT and
+ * REQUEST_TIMEOUT are raised to it): with the defaults, a worker slowed by the rest of the
+ * suite reached the gate after the API's 15 s, and the gate rightly refused the late
+ * submission instead of placing it.
+ */
+const PLACEMENT_WAIT_MS = 90_000;
+
 let stack: TestStack;
 let staff: Actor;
 
 beforeAll(async () => {
-  stack = await useStack();
+  stack = await useStack({
+    orderGateTimeoutMs: PLACEMENT_WAIT_MS,
+    requestTimeoutMs: PLACEMENT_WAIT_MS + 15_000,
+  });
   staff = await actor('staff');
 });
 
@@ -56,37 +68,54 @@ async function holdProduct(productId: string) {
 }
 
 describe('ordering from the cart', () => {
-  it('when a +1 lands after the API read the cart but before the placement, then the order takes the 2 it read and the cart keeps the 1', async () => {
-    const { productIds } = await seedCatalog(stack, staff, { products: [{ stock: 10 }] });
-    const productId = productIds[0]!;
-    const buyer = await actor('customer');
-    const add = (quantity: number) =>
-      call(stack, 'POST', '/v1/cart/items', { token: buyer.token, body: { productId, quantity } });
-    expectStatus(await add(2), 200);
-    const lock = await holdProduct(productId);
+  it(
+    'when a +1 lands after the API read the cart but before the placement, then the order takes the 2 it read and the cart keeps the 1',
+    async () => {
+      const { productIds } = await seedCatalog(stack, staff, { products: [{ stock: 10 }] });
+      const productId = productIds[0]!;
+      const buyer = await actor('customer');
+      const add = (quantity: number) =>
+        call(stack, 'POST', '/v1/cart/items', {
+          token: buyer.token,
+          body: { productId, quantity },
+        });
+      expectStatus(await add(2), 200);
+      const lock = await holdProduct(productId);
 
-    // The API reads the cart (2), then the placement waits on the held product row.
-    const ordering = call(stack, 'POST', '/v1/orders', {
-      token: buyer.token,
-      body: { fromCart: true },
-    });
-    let placementWaiting: boolean;
-    let added: Awaited<ReturnType<typeof add>>;
-    try {
-      placementWaiting = await waitFor(async () => (await lock.waiters()) > 0, 45_000);
-      added = await add(1);
-    } finally {
-      await lock.release();
-    }
-    const ordered = await ordering;
+      // The API reads the cart (2), then the placement waits on the held product row.
+      const ordering = call(stack, 'POST', '/v1/orders', {
+        token: buyer.token,
+        body: { fromCart: true },
+      });
+      let placementWaiting: boolean;
+      let added: Awaited<ReturnType<typeof add>>;
+      try {
+        // An answer before the placement queued would mean it never reached the lock: say which.
+        const answeredEarly = ordering.then((answer) => {
+          throw new Error(
+            `answered ${answer.status} before queueing: ${JSON.stringify(answer.body)}`,
+          );
+        });
+        placementWaiting = await Promise.race([
+          waitFor(async () => (await lock.waiters()) > 0, PLACEMENT_WAIT_MS),
+          answeredEarly,
+        ]);
+        answeredEarly.catch(() => undefined);
+        added = await add(1);
+      } finally {
+        await lock.release();
+      }
+      const ordered = await ordering;
 
-    expect(placementWaiting).toBe(true);
-    expect(added.status).toBe(200);
-    expect(ordered.status).toBe(201);
-    expect(ordered.body.lines).toEqual([expect.objectContaining({ productId, quantity: 2 })]);
-    expect(await cartLine(buyer, productId)).toBe(1);
-    expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 10, reserved: 2 });
-  }, 90_000);
+      expect(placementWaiting).toBe(true);
+      expect(added.status).toBe(200);
+      expect(ordered.status).toBe(201);
+      expect(ordered.body.lines).toEqual([expect.objectContaining({ productId, quantity: 2 })]);
+      expect(await cartLine(buyer, productId)).toBe(1);
+      expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 10, reserved: 2 });
+    },
+    2 * PLACEMENT_WAIT_MS,
+  );
 
   it('when an order of explicit lines is placed, then the cart is left alone; a fromCart order then removes the lines it used up', async () => {
     const { productIds } = await seedCatalog(stack, staff, {
