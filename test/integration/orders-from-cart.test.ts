@@ -96,11 +96,11 @@ describe('ordering from the cart', () => {
             `answered ${answer.status} before queueing: ${JSON.stringify(answer.body)}`,
           );
         });
+        answeredEarly.catch(() => undefined);
         placementWaiting = await Promise.race([
           waitFor(async () => (await lock.waiters()) > 0, PLACEMENT_WAIT_MS),
           answeredEarly,
         ]);
-        answeredEarly.catch(() => undefined);
         added = await add(1);
       } finally {
         await lock.release();
