@@ -9,43 +9,27 @@ import { noteWorkflowId } from '../lib/request-context';
  * services that call `getHandle(id).executeUpdate` are covered as the client kit is.
  */
 export const workflowIdNotes: WorkflowClientInterceptor = {
-  startWithDetails(input, next) {
-    noteWorkflowId(input.options.workflowId);
-    return next(input);
-  },
-  signalWithStart(input, next) {
-    noteWorkflowId(input.options.workflowId);
-    return next(input);
-  },
-  startUpdateWithStart(input, next) {
-    noteWorkflowId(input.workflowStartOptions.workflowId);
-    return next(input);
-  },
-  startUpdate(input, next) {
-    noteWorkflowId(input.workflowExecution.workflowId);
-    return next(input);
-  },
-  signal(input, next) {
-    noteWorkflowId(input.workflowExecution.workflowId);
-    return next(input);
-  },
-  query(input, next) {
-    noteWorkflowId(input.workflowExecution.workflowId);
-    return next(input);
-  },
-  describe(input, next) {
-    noteWorkflowId(input.workflowExecution.workflowId);
-    return next(input);
-  },
-  cancel(input, next) {
-    noteWorkflowId(input.workflowExecution.workflowId);
-    return next(input);
-  },
-  terminate(input, next) {
-    noteWorkflowId(input.workflowExecution.workflowId);
-    return next(input);
-  },
+  startWithDetails: noting((input) => input.options.workflowId),
+  signalWithStart: noting((input) => input.options.workflowId),
+  startUpdateWithStart: noting((input) => input.workflowStartOptions.workflowId),
+  startUpdate: noting((input) => input.workflowExecution.workflowId),
+  signal: noting((input) => input.workflowExecution.workflowId),
+  query: noting((input) => input.workflowExecution.workflowId),
+  describe: noting((input) => input.workflowExecution.workflowId),
+  cancel: noting((input) => input.workflowExecution.workflowId),
+  terminate: noting((input) => input.workflowExecution.workflowId),
 };
+
+/**
+ * noting builds one interceptor method: it notes the workflow ID that `idOf` reads from the
+ * call's input on the request's context, then hands the call on unchanged.
+ */
+function noting<I, O>(idOf: (input: I) => string) {
+  return (input: I, next: (input: I) => O): O => {
+    noteWorkflowId(idOf(input));
+    return next(input);
+  };
+}
 
 /**
  * createApiTemporalClient is the API's Temporal client on `connection`, in `namespace`, with

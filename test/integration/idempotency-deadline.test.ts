@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import pg from 'pg';
-import {
-  actor,
-  call,
-  connectStack,
-  expectStatus,
-  useStack,
-  type Actor,
-  type ApiResult,
-  type TestStack,
-} from '../helpers/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
+import { holdRow, untilSettled, useShortDeadlineStack } from '../helpers/slow-writes';
 import { seedCatalog, stockOf } from '../helpers/factories';
 
 /*
@@ -24,53 +15,13 @@ const LOCK_HELD_MS = 4_000;
 /** stack answers within REQUEST_TIMEOUT_MS; `setup` (the default timeout) seeds and places. */
 let stack: TestStack;
 let setup: TestStack;
-let close: () => Promise<void>;
 let staff: Actor;
 
 beforeAll(async () => {
-  ({ stack, close } = await connectStack(inject('stack'), {
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    idempotencyWaitTimeoutMs: 200,
-  }));
+  stack = await useShortDeadlineStack(REQUEST_TIMEOUT_MS);
   setup = await useStack();
   staff = await actor('staff');
 });
-
-afterAll(async () => close());
-
-/**
- * holdRow locks one row FOR UPDATE in a transaction of its own connection for `ms`, as a slow
- * writer would; resolves once the lock is taken, with `released`, a promise of its release.
- */
-async function holdRow(table: 'products' | 'orders', id: string, ms: number) {
-  const client = new pg.Client({ connectionString: stack.config.databaseUrl });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query(`SELECT id FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
-  const released = (async () => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    await client.query('COMMIT');
-    await client.end();
-  })();
-  return { released };
-}
-
-/**
- * untilSettled retries a keyed request while it answers 409 `idempotency_in_progress` (the
- * first request's write has not settled yet), every 250 ms, at most 60 times.
- */
-async function untilSettled(send: () => Promise<ApiResult>): Promise<ApiResult> {
-  let answer = await send();
-  for (
-    let attempt = 0;
-    answer.body?.code === 'idempotency_in_progress' && attempt < 60;
-    attempt += 1
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    answer = await send();
-  }
-  return answer;
-}
 
 describe('an Idempotency-Key outlives its request’s deadline', () => {
   it('when a keyed restock times out behind a locked row and is retried with its key, then the stock grows once', async () => {
@@ -83,7 +34,7 @@ describe('an Idempotency-Key outlives its request’s deadline', () => {
         key,
         body: { quantity: 5 },
       });
-    const { released } = await holdRow('products', productId, LOCK_HELD_MS);
+    const { released } = await holdRow(stack, 'products', productId, LOCK_HELD_MS);
 
     const timedOut = await restock();
     await released;
@@ -111,7 +62,7 @@ describe('an Idempotency-Key outlives its request’s deadline', () => {
     const key = randomUUID();
     const cancel = () =>
       call(stack, 'POST', `/v1/orders/${order.id}/cancel`, { token: buyer.token, key });
-    const { released } = await holdRow('orders', order.id, LOCK_HELD_MS);
+    const { released } = await holdRow(stack, 'orders', order.id, LOCK_HELD_MS);
 
     const timedOut = await cancel();
     const meanwhile = await cancel();

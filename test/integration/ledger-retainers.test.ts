@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../db/transaction';
 import { AMOUNT_MINOR_MAX } from '../../domain/schemas';
-import {
-  actor,
-  call,
-  connectStack,
-  expectStatus,
-  useStack,
-  type Actor,
-  type ApiResult,
-  type TestStack,
-} from '../helpers/stack';
+import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
+import { holdRow, untilSettled, useShortDeadlineStack } from '../helpers/slow-writes';
 import { balanceOf, countRows, expectLedgerConsistent, openWallet } from '../helpers/factories';
 
 /*
@@ -27,19 +18,13 @@ const LOCK_HELD_MS = 4_000;
 /** stack answers within REQUEST_TIMEOUT_MS; `setup` (the default timeout) seeds. */
 let stack: TestStack;
 let setup: TestStack;
-let close: () => Promise<void>;
 let staff: Actor;
 
 beforeAll(async () => {
-  ({ stack, close } = await connectStack(inject('stack'), {
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    idempotencyWaitTimeoutMs: 200,
-  }));
+  stack = await useShortDeadlineStack(REQUEST_TIMEOUT_MS);
   setup = await useStack();
   staff = await actor('staff');
 });
-
-afterAll(async () => close());
 
 /**
  * privateCurrency is an ISO-4217-shaped code no other test uses: the `external` account of a
@@ -65,40 +50,6 @@ function retainersOf(clientId: string): Promise<number> {
   return countRows(setup, 'SELECT count(*) AS n FROM accounts WHERE owner_id = $1', [clientId]);
 }
 
-/**
- * holdAccount locks one account row FOR UPDATE in a transaction of its own connection for
- * `ms`, as a slow writer would; resolves once the lock is taken, with `released`.
- */
-async function holdAccount(accountId: string, ms: number) {
-  const client = new pg.Client({ connectionString: setup.config.databaseUrl });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query('SELECT id FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
-  const released = (async () => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    await client.query('COMMIT');
-    await client.end();
-  })();
-  return { released };
-}
-
-/**
- * untilSettled retries a keyed request while it answers 409 `idempotency_in_progress` (the
- * first request's write has not settled yet), every 250 ms, at most 60 times.
- */
-async function untilSettled(send: () => Promise<ApiResult>): Promise<ApiResult> {
-  let answer = await send();
-  for (
-    let attempt = 0;
-    answer.body?.code === 'idempotency_in_progress' && attempt < 60;
-    attempt += 1
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    answer = await send();
-  }
-  return answer;
-}
-
 describe('opening a retainer', () => {
   it('when its funding waits behind a locked account past the request’s deadline, then no unfunded retainer exists meanwhile, and the retry with the key gets it funded once', async () => {
     const currency = privateCurrency();
@@ -112,7 +63,7 @@ describe('opening a retainer', () => {
         key,
         body: { clientId, initialAmountMinor: 1_000, currency },
       });
-    const { released } = await holdAccount(external, LOCK_HELD_MS);
+    const { released } = await holdRow(setup, 'accounts', external, LOCK_HELD_MS);
 
     const timedOut = await open();
     const whileWaiting = await retainersOf(clientId);
