@@ -17,10 +17,9 @@ import { deleteOrderFailuresOlderThan, orderFailureCutoff } from '../db/order-fa
 /**
  * deleteOrderFailures deletes `order_failures` rows older than `olderThanDays` days (cutoff on
  * the database's clock) in at most ORDER_FAILURES_ACTIVITY_BATCHES_MAX batches of `batchSize`
- * rows, and returns the count, the cutoff and whether no older row was left (`complete`);
- * orderFailuresCleanupWorkflow calls it again while one was.
- * @throws DomainError `validation_failed` (422, not retried) for days outside 1–3650 or a batch
- *   size outside 1–10 000.
+ * rows; `complete` says no older row was left, else orderFailuresCleanupWorkflow calls again.
+ * @throws DomainError `validation_failed` (422, not retried): days outside 1–3650 or a batch
+ * size outside 1–10 000.
  */
 export async function deleteOrderFailures(
   db: Db,

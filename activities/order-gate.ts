@@ -26,14 +26,11 @@ export interface GateActivityDeps {
 }
 
 /**
- * placeGatedOrder places the order in one transaction (activities/orders.ts placeOrder: locks,
- * checks, reserves, inserts; a retry finds it placed) and then starts its lifecycle workflow
- * `order-<id>` with the placed order as input, so the workflow only waits for payment, cancel
- * or its expiry timer. Starting is idempotent (an existing run is kept), so a retry after a
- * crash between the two steps finishes the job and no placed order is left without its timer.
- * @throws DomainError from placeOrder: `insufficient_stock`, `insufficient_allowance`,
- *   `category_limit_exceeded` (409), `validation_failed`, `currency_mismatch`,
- *   `not_a_participant` (422), `unavailable` (503) past the submission's deadline.
+ * placeGatedOrder places the order in one transaction (placeOrder; a retry finds it placed),
+ * then starts `order-<id>` with it, so that workflow only waits for payment, cancel or expiry.
+ * The start keeps an existing run, so a retry after a crash between the steps finishes the job
+ * and no placed order is left without its expiry timer.
+ * @throws placeOrder's DomainErrors, see api/orders/service.ts placeOrder.
  */
 export async function placeGatedOrder(
   deps: GateActivityDeps,

@@ -29,14 +29,11 @@ import { readiness, type ApiLifecycle } from './readiness';
 export type { ApiLifecycle } from './readiness';
 
 /**
- * createApp assembles the Hono app: request IDs, metrics, the secure headers (Hono's defaults:
- * nosniff, frame and referrer policies, HSTS …), problem+json errors, then under `/v1` the
- * request time cap (REQUEST_TIMEOUT → 503), the body limit (BODY_MAX_BYTES → 413), bearer
- * auth, the write limit (WRITES_PER_MINUTE), the audit of order submissions refused before
- * their route, the Idempotency-Key contract, the list limit (LIST_LIMIT_MAX → 422) and one
- * router per resource. `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/docs` sit
- * outside `/v1`. `lifecycle` is the running API's state (api/server.ts sets `draining` on
- * SIGTERM), which `/readyz` reports.
+ * createApp assembles the Hono app: request IDs, metrics, secure headers, problem+json errors;
+ * under `/v1` the time cap (REQUEST_TIMEOUT → 503), body limit (BODY_MAX_BYTES → 413), bearer
+ * auth, write limit, audit of refused submissions, Idempotency-Key, list limit, then the routers.
+ * `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and `/docs` sit outside `/v1`. `/readyz`
+ * reports `lifecycle.draining`, which api/server.ts sets on SIGTERM.
  */
 export function createApp(deps: ApiDeps, lifecycle: ApiLifecycle = { draining: false }) {
   const app = newRouter();

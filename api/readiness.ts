@@ -42,11 +42,10 @@ export interface Readiness {
 
 /**
  * readiness answers 200 `{status: 'ready', postgres, temporal, workers}` when PostgreSQL and
- * Temporal both answer within READINESS_TIMEOUT_MS and a worker polled the workflow task queue
- * (config.taskQueue) within POLLER_SEEN_MAX_AGE_MS; else 503 `unavailable` with the same
- * members, naming what is missing; and 503 with `draining: true` once the API drains. Without
- * the time bound, the Temporal client's own retries kept a probe waiting about 20 s for a
- * server that was down.
+ * Temporal answer within READINESS_TIMEOUT_MS and a worker polled config.taskQueue within
+ * POLLER_SEEN_MAX_AGE_MS; else 503 `unavailable` naming what is missing (`draining: true` once
+ * the API drains). The time bound is there because the Temporal client's own retries would hold
+ * a probe about 20 s against a server that is down.
  */
 export async function readiness(
   c: Context,

@@ -9,13 +9,11 @@ export interface RequestDeadlineOptions {
 }
 
 /**
- * requestDeadline answers 503 `unavailable` (with Retry-After, see httpRefusalOf) once a
- * request has run `timeoutMs`, like Hono's `timeout`, and also makes the deadline known to the
- * work below it (lib/request-deadline.ts): the database layer caps a write's lock and
- * statement timeouts by it, and the Idempotency-Key middleware sees that its client was
- * answered (`abandoned`), so it keeps the key reserved until the handler's own answer is in
- * instead of reading the 503 as that answer (SPEC.md §1: a key is never released while the
- * write it started may still happen).
+ * requestDeadline answers 503 `unavailable` (with Retry-After) once a request has run
+ * `timeoutMs`, and publishes the deadline (lib/request-deadline.ts): the database caps a write's
+ * lock and statement timeouts by it, and the Idempotency-Key middleware, seeing the client
+ * answered (`abandoned`), keeps the key reserved until the handler's own answer is in, since a
+ * key is never released while its write may still happen (SPEC.md §1).
  */
 export function requestDeadline(options: RequestDeadlineOptions): MiddlewareHandler {
   return async function requestDeadlineMiddleware(_c, next) {

@@ -89,12 +89,11 @@ export function httpRefusalOf(err: HTTPException): DomainError | undefined {
 }
 
 /**
- * toProblem maps any error a handler throws to a problem response: DomainErrors (also inside
- * Temporal Update and workflow failures) keep their code, and so does a number-range CHECK
- * PostgreSQL enforced on a plain-SQL write (`amount_out_of_range`, rangeRefusalOf); Hono's
- * HTTPExceptions for bad JSON oversized bodies and non-JSON media types become 400 `malformed_json`, 413 and 415; Temporal
- * or PostgreSQL being unreachable, or Temporal refusing a call for now (any gRPC status, wrapped
- * or raw), becomes 503 `unavailable` (never an unchecked write, SPEC.md §8); anything else is a 500 `internal` with no detail (logged, never shown).
+ * toProblem maps a thrown error to problem+json: DomainErrors (also inside Temporal failures) and
+ * number-range CHECK violations (rangeRefusalOf) keep their code; Hono's bad JSON, oversized and
+ * non-JSON bodies become 400 `malformed_json`, 413, 415; an unreachable or refusing Temporal or
+ * PostgreSQL becomes 503 `unavailable` (never an unchecked write, SPEC.md §8); anything else is
+ * 500 `internal`, logged but never shown.
  */
 export function toProblem(err: unknown, c: Context, logger: Logger): Response {
   const domain =

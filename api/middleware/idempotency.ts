@@ -53,12 +53,11 @@ export function recordAnswer(answer: Response): void {
 }
 
 /**
- * idempotentUpdateId names the Temporal Update a keyed POST sends (pay, cancel, confirm …):
- * derived from the caller, its Idempotency-Key and `scope`, so a retry after a lost answer
- * attaches to the same Update and gets its outcome, even after the run closed: Temporal keeps a completed Update's outcome under its ID
- * (a transient answer of the route releases the key, and the retry runs the route again).
- * Without it the retry is a second Update and answers 409 `invalid_transition` for a write that
- * happened. Undefined outside a keyed POST: a random Update ID.
+ * idempotentUpdateId names the Temporal Update a keyed POST sends, from the caller, its
+ * Idempotency-Key and `scope`, so a retry after a lost answer attaches to the same Update and
+ * gets its outcome even after the run closed (Temporal keeps it under the ID); a random ID would
+ * answer the retry 409 `invalid_transition` for a write that happened. Undefined outside a
+ * keyed POST.
  */
 export function idempotentUpdateId(scope: string): string | undefined {
   const request = keyedRequest.getStore();
@@ -90,14 +89,11 @@ export function isKeyRefusal(err: unknown): boolean {
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
- * idempotency implements SPEC.md §1 for POSTs carrying `Idempotency-Key`, scoped to the
- * caller's `sub`: the first request claims the key and its response (success or refusal) is
- * stored; the same key with the same method, path and JSON body replays it with
- * `Idempotent-Replayed: true`; a different request → 422 `idempotency_key_reuse`; a duplicate
- * arriving while the first runs waits for its outcome (bounded by waitTimeoutMs, then 409
- * `idempotency_in_progress`). The key stays reserved for as long as the route runs, even past
- * the request's deadline (serveClaimed); a transient answer of the route itself (5xx, 429: its
- * write never started or names a Temporal Update a retry reaches again) releases the key.
+ * idempotency implements SPEC.md §1 for POSTs with `Idempotency-Key`, per caller `sub`: the first
+ * request claims the key and stores its answer; the same request replays it (`Idempotent-Replayed:
+ * true`), a different one → 422 `idempotency_key_reuse`, one arriving mid-run waits (waitTimeoutMs,
+ * then 409 `idempotency_in_progress`). The key stays reserved while the route runs; the route's
+ * 5xx or 429 releases it (no write started, or a retry reaches the same Temporal Update).
  */
 export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   const leaseMs = options.leaseMs ?? 60_000;
@@ -165,12 +161,11 @@ interface ClaimedKey {
 }
 
 /**
- * serveClaimed runs the route for a key this request claimed, renewing the key's lease every
- * third of it while the route runs (however long: a write waiting for PostgreSQL or Temporal
- * to return), then settles the key with the route's own answer. When the request's deadline
- * answered the client 503 first (`abandoned`), that 503 is not the answer: the key stays
- * reserved, retries get 409 `idempotency_in_progress`, and the route's late answer is stored
- * when it comes (SPEC.md §1: a key is never released while its write may still happen).
+ * serveClaimed runs the route for a claimed key, renewing its lease every third of it however
+ * long the route takes, then settles the key with the route's own answer. A 503 from the
+ * request's deadline (`abandoned`) is not that answer: the key stays reserved (retries get 409
+ * `idempotency_in_progress`) until the late answer is stored, since a key is never released
+ * while its write may still happen (SPEC.md §1).
  */
 async function serveClaimed(c: Context, next: Next, claimed: ClaimedKey): Promise<void> {
   const request: KeyedRequest = { subject: claimed.subject, key: claimed.key };

@@ -5,12 +5,10 @@ import { runWithRequestContext, type RequestContext } from '../../lib/request-co
 import type { AuthUser } from './auth';
 
 /**
- * observeRequests counts in-flight requests, observes each request's latency by route pattern,
- * method and status (SPEC.md §9 `/metrics`), and logs one JSON line per request with
- * `requestId`, the route, status, duration, the caller (`customerId` for customers), whether
- * the answer was an idempotent replay, and `workflowId` when the request called a workflow
- * (SPEC.md §9; `workflowIds` too when it called several, in call order). The workflows are
- * noted on the request's context (lib/request-context.ts) by the API's Temporal client.
+ * observeRequests counts in-flight requests, observes latency by route pattern, method and
+ * status (SPEC.md §9 `/metrics`), and logs one JSON line per request: `requestId`, route, status,
+ * duration, caller (`customerId`), idempotent replay, and `workflowId` (`workflowIds` in call
+ * order when several) as noted on lib/request-context.ts by the API's Temporal client (SPEC.md §9).
  */
 export function observeRequests(options: { logger: Logger }): MiddlewareHandler {
   return async function observeRequestsMiddleware(c, next) {

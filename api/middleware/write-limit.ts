@@ -83,12 +83,10 @@ export async function countAgainstWriteLimit(
 }
 
 /**
- * writeLimit counts every limited write (isLimitedWrite) of a customer or operator, one atomic
- * upsert each, and refuses the ones past `writesPerMinute` in the caller's window. Mounted
- * after bearer auth (it needs the caller) and before the Idempotency-Key middleware, so a
- * refused write never claims a key. Every counted write is counted, refused and replayed ones
- * too: a replay costs the API a request like any other, and a client that keeps within the
- * limit never notices. Answers of counted writes carry `RateLimit-Policy` and `RateLimit`.
+ * writeLimit counts every limited write (isLimitedWrite) with one atomic upsert and refuses those
+ * past `writesPerMinute` in the caller's window. Mounted after auth (it needs the caller) and
+ * before Idempotency-Key, so a refused write never claims a key. Replays count too: they cost a
+ * request like any other. Counted answers carry `RateLimit-Policy` and `RateLimit`.
  * @throws DomainError `throttled` (429), see countAgainstWriteLimit.
  */
 export function writeLimit(options: WriteLimitOptions): MiddlewareHandler {

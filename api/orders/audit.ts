@@ -90,11 +90,10 @@ export async function recordRefusal(
 }
 
 /**
- * recordUngatedRefusal records a submission refused before it reached the customer's gate (a
- * body that is not JSON, a refused key, an invalid body, an empty cart): the gate's throttle
- * never saw it, so it counts against the caller's WRITES_PER_MINUTE instead (SPEC.md §10, the
- * write limit's one window); past the limit the refusal becomes 429 `throttled` and writes no
- * row, so no client grows `order_failures` faster than that limit.
+ * recordUngatedRefusal records a submission refused before the gate (bad JSON, refused key,
+ * invalid body, empty cart). The gate's throttle never saw it, so it counts against the caller's
+ * WRITES_PER_MINUTE (SPEC.md §10); past that limit it becomes 429 `throttled` with no row, so no
+ * client grows `order_failures` faster than the limit.
  * @throws DomainError `throttled` (429, with Retry-After and RateLimit headers) past the limit.
  */
 export async function recordUngatedRefusal(
@@ -108,15 +107,11 @@ export async function recordUngatedRefusal(
 }
 
 /**
- * auditUnroutedRefusals records the refused submissions that never reach the placement route,
- * so that every refused POST /v1/orders of a customer has its `order_failures` row (SPEC.md
- * §8): a body that is not JSON (400 `malformed_json`) or not sent as JSON (415
- * `unsupported_media_type`), both refused by the route's validator before its hook, and a
- * refused Idempotency-Key (422, isKeyRefusal). Mount it on POST /v1/orders after bearer auth
- * and before the idempotency middleware. The cart is the raw body; the order ID is the one a
- * well-formed key names, for a 400 or 415 only. A replayed answer is no new refusal and writes
- * nothing; a request without a customer's token (401, staff) is not a customer's submission.
- * Past the caller's WRITES_PER_MINUTE the answer becomes 429 `throttled` (recordUngatedRefusal).
+ * auditUnroutedRefusals gives every refused POST /v1/orders its `order_failures` row (SPEC.md §8)
+ * when the route never sees it: 400 `malformed_json`, 415 `unsupported_media_type` (refused by the
+ * validator before its hook) and a refused Idempotency-Key (422). Mount after bearer auth, before
+ * idempotency. Replays, 401s and staff write nothing; past WRITES_PER_MINUTE the answer becomes
+ * 429 `throttled` (recordUngatedRefusal).
  */
 export function auditUnroutedRefusals(deps: ApiDeps): MiddlewareHandler<AppEnv> {
   return async function auditUnroutedRefusalsMiddleware(c, next) {

@@ -62,12 +62,11 @@ export interface SubmissionRequest {
 }
 
 /**
- * orderSubmissionOf builds the gate's submission: the lines (the caller's cart for
- * `fromCart`), merged and sorted, their hash, the whole submission's hash (duplicate rule),
- * `pay` when asked, and the deadline after which the API stops waiting (now +
- * ORDER_GATE_TIMEOUT).
- * @throws DomainError `validation_failed` (422) when `pay` does not fit the paymentMethod
- *   (assertPayFitsMethod) or `fromCart` finds the cart empty.
+ * orderSubmissionOf builds the gate's submission: the lines (the cart's for `fromCart`), merged and
+ * sorted, their hash, the submission's hash (duplicate rule), `pay` when asked, and the deadline
+ * after which the API stops waiting (now + ORDER_GATE_TIMEOUT).
+ * @throws DomainError `validation_failed` (422) when `pay` does not fit the paymentMethod or
+ *   `fromCart` finds the cart empty.
  */
 export async function orderSubmissionOf(
   deps: ApiDeps,
@@ -149,14 +148,11 @@ async function cartLines(deps: ApiDeps, customerId: string): Promise<OrderLineIn
 }
 
 /**
- * submitOrder sends a submission to `customer-<customerId>-orders` by Update-with-Start
- * (conflict policy USE_EXISTING, reuse policy ALLOW_DUPLICATE: a gate closes when idle and a
- * new one starts), waiting at most until the submission's deadline. A refusal comes back as a
- * DomainError with the RateLimit headers (and Retry-After for 429) set.
- * @throws DomainError the gate's refusal: `throttled`, `backoff` (429), `duplicate_submission`,
- *   `insufficient_stock`, `insufficient_allowance`, `category_limit_exceeded` (409),
- *   `validation_failed`, `currency_mismatch`, `not_a_participant` (422), `unavailable` (503);
- *   Temporal's errors (503) when it does not answer in time.
+ * submitOrder sends a submission to `customer-<customerId>-orders` by Update-with-Start (conflict
+ * USE_EXISTING; reuse ALLOW_DUPLICATE, as an idle gate closes and a new one starts), waiting at
+ * most until its deadline. A refusal comes back with RateLimit (and Retry-After) headers set.
+ * @throws the gate's DomainErrors, see api/orders/service.ts placeOrder; 503 when Temporal does
+ *   not answer in time.
  */
 export async function submitOrder(deps: ApiDeps, submission: OrderSubmission): Promise<GateAnswer> {
   try {

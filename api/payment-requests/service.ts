@@ -25,14 +25,11 @@ import { startWithUpdate } from '../temporal-kit';
 const INVALID_REQUEST = 'The payment request is not valid';
 
 /**
- * createPaymentRequest validates everything before any write (the source is the caller's own
- * account unless staff ask, both accounts exist and share a currency, the amount is at most
- * PAYMENT_REQUEST_MAX_MINOR), then records the request with the `create` Update →
- * `pending_approval`.
- * @throws DomainError `not_found` (404: a source that is missing or, for anyone but staff, not
- *   the caller's; checked before the other account and the currencies, so the answer reveals
- *   nothing of accounts that are not theirs, SPEC.md §1), `validation_failed` (422: unknown
- *   account for staff, amount over the maximum), `currency_mismatch` (422).
+ * createPaymentRequest checks everything before any write (source is the caller's unless staff,
+ * both accounts exist in one currency, amount ≤ PAYMENT_REQUEST_MAX_MINOR), then `create` Update.
+ * @throws DomainError `not_found` (404: a missing source, or not the caller's for non-staff;
+ *   checked first so nothing leaks about others' accounts, SPEC.md §1), `validation_failed` (422:
+ *   unknown account for staff, amount over the maximum), `currency_mismatch` (422).
  */
 export async function createPaymentRequest(
   deps: ApiDeps,
@@ -101,12 +98,10 @@ export async function visiblePaymentRequest(
 }
 
 /**
- * decidePaymentRequest sends one staff decision as the `decide` Update. The first decision
- * wins; the same approver repeating it gets the stored request (200); any other gets 409
- * `already_decided` with the decision. When the run has closed, the stored request answers
- * by the same rule.
- * @throws DomainError `not_found` (404), `self_approval` (403), `already_decided` (409),
- *   `invalid_transition` (409) for an expired request.
+ * decidePaymentRequest sends one staff decision as the `decide` Update. The first decision wins;
+ * the same approver repeating it gets the stored request (200), also after the run has closed.
+ * @throws DomainError `not_found` (404), `self_approval` (403), `already_decided` (409, with the
+ *   decision) for any other decision, `invalid_transition` (409) for an expired request.
  */
 export async function decidePaymentRequest(
   deps: ApiDeps,

@@ -20,12 +20,11 @@ export async function stagedPayment(deps: ApiDeps, paymentId: string): Promise<S
 }
 
 /**
- * completeStaffPayment completes a payment once with Update-with-Start on `payment-<id>`
- * (reuse policy ALLOW_DUPLICATE_FAILED_ONLY: a run refused for funds may be retried). Every
- * other complete gets 409 `already_completed`, also after the run closed; a keyed retry of
- * the complete that won (its answer lost) names the same Update (idempotentUpdateId) and gets
- * its 200 again (SPEC.md §1: the retry gets the write's one outcome).
- * @throws DomainError `not_found` (404), `already_completed`, `insufficient_funds` (409).
+ * completeStaffPayment completes a payment once by Update-with-Start on `payment-<id>` (reuse
+ * ALLOW_DUPLICATE_FAILED_ONLY, so a run refused for funds may be retried). A keyed retry of the
+ * winning complete names the same Update (idempotentUpdateId) and gets its 200 again (SPEC.md §1).
+ * @throws DomainError `not_found` (404), `already_completed` (409, also after the run closed),
+ *   `insufficient_funds` (409).
  */
 export async function completeStaffPayment(
   deps: ApiDeps,
