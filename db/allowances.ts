@@ -164,13 +164,11 @@ async function lockParticipantBalance(
 }
 
 /**
- * assertAllowanceCovers runs inside a placement transaction, after the products are locked:
- * it locks the participant row `FOR UPDATE`, reads the balance at the transaction's time and
- * refuses lines whose total exceeds the available balance, or whose subtotal in a category
- * exceeds that category's available sub-limit. Refusals state the available balance
- * (assertAllowanceCoversRequest). Placement debits nothing: payment does.
- * @throws DomainError `not_a_participant`, `currency_mismatch` (422), `insufficient_allowance`,
- *   `category_limit_exceeded` (409).
+ * assertAllowanceCovers runs inside a placement transaction, after the products are locked: it
+ * locks the participant row `FOR UPDATE` and refuses lines whose total exceeds the available
+ * balance, or whose category subtotal exceeds that category's sub-limit, stating what is
+ * available. Placement debits nothing: payment does.
+ * @throws DomainError, see api/orders/service.ts placeOrder (allowance refusals).
  */
 export async function assertAllowanceCovers(
   db: Db,
@@ -199,13 +197,11 @@ async function orderCategoryMinor(
 }
 
 /**
- * debitAllowanceForOrder runs inside the payment transaction of an allowance order, after the
- * order is locked: it locks the participant row, checks the balance again (another order may
- * have spent it since placement), and writes the debit posting `order-<id>-allowance` of the
- * order's total, with its category subtotals, in the current period. It returns the programme's
- * funding account, which the caller debits in the ledger (locking accounts after participants).
- * @throws DomainError `not_a_participant`, `currency_mismatch` (422), `insufficient_allowance`,
- *   `category_limit_exceeded` (409), each stating the available balance.
+ * debitAllowanceForOrder runs in an allowance order's payment transaction, after the order lock:
+ * it locks the participant, checks the balance again (another order may have spent it since
+ * placement), writes the debit posting `order-<id>-allowance` with its category subtotals, and
+ * returns the funding account for the caller to debit (accounts lock after participants).
+ * @throws DomainError, see api/orders/service.ts payOrder (allowance refusals).
  */
 export async function debitAllowanceForOrder(
   db: Db,
@@ -235,12 +231,11 @@ export async function debitAllowanceForOrder(
 }
 
 /**
- * restoreAllowanceForOrder runs inside the cancellation of a PAID allowance order, after its
- * products and before its accounts are locked: it locks the participant row and writes the
- * restore posting `order-<id>-allowance-restore`, a copy of the debit's amount, categories and
- * period (so it gives back to the period that was charged). Exactly once: UNIQUE(order_id,
- * kind) and the order's state machine. A paid allowance order without its debit is a broken
- * invariant (an Error, not a refusal).
+ * restoreAllowanceForOrder runs in a PAID allowance order's cancellation, between the product and
+ * account locks: it locks the participant and writes `order-<id>-allowance-restore`, a copy of the
+ * debit's amount, categories and period, so the charged period gets it back. Exactly once, by
+ * UNIQUE(order_id, kind) and the order's state machine. A missing debit is a broken invariant, so
+ * it throws an Error rather than a refusal.
  */
 export async function restoreAllowanceForOrder(
   db: Db,

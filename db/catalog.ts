@@ -198,15 +198,11 @@ function containsPattern(text: string): string {
 const TRIGRAM_QUERY_LENGTH_MIN = 3;
 
 /**
- * searchProducts lists visible products (approved sellers only, enforced in SQL) whose name or
- * SKU contains `q` (case-insensitive), ordered by name then id, after the cursor position.
- * Only the filters given reach the SQL, each served by an index (db/migrations/0009_read_paths.ts):
- * (name, id) for browsing and (category, name, id) for a category, read in order up to `limit`;
- * a `q` of TRIGRAM_QUERY_LENGTH_MIN characters or more first collects its matches through the
- * GIN trigram indexes on name and SKU (a materialised CTE, so the work grows with the matches,
- * never with the catalogue: walking the name index and filtering cost the whole table when the
- * matches sort late), then sorts those. A shorter `q` matches so much that the name walk finds
- * a page at once.
+ * searchProducts lists visible products (approved sellers, enforced in SQL) whose name or SKU
+ * contains `q` (case-insensitive), by name then id, after the cursor. Each filter given is served
+ * by an index (db/migrations/0009_read_paths.ts). A `q` of TRIGRAM_QUERY_LENGTH_MIN or more
+ * collects its matches through the GIN trigram indexes first (a materialised CTE), so the work
+ * grows with the matches, not the catalogue; a shorter `q` matches enough for the name walk.
  */
 export async function searchProducts(
   db: Db,

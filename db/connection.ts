@@ -24,12 +24,10 @@ export type DbConfig = Pick<
   Partial<Pick<Config, 'readStatementTimeoutMs'>>;
 
 /**
- * GuardedClient is pg's Client with an `error` listener from its construction. pg emits a
- * connection's `error` (PostgreSQL shutting down sends FATAL 57P01) synchronously while it
- * parses the chunk that also ends the connecting, before Sequelize attaches its own listener a
- * microtask later, and an `error` without a listener kills the process when PostgreSQL
- * restarts. The listener marks the connection
- * invalid, so the pool drops it and the query fails as a ConnectionError (a 503).
+ * GuardedClient is pg's Client with an `error` listener from construction, because pg can emit
+ * `error` (FATAL 57P01 on PostgreSQL shutdown) before Sequelize attaches its listener a microtask
+ * later, and an unheard `error` kills the process. The listener marks the connection invalid, so
+ * the pool drops it and the query fails as a ConnectionError (503).
  */
 class GuardedClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
@@ -44,15 +42,11 @@ class GuardedClient extends pg.Client {
 const GUARDED_PG: typeof pg = Object.create(pg, { Client: { value: GuardedClient } });
 
 /**
- * createDb is the one place a pool is built from configuration: a Sequelize pool on
- * PostgreSQL with an explicit size and acquire timeout, and the models defined. Every
- * connection opens with `statement_timeout` = readStatementTimeoutMs (a startup parameter, so
- * it costs no round trip): a read outside a transaction (db/transaction.ts `query`, model
- * finders) that is slow or waits on a lock is cancelled by PostgreSQL (57014, mapped to 503
- * `unavailable`) and its connection goes back to the pool, so slow reads cannot starve it.
- * withTransaction overrides it with SET LOCAL for its own statements. The caller closes the
- * pool with `db.sequelize.close()`. `requiredBy` names the process in the error.
- * @throws Error `Invalid configuration` when DATABASE_URL is unset.
+ * createDb builds the one Sequelize pool from configuration (explicit size, acquire timeout,
+ * models). Connections start with `statement_timeout` = readStatementTimeoutMs, so a slow read
+ * outside a transaction is cancelled (57014 → 503) instead of starving the pool; withTransaction
+ * overrides it with SET LOCAL. Close with `db.sequelize.close()`.
+ * @throws Error `Invalid configuration`, naming `requiredBy`, when DATABASE_URL is unset.
  */
 export function createDb(config: DbConfig, requiredBy = 'this command'): Db {
   if (!config.databaseUrl)

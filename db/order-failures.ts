@@ -90,16 +90,11 @@ function toOrderFailureView(row: OrderFailureRow): OrderFailureView {
 }
 
 /**
- * insertOrderFailure writes one refused submission as one `order_failures` row (SPEC.md §8)
- * with a fresh random ID, and returns that ID. The balance columns come from `record.balance`
- * (full and available balance in minor units, per-category balances, pause active/name/
- * multiplier, vouchers multiplier/count); without a balance they are null, false and 0.
- * Pass `transaction` to write inside one. One INSERT; the row is never updated. Every text
- * it writes loses its NUL characters and the cart is cut to at most AUDIT_CART_MAX_BYTES_MAX
- * (domain/order-failures-cart.ts), so no refused body can make the write fail (PostgreSQL
- * refuses NUL in jsonb and text, 22P05); the API passes carts already cut to its own limit.
- * @throws Error when `httpStatus` is not a 4xx status (a caller's bug; the table's CHECK
- *   refuses it too), or the database's error.
+ * insertOrderFailure inserts one refused submission as an `order_failures` row (SPEC.md §8) with a
+ * fresh random ID, and returns it; balance columns come from `record.balance` (minor units) or are
+ * null/false/0. Texts lose NUL characters and the cart is cut to AUDIT_CART_MAX_BYTES_MAX, because
+ * PostgreSQL refuses NUL (22P05) and no refused body may make the audit write fail.
+ * @throws Error for a non-4xx `httpStatus` (a caller's bug), or the database's error.
  */
 export async function insertOrderFailure(
   db: Db,

@@ -11,15 +11,11 @@ import { query, withTransaction } from './transaction';
  */
 
 /**
- * DUE_SQL is, per table, the FROM and WHERE clauses of its due rows and the key columns (the
- * primary key) the DELETE matches on. Binds: $1 the lease grace in milliseconds (idempotency_keys).
- *
- * idempotency_keys (SPEC.md §1): past `expires_at` (stamped IDEMPOTENCY_KEY_TTL after the
- * claim; the key is no longer honoured and a new claim would overwrite it anyway) and either
- * settled (`status_code` set) or unsettled with a lease that ended more than
- * IDEMPOTENCY_LEASE_GRACE_MS ago. A key whose write may still run (no status, lease current or
- * recently ended, or no lease at all, which no code writes) stays. Served by
- * idempotency_keys_expires_idx (expires_at).
+ * DUE_SQL is, per table, the FROM/WHERE of its due rows and the primary key DELETE matches on.
+ * idempotency_keys (SPEC.md §1; $1 = lease grace, ms): past `expires_at` and either settled or
+ * with a lease that ended over IDEMPOTENCY_LEASE_GRACE_MS ago. A key whose write may still run
+ * (no status and a current, recent or missing lease) stays, since a key is never released while
+ * its write may still happen. Served by idempotency_keys_expires_idx.
  */
 const DUE_SQL: Record<RetentionTable, { from: string; where: string; key: string }> = {
   idempotency_keys: {
@@ -65,12 +61,10 @@ export interface PurgeRetentionDueInput {
 }
 
 /**
- * purgeRetentionDue deletes the due rows of `table` (DUE_SQL), oldest first, in at most
- * `batchesMax` transactions of at most `batchSize` rows each (DELETE … WHERE key IN (SELECT …
- * LIMIT batchSize FOR UPDATE SKIP LOCKED)), and returns how many it deleted. It stops at the
- * first short batch; a result of batchSize × batchesMax means rows may be left.
- * @throws Error for a batch size or batch count that is not a positive integer (a caller's
- *   bug), or the database's error.
+ * purgeRetentionDue deletes `table`'s due rows (DUE_SQL), oldest first, in at most `batchesMax`
+ * transactions of ≤ `batchSize` rows (FOR UPDATE SKIP LOCKED), and returns the count. It stops
+ * at the first short batch; batchSize × batchesMax means rows may be left.
+ * @throws Error for a batch size or count that is not a positive integer, or the database's error.
  */
 export async function purgeRetentionDue(db: Db, input: PurgeRetentionDueInput): Promise<number> {
   const { table, batchSize, batchesMax } = input;

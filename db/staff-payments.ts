@@ -51,8 +51,8 @@ export async function findStaffPayment(
 }
 
 /**
- * createStaffPayment records a `pending` staff payment between two existing accounts of one currency, or
- * returns the payment with this ID (a retry). Nothing moves until it is completed.
+ * createStaffPayment records a `pending` staff payment between two existing accounts of one
+ * currency, or returns the payment with this ID (a retry). Nothing moves until it is completed.
  * @throws DomainError `validation_failed` (422) for unknown accounts, `currency_mismatch` (422).
  */
 export async function createStaffPayment(

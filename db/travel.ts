@@ -322,12 +322,11 @@ export interface SearchHotelsInput {
 }
 
 /**
- * searchHotels lists active properties of approved property owners only (enforced in SQL),
- * ordered by name then id, each with its room types (cheapest first) and its offer
- * (domain/travel.ts hotelOffer). With a stay, a room type's unitsAvailable is computed in
- * SQL: the fewest `units − held − booked` over the nights, a night without a row yet counting
- * as unitsPerNight (the bookings flow creates rows beyond the initial horizon on demand).
- * Without one the series of nights is empty (NULL dates), so unitsAvailable is null.
+ * searchHotels lists active properties of approved owners (enforced in SQL) by name then id, with
+ * room types cheapest first and the offer (domain/travel.ts hotelOffer). With a stay, SQL computes
+ * unitsAvailable as the fewest `units − held − booked` over the nights, a night without a row
+ * counting as unitsPerNight (the bookings flow creates rows past the horizon on demand); without
+ * a stay it is null.
  */
 export async function searchHotels(db: Db, input: SearchHotelsInput): Promise<HotelView[]> {
   const rows = await query<{

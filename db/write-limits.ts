@@ -30,13 +30,11 @@ export interface WriteCount {
 }
 
 /**
- * countWrite counts one write of `subject` in one atomic statement: INSERT … ON CONFLICT DO
- * UPDATE adds it to the subject's window, or starts a new window (writes = 1) when the stored
- * one has ended; the row lock makes concurrent writes of one subject count 1, 2, 3 … with no
- * gap or repeat, on every replica. Windows start at the subject's first write after the last
- * one ended (a fixed window anchored at use, not at the clock's minute), with PostgreSQL's
- * clock. The same statement deletes up to STALE_WINDOWS_PURGE_MAX ended windows of other
- * subjects, skipping rows another write has locked, so the table stays bounded without a job.
+ * countWrite counts one write of `subject` in one INSERT … ON CONFLICT DO UPDATE, starting a new
+ * window (writes = 1) once the stored one has ended; the row lock numbers concurrent writes 1, 2,
+ * 3 … on every replica. Windows are anchored at use on PostgreSQL's clock, not the clock minute.
+ * The statement also purges up to STALE_WINDOWS_PURGE_MAX ended windows of others (SKIP LOCKED),
+ * so the table stays bounded without a job.
  */
 export async function countWrite(db: Db, input: CountWriteInput): Promise<WriteCount> {
   const [row] = await execute<{ writes: number; reset_ms: string }>(

@@ -2,13 +2,11 @@ import type { MigrationFn } from 'umzug';
 import type { QueryInterface } from 'sequelize';
 
 /**
- * WRITE_LIMITS_SQL is the state of SPEC.md §10 "Holding limits" kept in PostgreSQL, so every
- * API replica sees one count: `write_limits`, one row per limited caller (`customer:<sub>`,
- * `operator:<sub>`) holding its current one-minute window (when it started, writes in it),
- * reset in place when a write arrives after the window; the index on `window_start` lets
- * each write delete a few windows that ended (db/write-limits.ts). And the partial index
- * the holding limit counts a customer's unconfirmed bookings by, so the count reads only
- * their `reserved` rows, not years of finished ones.
+ * WRITE_LIMITS_SQL keeps SPEC.md §10 "Holding limits" in PostgreSQL so all API replicas share one
+ * count: `write_limits` holds each limited caller's (`customer:<sub>`, `operator:<sub>`) current
+ * one-minute window, with a `window_start` index so writes can purge ended windows
+ * (db/write-limits.ts); and a partial index on `reserved` bookings, so the holding limit never
+ * reads a customer's finished ones.
  */
 const WRITE_LIMITS_SQL = `
     CREATE TABLE write_limits (
