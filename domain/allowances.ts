@@ -281,14 +281,11 @@ export function allowanceRequestOf(
 }
 
 /**
- * assertAllowanceCoversRequest refuses a request the balance does not cover (SPEC.md §8),
- * checking the currency, then every limited category (by name), then the total. A refusal
- * states the AVAILABLE balance (multipliers applied) and never the raw one: extras
- * `{requestedMinor, availableBalanceMinor, multiplier}` for the whole order, plus
- * `category: {category, requestedMinor, availableBalanceMinor}` for a category, in minor
- * units. The raw balance stays with staff: the audit and the balance read carry it.
- * @throws DomainError `currency_mismatch` (422), `category_limit_exceeded`,
- *   `insufficient_allowance` (409).
+ * assertAllowanceCoversRequest refuses what the balance does not cover (SPEC.md §8): currency,
+ * then each limited category by name, then the total. Refusals state the AVAILABLE balance
+ * (multipliers applied), never the raw one, which stays with staff: extras `{requestedMinor,
+ * availableBalanceMinor, multiplier}`, plus `category` for a category, in minor units.
+ * @throws DomainError `currency_mismatch`, `category_limit_exceeded`, `insufficient_allowance`.
  */
 export function assertAllowanceCoversRequest(
   balance: AllowanceBalanceView,

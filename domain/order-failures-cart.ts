@@ -1,16 +1,10 @@
 /*
- * What the failed-attempt audit keeps of a refused body (SPEC.md §8 "cart snapshot", §10
- * "Bounded storage": at most AUDIT_CART_MAX_BYTES of it). A refused request may carry up to
- * 64 KiB of anything, so the snapshot is made safe for PostgreSQL's jsonb and text columns and
- * cut to size before it is written:
- * - NUL characters (U+0000) are removed from every string and key (jsonb refuses them, 22P05,
- *   and text columns refuse the byte), and lone UTF-16 surrogates become U+FFFD (jsonb refuses
- *   the `\ud800` escapes JSON.stringify writes for them);
- * - nesting deeper than AUDIT_CART_DEPTH_MAX is replaced by the string TOO_DEEP (a 64 KiB body
- *   can nest 32 000 levels, past JSON.stringify's stack and PostgreSQL's max_stack_depth);
- * - a snapshot whose JSON is larger than the limit is stored as a TruncatedCart: its size and
- *   the head of its JSON text, as a string, so the row stays valid JSON and says it is cut.
- * Pure (no I/O, no Node built-ins), shared by the API and the tests.
+ * What the failed-attempt audit keeps of a refused body (SPEC.md §8 "cart snapshot", §10 "Bounded
+ * storage"). A refused request may carry 64 KiB of anything, so before the write: NUL (U+0000) is
+ * removed from strings and keys and lone surrogates become U+FFFD (jsonb and text refuse them,
+ * 22P05); nesting past AUDIT_CART_DEPTH_MAX becomes TOO_DEEP (deeper bodies overflow
+ * JSON.stringify's stack and PostgreSQL's max_stack_depth); JSON over the limit is stored as a
+ * TruncatedCart (size and head), so the row stays valid JSON and says it is cut. Pure, no I/O.
  */
 
 /** AUDIT_CART_MAX_BYTES_DEFAULT is AUDIT_CART_MAX_BYTES's default: 8 KiB (SPEC.md §10). */
@@ -142,11 +136,10 @@ function headWithin(text: string, budgetBytes: number): string {
 }
 
 /**
- * auditCartOf is what the audit stores of a refused submission's cart (any JSON value, or
- * undefined: stored as null): the cleaned snapshot when its jsonb text in PostgreSQL
- * (`octet_length(cart::text)`) takes at most `maxBytes` UTF-8 bytes, else a TruncatedCart
- * whose own text does; `bytes` and `head` are of the compact JSON (JSON.stringify) of the
- * cleaned snapshot. Never throws for any JSON.parse result, however deep.
+ * auditCartOf is what the audit stores of a refused cart (any JSON value; undefined → null): the
+ * cleaned snapshot when its jsonb text (`octet_length(cart::text)`) fits `maxBytes` UTF-8 bytes,
+ * else a TruncatedCart whose text does (`bytes`, `head` of the cleaned snapshot's compact JSON).
+ * Never throws for any JSON.parse result, however deep.
  * @throws Error when `maxBytes` is not an integer in AUDIT_CART_MAX_BYTES_MIN–MAX (a bug).
  */
 export function auditCartOf(cart: unknown, maxBytes: number): unknown {

@@ -15,12 +15,11 @@ export interface ValidationErrorEntry {
 }
 
 /**
- * OrderFailureRecord is one refused order submission as the gate and the order route hand it
- * to insertOrderFailure (db/order-failures.ts), which writes it as one `order_failures` row.
- * `code` and `httpStatus` are the refusal's SPEC code and its 4xx status (400–499, the table's
- * CHECK); `cart` is the submitted cart as JSON (any shape, kept as sent); `balance` is the
- * customer's allowance balance at the time of the refusal when it was read (allowance orders),
- * else null, and gives the row its balances, pause and voucher columns.
+ * OrderFailureRecord is one refused order submission, as insertOrderFailure writes it into one
+ * `order_failures` row. `code`/`httpStatus` are the refusal's SPEC code and 4xx status (the
+ * table's CHECK); `cart` is the submitted cart as sent (any JSON); `balance` is the customer's
+ * allowance balance when it was read (allowance orders), else null; it fills the balance, pause
+ * and voucher columns.
  */
 export interface OrderFailureRecord {
   customerId: string;
@@ -95,14 +94,11 @@ export const ANALYTICS_TOP_MAX = 10;
 export const ANALYTICS_DAYS_MAX = 365;
 
 /**
- * OrderFailureAnalyticsView answers GET /v1/admin/order-failures/analytics (SPEC.md §8) over a
- * window of `days` UTC dates ending today: from `since` (00:00 UTC, `days − 1` days before
- * today) up to now. `failures` counts audit rows in the window; `attempts` is failures plus
- * the orders created in it (every order row is one accepted submission); `failureRate` is
- * failures / attempts rounded to 4 decimals (0 without attempts). `topErrors` (by code) and
- * `topCustomers` hold the ten largest counts, ties by code or customer ID ascending; `daily`
- * has one entry per UTC date of the window, oldest first, zero days included, `date` as
- * YYYY-MM-DD. `customerId` is the filter, or null for all customers.
+ * OrderFailureAnalyticsView answers GET /v1/admin/order-failures/analytics (SPEC.md §8) over
+ * `days` UTC dates to now (`since` = 00:00 UTC, days − 1 before today). `failures` = audit rows,
+ * `attempts` = failures + orders created, `failureRate` = failures / attempts to 4 decimals (0 if
+ * none). `topErrors`/`topCustomers`: ten largest, ties ascending; `daily`: every date oldest
+ * first, zeros included (YYYY-MM-DD). `customerId` is the filter, or null for all.
  */
 export interface OrderFailureAnalyticsView {
   days: number;

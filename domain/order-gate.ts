@@ -223,12 +223,10 @@ function secondsUntil(atMs: number, nowMs: number): number {
 }
 
 /**
- * gateRefusal applies the gate's rules to a submission at `nowMs`, in this order (SPEC.md §8):
- * the same submission (lines, paymentMethod and pay: duplicateKeyOf) without an
- * Idempotency-Key within the duplicate window (409
- * `duplicate_submission` naming the existing `orderId`), a running backoff (429 `backoff`),
- * then the throttle (429 `throttled`). Every refusal carries the throttle's `rateLimit`; 429s
- * also `retryAfterSeconds`.
+ * gateRefusal applies the gate's rules at `nowMs` in this order (SPEC.md §8): the same submission
+ * (duplicateKeyOf) without an Idempotency-Key within the duplicate window → 409
+ * `duplicate_submission` naming its `orderId`; a running backoff → 429 `backoff`; the throttle →
+ * 429 `throttled`. All carry `rateLimit`, 429s also `retryAfterSeconds`.
  * @returns the DomainError to refuse with, or undefined when the submission may be processed.
  */
 export function gateRefusal(
