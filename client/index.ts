@@ -79,11 +79,10 @@ export interface HoldfastClientOptions {
 }
 
 /**
- * createHoldfastClient returns a typed client for the holdfast API at `options.baseUrl`:
+ * createHoldfastClient returns a typed client for the API at `options.baseUrl`; e.g.
  * `client.POST('/v1/orders', { body, headers: { ...bearer(token), ...idempotencyKey(key) } })`
- * resolves with openapi-fetch's `{ data, error, response }`: `data` is the parsed JSON of a 2xx
- * answer, `error` the parsed HoldfastProblem of a 4xx or 5xx (read both with answerOf()). It
- * rejects only when no answer came (network error, timeout, a 2xx that is not JSON).
+ * resolves with `{ data, error, response }` (2xx JSON, or the HoldfastProblem of a 4xx/5xx; read
+ * with answerOf()) and rejects only when no answer came (network, timeout, a 2xx that is not JSON).
  * @throws Error when `baseUrl` is not an absolute http(s) URL or `timeoutMs` is not positive.
  */
 export function createHoldfastClient(options: HoldfastClientOptions): HoldfastClient {

@@ -7,13 +7,11 @@ import { createWorker, workerInputFromConfig } from './create';
 import { installTemporalRuntime } from './logging';
 
 /**
- * Worker entry (`npm run start:worker`): runs holdfast's workflows and activities against the
- * configured Temporal (TEMPORAL_ADDRESS) and PostgreSQL (DATABASE_URL) until SIGINT/SIGTERM,
- * and serves its transaction and lock-wait metrics on WORKER_METRICS_PORT (`/metrics`) and the
- * Temporal SDK's worker metrics (task slots, poll and schedule latencies) on
- * TEMPORAL_SDK_METRICS_PORT.
- * WORKFLOW_BUNDLE_PATH skips bundling at start-up when a bundle was built ahead. Like the API it
- * starts only with an explicit JWT_SECRET (SERVICE_ENTRY): one deployment, one configuration.
+ * Worker entry (`npm run start:worker`): runs the workflows and activities against
+ * TEMPORAL_ADDRESS and DATABASE_URL until SIGINT/SIGTERM; serves transaction and lock-wait metrics
+ * on WORKER_METRICS_PORT and the SDK's worker metrics on TEMPORAL_SDK_METRICS_PORT.
+ * WORKFLOW_BUNDLE_PATH skips bundling at start-up. Like the API it needs an explicit JWT_SECRET
+ * (SERVICE_ENTRY), so one deployment has one configuration.
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, SERVICE_ENTRY);

@@ -36,16 +36,11 @@ function isBusinessCode(code: unknown): boolean {
 }
 
 /**
- * TemporalLogRouter decides how each Temporal SDK log entry is written. A refusal is the
- * service working, not a fault (SPEC.md §1 codes): an operator must act only on the rest.
- * - A workflow's own "Refused" line (workflows/kit.ts logRefusal: info with its code, warn for
- *   5xx) is written as it is, and remembered for its run.
- * - The SDK's "Workflow failed" (warn) for a run that failed with the Refusal it logged is
- *   debug for a business refusal. The SDK's line cannot say which: the failure crossed the
- *   workflow sandbox by structured clone, which keeps an Error's message and stack and drops
- *   its `type`. Any other failed run stays warn, with its error's message and stack.
- * - The SDK's "Activity failed" (warn) for a business refusal is debug with its `code`: the
- *   workflow logs that refusal itself. An activity's other failures (retried) stay warn.
+ * TemporalLogRouter decides how each Temporal SDK log entry is written, so that warn means an
+ * operator must act and a refusal (the service working, SPEC.md §1) does not. A workflow's own
+ * "Refused" line is kept and remembered for its run; the SDK's "Workflow failed" for that run and
+ * its "Activity failed" for a business refusal become debug (the sandbox's structured clone drops
+ * the Error's `type`, so the SDK line cannot tell); any other failure stays warn with its stack.
  */
 export class TemporalLogRouter {
   private readonly refusalsByRun = new Map<string, RememberedRefusal>();
@@ -94,13 +89,10 @@ export class TemporalLogRouter {
 }
 
 /**
- * installTemporalRuntime routes the Temporal SDK's logs into pino (JSON lines with
- * `workflowId`, `activityType` …, errors with message and stack: lib/logger.ts) through a
- * TemporalLogRouter, which writes business refusals at info (or debug where the workflow
- * already said so) and keeps warn and error for what an operator must act on. It also takes
- * over shutdown signals from the SDK, so the process's own SIGINT/SIGTERM handler stops the
- * worker exactly once. With `sdkMetricsPort` the SDK's worker metrics are served for
- * Prometheus on that port. Call once per process, before any worker starts.
+ * installTemporalRuntime routes the SDK's logs into pino (lib/logger.ts) through a
+ * TemporalLogRouter, and takes shutdown signals over from the SDK so the process's own
+ * SIGINT/SIGTERM handler stops the worker exactly once. With `sdkMetricsPort` the SDK's worker
+ * metrics are served for Prometheus there. Call once per process, before any worker starts.
  */
 export function installTemporalRuntime(logger: Logger, sdkMetricsPort = 0): void {
   const router = new TemporalLogRouter();

@@ -10,12 +10,11 @@ import { DB_ACTIVITY_OPTIONS } from './kit';
 const { deleteOrderFailures } = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 
 /**
- * orderFailuresCleanupWorkflow applies the retention of the failed-attempt audit (SPEC.md §8):
- * it deletes `order_failures` rows older than `olderThanDays` days in bounded batches, calling
- * the `deleteOrderFailures` activity again while rows were left, at most
- * ORDER_FAILURES_CLEANUP_ROUNDS_MAX times (the next run goes on from there). The Schedule
- * `order-failures-cleanup` (lib/schedules.ts) starts it daily; it returns the total deleted,
- * the last cutoff, and whether it finished.
+ * orderFailuresCleanupWorkflow applies the failed-attempt audit's retention (SPEC.md §8): it
+ * calls `deleteOrderFailures` (rows older than `olderThanDays`, bounded batches) while rows were
+ * left, at most ORDER_FAILURES_CLEANUP_ROUNDS_MAX times, and the next run goes on from there.
+ * Started daily by the Schedule `order-failures-cleanup` (lib/schedules.ts); returns the total
+ * deleted, the last cutoff and whether it finished.
  */
 export async function orderFailuresCleanupWorkflow(
   input: OrderFailuresCleanupInput,

@@ -49,15 +49,11 @@ const GATE_PLACEMENT_OPTIONS: LocalActivityOptions = {
 const localActs = proxyLocalActivities<Activities>(GATE_PLACEMENT_OPTIONS);
 
 /**
- * orderGateWorkflow (`customer-<customerId>-orders`) is one customer's order gate (SPEC.md §8).
- * Every POST /v1/orders is a `submit` Update (Update-with-Start): submissions run one at a time,
- * and each is refused before anything is written when it repeats an accepted cart without an
- * Idempotency-Key, falls in a backoff, or exceeds the throttle; otherwise the gate places the
- * order (and pays it, when the submission asks to) in a local activity that also starts its
- * lifecycle `order-<id>`. The Update validator refuses what the state already refuses, so such
- * refusals write no history at all. One timer ends a backoff, resets the failure count and
- * closes an idle gate. The gate continues as new when its history reaches
- * `policy.historyEventsMax` events, carrying its state.
+ * orderGateWorkflow (`customer-<customerId>-orders`) is one customer's order gate (SPEC.md §8):
+ * each POST /v1/orders is a `submit` Update run one at a time, refused before any write for a
+ * keyless duplicate, a backoff or the throttle, else placed (and paid) by a local activity that
+ * starts `order-<id>`. The validator refuses what state already refuses, so those write no history.
+ * One timer ends backoffs and closes an idle gate; continues as new at `policy.historyEventsMax`.
  */
 export async function orderGateWorkflow(input: OrderGateWorkflowInput): Promise<void> {
   const gate = new OrderGate(input);

@@ -26,12 +26,10 @@ const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
 
 /**
- * APPROVAL_EXPIRY_AT_EXPIRES_AT is the patch (`patched()`) under which an undecided request
- * expires at the `expiresAt` its create transaction stored and the API shows, instead of
- * APPROVAL_TTL after the run started. It is the tree's one `patched()` example, kept as the
- * pattern for changing workflow code under running workflows (docs/operating.md): both
- * branches replay in `npm test`, the old one from payment-request-expired.json, the new one
- * from payment-request-expired-at-expires-at.json.
+ * APPROVAL_EXPIRY_AT_EXPIRES_AT is the `patched()` under which an undecided request expires at the
+ * stored `expiresAt` the API shows rather than APPROVAL_TTL after the run started. It is kept as
+ * the pattern for changing code under running workflows (docs/operating.md): `npm test` replays
+ * both branches (payment-request-expired.json, payment-request-expired-at-expires-at.json).
  */
 export const APPROVAL_EXPIRY_AT_EXPIRES_AT = 'approval-expiry-at-expires-at';
 
@@ -51,13 +49,10 @@ export interface PaymentRequestWorkflowResult {
 
 /**
  * paymentRequestWorkflow (`payment-request-<id>-approval`) decides one payment request once
- * (SPEC.md §7). The `create` Update (Update-with-Start) records it; `decide` Updates run one
- * at a time, so the first decision wins and is stored as the one approval row, the same
- * approver repeating it gets the stored request, and any other decision is refused with
- * `already_decided`. An approval runs the payout (`payment-request-<id>-payout`) once → `paid`,
- * or `payout_failed` with the ledger's reason and no retry. Without a decision within
- * `approvalTtlMs` (APPROVAL_TTL) the timer expires it. PaymentRequestStatus and AmountMinor
- * are kept current for the Web UI.
+ * (SPEC.md §7). `create` (Update-with-Start) records it; `decide` Updates run one at a time, so the
+ * first wins, its approver's repeat gets the stored request and others get `already_decided`.
+ * Approval runs the payout once → `paid`, or `payout_failed` with the ledger's reason (no retry);
+ * no decision within `approvalTtlMs` expires it. Search attributes stay current for the Web UI.
  */
 export async function paymentRequestWorkflow(
   input: PaymentRequestWorkflowInput,

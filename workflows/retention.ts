@@ -12,11 +12,10 @@ const { purgeRetention } = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 
 /**
  * retentionWorkflow applies one table's retention (SPEC.md §10 "Bounded storage"): it calls
- * the `purgeRetention` activity (bounded DELETE batches of `batchSize` rows) while due rows
- * were left, at most RETENTION_ROUNDS_MAX (or `roundsMax`) times per run, then continues as new so no history
- * grows long, up to RETENTION_RUNS_MAX runs per firing (the Schedule's next firing goes on
- * from there). Each table's Schedule (`retention-<table>`, lib/schedules.ts) starts it.
- * Returns the rows deleted across the runs, the runs taken, and whether it finished.
+ * `purgeRetention` while due rows were left, at most RETENTION_ROUNDS_MAX (or `roundsMax`) times a
+ * run, then continues as new so no history grows long, up to RETENTION_RUNS_MAX runs per firing of
+ * its Schedule `retention-<table>` (lib/schedules.ts), whose next firing goes on from there.
+ * Returns the rows deleted, the runs taken and whether it finished.
  */
 export async function retentionWorkflow(input: RetentionInput): Promise<RetentionResult> {
   const run = input.run ?? 1;
