@@ -70,8 +70,7 @@ export async function createPaymentRequest(
  * decidePaymentRequest records the first decision as the request's one approval row (its
  * primary key is the request) and moves the request to `approved` or `rejected`. The same
  * approver repeating the same decision gets the stored request back.
- * @throws DomainError `already_decided` (409, with the decision), `self_approval` (403),
- *   `invalid_transition` (409) for an expired request.
+ * @throws DomainError, see api/payment-requests/service.ts decidePaymentRequest.
  */
 export async function decidePaymentRequest(
   db: Db,

@@ -5,10 +5,10 @@ import { lockStaffPayment, markStaffPaymentCompleted } from '../db/staff-payment
 import { withTransaction } from '../db/transaction';
 
 /**
- * completeStaffPayment posts the staff payment's transfer (ID `payment-<id>`, the workflow's ID) and marks
- * it completed, in one transaction that locks the payment row and then both accounts. A
- * retry after commit finds it completed by this transfer and returns it unchanged.
- * @throws DomainError `insufficient_funds` (409), `not_found` (404).
+ * completeStaffPayment posts the staff payment's transfer (ID `payment-<id>`, the workflow's ID)
+ * and marks it completed, in one transaction that locks the payment row and then both accounts.
+ * A retry after commit finds it completed by this transfer and returns it unchanged.
+ * @throws DomainError `insufficient_funds`, `not_found`, see api/staff-payments/service.ts.
  */
 export async function completeStaffPayment(
   db: Db,

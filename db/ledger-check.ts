@@ -79,11 +79,10 @@ const LEDGER_CHECKS: { name: string; sql: string }[] = [
 ];
 
 /**
- * checkLedger verifies every LEDGER_CHECKS invariant, the bookings' (BOOKING_CHECKS: seats,
- * nights, booking payments), the payment requests' (one decision, one payout) and the allowance
- * orders' (ALLOWANCE_CHECKS: one debit when paid, one restore when cancelled after payment),
- * against one consistent snapshot and returns what it found; it never throws for a violation
- * (the caller decides). Tests call it after every race; `npm run ledger:check` prints it and exits non-zero on any violation.
+ * checkLedger verifies every LEDGER_CHECKS invariant, the bookings' (BOOKING_CHECKS), the payment
+ * requests' (one decision, one payout) and the allowance orders' (ALLOWANCE_CHECKS) against one
+ * consistent snapshot, and returns what it found; it never throws for a violation, so the caller
+ * decides. Tests call it after every race; `npm run ledger:check` exits non-zero on a violation.
  */
 export async function checkLedger(db: Db): Promise<LedgerReport> {
   const options = { isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ, readOnly: true };

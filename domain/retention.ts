@@ -57,11 +57,10 @@ export const RETENTION_RUNS_MAX = 10;
 export const IDEMPOTENCY_LEASE_GRACE_MS = 60 * 60_000;
 
 /**
- * RetentionInput starts retentionWorkflow: purge the due rows of `table` in DELETE batches of
- * `batchSize` rows (1–10 000). `roundsMax` lowers RETENTION_ROUNDS_MAX (activities per run;
- * 1 or more; tests make runs short with it). `run` (1-based, default 1) and `deletedBefore` (default 0)
- * are carried by continue-as-new: which run of this firing this is, and what the earlier runs
- * deleted.
+ * RetentionInput starts retentionWorkflow: purge `table`'s due rows in DELETE batches of
+ * `batchSize` rows (1–10 000). `roundsMax` (≥ 1) lowers RETENTION_ROUNDS_MAX (activities per run)
+ * so tests can make runs short. `run` (1-based, default 1) and `deletedBefore` (default 0) are
+ * carried by continue-as-new: which run of this firing this is, and what earlier runs deleted.
  */
 export interface RetentionInput {
   table: RetentionTable;

@@ -1,7 +1,7 @@
 /**
  * Every workflow holdfast runs, exported for the worker's `workflowsPath` and for clients. One
- * file per domain: orders.ts, order-gate.ts, ledger.ts, staff-payments.ts, bookings.ts, payment-requests.ts,
- * order-failures.ts, retention.ts; kit.ts holds what they share.
+ * file per domain: orders.ts, order-gate.ts, ledger.ts, staff-payments.ts, bookings.ts,
+ * payment-requests.ts, order-failures.ts, retention.ts; kit.ts holds what they share.
  */
 export { orderWorkflow, orderPaymentWorkflow } from './orders';
 export { orderGateWorkflow } from './order-gate';
