@@ -1,10 +1,8 @@
 import type { Transaction } from 'sequelize';
 import {
-  assertBookingTransition,
   assertHoldRoom,
   CHECK_OUT_HOUR_UTC,
   nightsBetween,
-  type BookingStatus,
   type BookingView,
   type SeatHoldRequest,
   type StayHoldRequest,
@@ -23,23 +21,18 @@ import {
 import { DomainError } from '../domain/errors';
 import { ledgerTransferIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
+import { lockRoomNights, lockScheduleSeats, moveInventory } from '../db/booking-inventory';
 import {
-  lockRoomNights,
-  lockScheduleSeats,
-  moveInventory,
-  type InventoryMove,
-} from '../db/booking-inventory';
-import {
+  BOOKINGS,
   ensureSellerRevenueAccount,
   findBooking,
   heldUnitsOf,
-  lockBooking,
   lockCustomerHolds,
-  stampBooking,
 } from '../db/bookings';
 import { insertSeatBooking, insertStayBooking } from '../db/bookings-placement';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
 import { withTransaction } from '../db/transaction';
+import { transition } from '../db/transition';
 
 /*
  * The booking activities (SPEC.md §6): each is one transaction that locks in the fixed order
@@ -177,14 +170,13 @@ export interface PayBookingActivityInput {
 export async function payBooking(db: Db, input: PayBookingActivityInput): Promise<BookingView> {
   const probe = await findBooking(db, input.bookingId);
   if (!probe) throw new DomainError('not_found', `Booking ${input.bookingId} does not exist`);
-  return moveBooking(db, {
-    bookingId: input.bookingId,
+  return transition(db, BOOKINGS, {
+    id: input.bookingId,
     target: 'confirmed',
-    inventory: 'book',
-    isDone: (b) => b.status === 'confirmed',
-    async alsoInTransaction(transaction, booking) {
+    async apply(transaction, booking) {
       if (Date.parse(booking.expiresAt) <= Date.now())
-        assertBookingTransition('expired', 'confirmed');
+        BOOKINGS.machine.assertTransition('expired', 'confirmed');
+      await moveInventory(db, transaction, booking, { move: 'book', from: booking.status });
       // Opened on first use in this transaction, so a refused payment leaves no account behind.
       const revenueId = await ensureSellerRevenueAccount(db, booking, transaction);
       // Both accounts at once, ascending: the transfer below locks them again (no-op).
@@ -226,13 +218,12 @@ export async function cancelBooking(
   const probe = await findBooking(db, input.bookingId);
   if (!probe) throw new DomainError('not_found', `Booking ${input.bookingId} does not exist`);
   const revenueId = probe.paymentTransferId ? await ensureSellerRevenueAccount(db, probe) : null;
-  return moveBooking(db, {
-    bookingId: input.bookingId,
+  return transition(db, BOOKINGS, {
+    id: input.bookingId,
     target: 'cancelled',
-    inventory: 'release',
-    isDone: (b) => b.status === 'cancelled',
-    async alsoInTransaction(transaction, booking) {
-      if (!booking.paymentTransferId) return {};
+    async apply(transaction, booking) {
+      await moveInventory(db, transaction, booking, { move: 'release', from: booking.status });
+      if (!booking.paymentTransferId) return;
       if (!revenueId || !booking.paymentAccountId)
         throw new Error(`paid booking ${booking.id} has no payment account`);
       const refund = await postTransferInTx(db, transaction, {
@@ -254,11 +245,12 @@ export async function cancelBooking(
  * becomes `expired` and its seats or nights are released; any other is returned unchanged.
  */
 export async function expireBooking(db: Db, input: { bookingId: string }): Promise<BookingView> {
-  return moveBooking(db, {
-    bookingId: input.bookingId,
+  return transition(db, BOOKINGS, {
+    id: input.bookingId,
     target: 'expired',
-    inventory: 'release',
     isDone: (b) => b.status !== 'reserved',
+    apply: (transaction, booking) =>
+      moveInventory(db, transaction, booking, { move: 'release', from: booking.status }),
   });
 }
 
@@ -268,51 +260,9 @@ export async function expireBooking(db: Db, input: { bookingId: string }): Promi
  * other is returned unchanged.
  */
 export async function completeBooking(db: Db, input: { bookingId: string }): Promise<BookingView> {
-  return moveBooking(db, {
-    bookingId: input.bookingId,
+  return transition(db, BOOKINGS, {
+    id: input.bookingId,
     target: 'completed',
     isDone: (b) => b.status !== 'confirmed',
-  });
-}
-
-/** PaymentColumns are the payment references a transition may record. */
-interface PaymentColumns {
-  paymentAccountId?: string;
-  paymentTransferId?: string;
-  refundTransferId?: string;
-}
-
-/** MoveBookingInput is one booking transition: confirm, complete, cancel or expire. */
-interface MoveBookingInput {
-  bookingId: string;
-  target: Exclude<BookingStatus, 'reserved'>;
-  /** inventory is what the transition does to the held or booked seats and nights, if anything. */
-  inventory?: InventoryMove;
-  /** isDone tells that the booking needs no change (a retried activity): it is returned as is. */
-  isDone: (booking: BookingView) => boolean;
-  /** alsoInTransaction runs after the inventory moved; it returns the payment references. */
-  alsoInTransaction?: (transaction: Transaction, booking: BookingView) => Promise<PaymentColumns>;
-}
-
-/**
- * moveBooking is the one skeleton of every booking transition: lock the booking, return it
- * when done already, check the transition, move its inventory, run the extra step (payment or
- * refund), stamp the new status and re-read it, all in one transaction named after `target`.
- * @throws DomainError `invalid_transition` / `booking_expired` (409) from assertBookingTransition.
- */
-async function moveBooking(db: Db, input: MoveBookingInput): Promise<BookingView> {
-  return withTransaction(db, `${input.target}_booking`, async (transaction) => {
-    const booking = await lockBooking(db, transaction, input.bookingId);
-    if (input.isDone(booking)) return booking;
-    assertBookingTransition(booking.status, input.target);
-    if (input.inventory) {
-      await moveInventory(db, transaction, booking, {
-        move: input.inventory,
-        from: booking.status,
-      });
-    }
-    const paid = (await input.alsoInTransaction?.(transaction, booking)) ?? {};
-    await stampBooking(db, transaction, { bookingId: booking.id, target: input.target, ...paid });
-    return (await findBooking(db, booking.id, transaction))!;
   });
 }

@@ -8,14 +8,14 @@ import { createAccount, ensureSystemAccount, findAccount, findTransfer } from '.
 import {
   addPendingDebits,
   applyEntries,
+  HOLDS,
   insertTransfer,
   lockAccounts,
-  lockTransfer,
   postTransferInTx,
-  resolveTransfer,
   type PostTransferInput,
 } from '../db/ledger-postings';
 import { withTransaction } from '../db/transaction';
+import { transition } from '../db/transition';
 
 /*
  * The ledger activities (SPEC.md §5): a posted transfer, and the two phases of a hold. Each
@@ -137,38 +137,31 @@ export interface ResolveHoldInput {
  *   ±(2^53 − 1) minor units, `not_found` (404).
  */
 export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<TransferView> {
-  const target = input.action === 'post' ? 'posted' : 'voided';
-  return withTransaction(db, `${input.action}_hold`, async (transaction) => {
-    const hold = await lockTransfer(db, transaction, input.transferId);
-    if (!hold) throw new DomainError('not_found', `Transfer ${input.transferId} does not exist`);
-    if (hold.status === target) return hold;
-    if (hold.status !== 'pending') {
-      throw new DomainError('already_resolved', `The hold was already ${hold.status}`, {
-        transferStatus: hold.status,
-      });
-    }
-    const heldMinor = hold.amountMinor;
-    const postedMinor = input.amountMinor ?? heldMinor;
-    if (input.action === 'post' && postedMinor > heldMinor) {
-      throw new DomainError('validation_failed', 'A hold cannot be posted for more than was held', {
-        errors: [{ path: 'amountMinor', message: `at most ${heldMinor}` }],
-      });
-    }
-    const accounts = await lockAccounts(db, transaction, [hold.fromAccountId, hold.toAccountId]);
-    const entries = [
-      { accountId: hold.fromAccountId, amountMinor: -postedMinor, pendingDeltaMinor: -heldMinor },
-      { accountId: hold.toAccountId, amountMinor: postedMinor },
-    ];
-    if (input.action === 'post') assertEntriesInRange(accounts, entries);
-    await addPendingDebits(db, transaction, hold.fromAccountId, -heldMinor);
-    const resolved = await resolveTransfer(db, transaction, {
-      transferId: hold.id,
-      status: target,
-      amountMinor: input.action === 'post' ? postedMinor : heldMinor,
-    });
-    if (input.action === 'post') {
-      await applyEntries(db, transaction, hold.id, entries);
-    }
-    return resolved;
+  const post = input.action === 'post';
+  return transition(db, HOLDS, {
+    id: input.transferId,
+    target: post ? 'posted' : 'voided',
+    async apply(transaction, hold) {
+      const heldMinor = hold.amountMinor;
+      const postedMinor = post ? (input.amountMinor ?? heldMinor) : 0;
+      if (postedMinor > heldMinor) {
+        throw new DomainError(
+          'validation_failed',
+          'A hold cannot be posted for more than was held',
+          {
+            errors: [{ path: 'amountMinor', message: `at most ${heldMinor}` }],
+          },
+        );
+      }
+      const accounts = await lockAccounts(db, transaction, [hold.fromAccountId, hold.toAccountId]);
+      const entries = [
+        { accountId: hold.fromAccountId, amountMinor: -postedMinor, pendingDeltaMinor: -heldMinor },
+        { accountId: hold.toAccountId, amountMinor: postedMinor },
+      ];
+      if (post) assertEntriesInRange(accounts, entries);
+      await addPendingDebits(db, transaction, hold.fromAccountId, -heldMinor);
+      if (post) await applyEntries(db, transaction, hold.id, entries);
+      return { amountMinor: post ? postedMinor : heldMinor };
+    },
   });
 }

@@ -6,7 +6,7 @@ import {
   assertOrderableLines,
   orderTotalOf,
 } from '../domain/order-rules';
-import { assertOrderTransition, type OrderView } from '../domain/orders';
+import type { OrderView } from '../domain/orders';
 import { ledgerTransferIds, workflowIds } from '../domain/workflow-ids';
 import type { Db } from '../db/connection';
 import { ensureSystemAccount } from '../db/ledger';
@@ -20,15 +20,14 @@ import { postTransferInTx } from '../db/ledger-postings';
 import { lockPayingWallet } from '../db/orders-payment';
 import {
   findOrder,
-  lockOrder,
   lockProducts,
   lockProductsForPlacement,
-  markOrderPaid,
   moveStock,
-  stampOrder,
-  type OrderStampTarget,
+  ORDERS,
+  type OrderReference,
 } from '../db/orders';
 import { withTransaction } from '../db/transaction';
+import { transition, writeTransition, type References } from '../db/transition';
 
 /*
  * The order activities (SPEC.md §4): each is one transaction that locks in the fixed order
@@ -85,7 +84,8 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
       transferId,
       actorId: pay.actorId,
     };
-    return payLockedOrder(db, transaction, { order, input: paying, revenueId });
+    const references = await payLockedOrder(db, transaction, { order, input: paying, revenueId });
+    return writeTransition(db, transaction, ORDERS, { row: order, target: 'paid', references });
   });
 }
 
@@ -115,16 +115,19 @@ export interface PayOrderActivityInput {
 export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);
   if (!probe) throw new DomainError('not_found', `Order ${input.orderId} does not exist`);
-  return withTransaction(db, 'pay_order', async (transaction) => {
-    const order = await lockOrder(db, transaction, input.orderId);
-    if (order.status === 'paid' && order.paymentTransferId === input.transferId) return order;
-    assertOrderTransition(order.status, 'paid');
-    // The deadline is the stored fact, not the timer (SPEC.md §10): a late timer lets nothing through.
-    if (Date.parse(order.expiresAt) <= Date.now()) assertOrderTransition('expired', 'paid');
-    // Made on first use in this transaction, so a refused payment leaves no account behind.
-    const revenue = { kind: 'revenue' as const, currency: order.currency };
-    const revenueId = await ensureSystemAccount(db, revenue, transaction);
-    return payLockedOrder(db, transaction, { order, input, revenueId });
+  return transition(db, ORDERS, {
+    id: input.orderId,
+    target: 'paid',
+    isDone: (order) => order.status === 'paid' && order.paymentTransferId === input.transferId,
+    async apply(transaction, order) {
+      // The deadline is the stored fact, not the timer (SPEC.md §10): a late timer lets nothing through.
+      if (Date.parse(order.expiresAt) <= Date.now())
+        ORDERS.machine.assertTransition('expired', 'paid');
+      // Made on first use in this transaction, so a refused payment leaves no account behind.
+      const revenue = { kind: 'revenue' as const, currency: order.currency };
+      const revenueId = await ensureSystemAccount(db, revenue, transaction);
+      return payLockedOrder(db, transaction, { order, input, revenueId });
+    },
   });
 }
 
@@ -138,14 +141,14 @@ interface PayingOrder {
 /**
  * payLockedOrder pays an order inside the transaction that locked (or inserted) it: from the
  * allowance (payFromAllowance), or from the wallet `accountId` to revenue with the transfer
- * `transferId` (accounts locked ascending), then marks it paid.
+ * `transferId` (accounts locked ascending); it returns the references the `paid` stamp records.
  * @throws DomainError as payOrder does, after its state checks.
  */
 async function payLockedOrder(
   db: Db,
   transaction: Transaction,
   paying: PayingOrder,
-): Promise<OrderView> {
+): Promise<References<OrderReference>> {
   const { order, input, revenueId } = paying;
   if (order.paymentMethod === 'allowance') return payFromAllowance(db, transaction, paying);
   if (input.accountId === undefined)
@@ -166,18 +169,14 @@ async function payLockedOrder(
     description: `payment of order ${order.id}`,
     initiatedBy: input.actorId,
   });
-  return markOrderPaid(db, transaction, {
-    orderId: order.id,
-    accountId: input.accountId,
-    transferId: input.transferId,
-  });
+  return { paymentAccountId: input.accountId, paymentTransferId: input.transferId };
 }
 
 /**
  * payFromAllowance is payOrder's step for an allowance order (SPEC.md §8), inside its
  * transaction after the order is locked: it checks the allowance again and writes the debit
  * posting (locking the participant), then posts the transfer `transferId` from the programme's
- * funding account to revenue (locking the accounts) and marks the order paid from that account.
+ * funding account to revenue (locking the accounts); the order is paid from that account.
  * @throws DomainError `insufficient_allowance`, `category_limit_exceeded` (409) stating the
  *   available balance, `not_a_participant`, `currency_mismatch`, `validation_failed` (422).
  */
@@ -185,7 +184,7 @@ async function payFromAllowance(
   db: Db,
   transaction: Transaction,
   paying: PayingOrder,
-): Promise<OrderView> {
+): Promise<References<OrderReference>> {
   const { order, input } = paying;
   if (input.accountId !== undefined)
     throw new DomainError('validation_failed', 'An allowance order is paid from the allowance');
@@ -199,11 +198,7 @@ async function payFromAllowance(
     description: `allowance payment of order ${order.id}`,
     initiatedBy: input.actorId,
   });
-  return markOrderPaid(db, transaction, {
-    orderId: order.id,
-    accountId: fundingAccountId,
-    transferId: input.transferId,
-  });
+  return { paymentAccountId: fundingAccountId, paymentTransferId: input.transferId };
 }
 
 /** OrderActionInput names the order a cancel or fulfil moves and who asks for it. */
@@ -226,13 +221,12 @@ export async function cancelOrder(db: Db, input: OrderActionInput): Promise<Orde
   const revenueId = probe.paymentAccountId
     ? await ensureSystemAccount(db, { kind: 'revenue', currency: probe.currency })
     : undefined;
-  return moveOrder(db, {
-    orderId: input.orderId,
+  return transition(db, ORDERS, {
+    id: input.orderId,
     target: 'cancelled',
-    stock: 'release',
-    isDone: (order) => order.status === 'cancelled',
-    async alsoInTransaction(transaction, order) {
-      if (order.status !== 'paid') return null;
+    async apply(transaction, order) {
+      await releaseOrShip(db, transaction, order, 'release');
+      if (order.status !== 'paid') return;
       if (!revenueId || !order.paymentAccountId)
         throw new Error(`paid order ${order.id} has no payment account`);
       if (order.paymentMethod === 'allowance')
@@ -246,7 +240,7 @@ export async function cancelOrder(db: Db, input: OrderActionInput): Promise<Orde
         description: `refund of order ${order.id}`,
         initiatedBy: input.actorId,
       });
-      return refund.id;
+      return { refundTransferId: refund.id };
     },
   });
 }
@@ -257,11 +251,10 @@ export async function cancelOrder(db: Db, input: OrderActionInput): Promise<Orde
  * @throws DomainError `invalid_transition` (409) unless the order is paid.
  */
 export async function fulfillOrder(db: Db, input: OrderActionInput): Promise<OrderView> {
-  return moveOrder(db, {
-    orderId: input.orderId,
+  return transition(db, ORDERS, {
+    id: input.orderId,
     target: 'fulfilled',
-    stock: 'fulfil',
-    isDone: (order) => order.status === 'fulfilled',
+    apply: (transaction, order) => releaseOrShip(db, transaction, order, 'fulfil'),
   });
 }
 
@@ -270,51 +263,28 @@ export async function fulfillOrder(db: Db, input: OrderActionInput): Promise<Ord
  * becomes `expired` and its reservation is released; any other order is returned unchanged.
  */
 export async function expireOrder(db: Db, input: { orderId: string }): Promise<OrderView> {
-  return moveOrder(db, {
-    orderId: input.orderId,
+  return transition(db, ORDERS, {
+    id: input.orderId,
     target: 'expired',
-    stock: 'release',
     isDone: (order) => order.status !== 'pending_payment',
+    apply: (transaction, order) => releaseOrShip(db, transaction, order, 'release'),
   });
-}
-
-/** MoveOrderInput is one transition that moves stock: cancel, fulfil or expire. */
-interface MoveOrderInput {
-  orderId: string;
-  target: OrderStampTarget;
-  /** stock: `release` gives the reservation back; `fulfil` ships it (on hand and reserved drop). */
-  stock: 'release' | 'fulfil';
-  /** isDone tells that the order needs no change (a retried activity): it is returned as is. */
-  isDone: (order: OrderView) => boolean;
-  /** alsoInTransaction runs after the stock moved; it returns the refund transfer ID, if any. */
-  alsoInTransaction?: (transaction: Transaction, order: OrderView) => Promise<string | null>;
 }
 
 /**
- * moveOrder is the one skeleton of cancel, fulfil and expire: lock the order, return it when
- * done already, check the transition, lock its products, move the stock, run the extra step,
- * stamp the new status, and re-read the order, all in one transaction named after `target`.
- * @throws DomainError `invalid_transition` / `order_expired` (409) from assertOrderTransition.
+ * releaseOrShip locks the order's products (after the order: the lock order) and moves its
+ * stock: `release` gives the reservation back, `fulfil` ships it (on hand and reserved drop).
  */
-async function moveOrder(db: Db, input: MoveOrderInput): Promise<OrderView> {
-  const tx = { cancelled: 'cancel_order', fulfilled: 'fulfill_order', expired: 'expire_order' };
-  return withTransaction(db, tx[input.target], async (transaction) => {
-    const order = await lockOrder(db, transaction, input.orderId);
-    if (input.isDone(order)) return order;
-    assertOrderTransition(order.status, input.target);
-    await lockProducts(
-      db,
-      transaction,
-      order.lines.map((l) => l.productId),
-    );
-    const reason = input.stock;
-    await moveStock(db, transaction, { orderId: order.id, reason, lines: order.lines });
-    const refundTransferId = (await input.alsoInTransaction?.(transaction, order)) ?? null;
-    await stampOrder(db, transaction, {
-      orderId: order.id,
-      target: input.target,
-      refundTransferId,
-    });
-    return (await findOrder(db, order.id, transaction))!;
-  });
+async function releaseOrShip(
+  db: Db,
+  transaction: Transaction,
+  order: OrderView,
+  reason: 'release' | 'fulfil',
+): Promise<void> {
+  await lockProducts(
+    db,
+    transaction,
+    order.lines.map((l) => l.productId),
+  );
+  await moveStock(db, transaction, { orderId: order.id, reason, lines: order.lines });
 }

@@ -1,10 +1,16 @@
 import type { Transaction } from 'sequelize';
-import type { BookingKind, BookingStatus, BookingView } from '../domain/bookings';
+import {
+  BOOKING_MACHINE,
+  type BookingKind,
+  type BookingStatus,
+  type BookingView,
+} from '../domain/bookings';
 import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { toSafeInt, type Db } from './connection';
 import { execute, lockRows, query } from './transaction';
 import { beforePosition, newestFirst } from './paging';
+import type { StatefulTable } from './transition';
 
 /*
  * Booking queries (SPEC.md §6): the reads shared by the API (GET /v1/bookings…) and the booking
@@ -260,46 +266,26 @@ export async function heldUnitsOf(
   };
 }
 
-/** STAMP_COLUMN is the timestamp each transition sets (SPEC.md §6). */
-const STAMP_COLUMN = {
-  confirmed: 'confirmed_at',
-  completed: 'completed_at',
-  cancelled: 'cancelled_at',
-  expired: 'expired_at',
-} as const;
+/** BookingReference is a reference a booking transition records (payment, refund). */
+export type BookingReference = 'paymentAccountId' | 'paymentTransferId' | 'refundTransferId';
 
-/** BookingStamp is one transition to write: the new status and any payment references. */
-export interface BookingStamp {
-  bookingId: string;
-  target: Exclude<BookingStatus, 'reserved'>;
-  paymentAccountId?: string;
-  paymentTransferId?: string;
-  refundTransferId?: string;
-}
-
-/**
- * stampBooking sets the booking's new status and its timestamp (STAMP_COLUMN), and records the
- * payment references given (the ones absent keep their value). Call it under lockBooking.
- */
-export async function stampBooking(
-  db: Db,
-  transaction: Transaction,
-  stamp: BookingStamp,
-): Promise<void> {
-  await execute(
-    db,
-    `UPDATE bookings SET status = $2, ${STAMP_COLUMN[stamp.target]} = now(),
-       payment_account_id = COALESCE($3, payment_account_id),
-       payment_transfer_id = COALESCE($4, payment_transfer_id),
-       refund_transfer_id = COALESCE($5, refund_transfer_id), updated_at = now()
-     WHERE id = $1`,
-    [
-      stamp.bookingId,
-      stamp.target,
-      stamp.paymentAccountId ?? null,
-      stamp.paymentTransferId ?? null,
-      stamp.refundTransferId ?? null,
-    ],
-    transaction,
-  );
-}
+/** BOOKINGS is the bookings table for db/transition.ts: its machine (SPEC.md §6) and stamps. */
+export const BOOKINGS: StatefulTable<BookingStatus, BookingView, BookingReference> = {
+  noun: 'booking',
+  table: 'bookings',
+  machine: BOOKING_MACHINE,
+  lock: lockBooking,
+  read: findBooking,
+  stampColumns: {
+    confirmed: 'confirmed_at',
+    completed: 'completed_at',
+    cancelled: 'cancelled_at',
+    expired: 'expired_at',
+  },
+  referenceColumns: {
+    paymentAccountId: 'payment_account_id',
+    paymentTransferId: 'payment_transfer_id',
+    refundTransferId: 'refund_transfer_id',
+  },
+  touchesUpdatedAt: true,
+};

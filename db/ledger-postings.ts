@@ -1,6 +1,11 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
-import type { AccountView, TransferView } from '../domain/ledger';
+import {
+  HOLD_MACHINE,
+  type AccountView,
+  type TransferStatus,
+  type TransferView,
+} from '../domain/ledger';
 import {
   assertCanDebit,
   assertEntriesInRange,
@@ -18,6 +23,7 @@ import {
   type TransferRow,
 } from './ledger';
 import { execute, lockRows, withTransaction } from './transaction';
+import type { StatefulTable } from './transition';
 
 /*
  * Ledger postings (SPEC.md §5): double-entry moves of money inside a caller's transaction,
@@ -168,14 +174,14 @@ export async function postTransfer(db: Db, input: PostTransferInput): Promise<Tr
 }
 
 /**
- * lockTransfer locks one ledger transfer `FOR UPDATE` (a hold's first lock, before its
- * accounts) and returns it, or undefined when it does not exist.
+ * lockHold locks one ledger transfer `FOR UPDATE` (a hold's first lock, before its accounts).
+ * @throws DomainError `not_found` (404).
  */
-export async function lockTransfer(
+async function lockHold(
   db: Db,
   transaction: Transaction,
   transferId: string,
-): Promise<TransferView | undefined> {
+): Promise<TransferView> {
   const [row] = await lockRows<TransferRow>(
     db,
     transaction,
@@ -183,8 +189,21 @@ export async function lockTransfer(
     `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = $1 FOR UPDATE`,
     [transferId],
   );
-  return row ? toTransferView(row) : undefined;
+  if (!row) throw new DomainError('not_found', `Transfer ${transferId} does not exist`);
+  return toTransferView(row);
 }
+
+/** HOLDS are the two-phase ledger transfers for db/transition.ts (SPEC.md §5 "Holds"). */
+export const HOLDS: StatefulTable<TransferStatus, TransferView, 'amountMinor'> = {
+  noun: 'hold',
+  table: 'ledger_transfers',
+  machine: HOLD_MACHINE,
+  lock: lockHold,
+  read: findTransfer,
+  stampColumns: { posted: 'posted_at', voided: 'voided_at' },
+  referenceColumns: { amountMinor: 'amount_minor' },
+  touchesUpdatedAt: false,
+};
 
 /**
  * addPendingDebits changes an account's `pending_debits_minor` by `deltaMinor` (minor units:
@@ -202,23 +221,4 @@ export async function addPendingDebits(
     [accountId, deltaMinor],
     transaction,
   );
-}
-
-/**
- * resolveTransfer stamps a locked pending hold `posted` or `voided` (posted_at or voided_at)
- * with its final amount in minor units, and returns it as stored.
- */
-export async function resolveTransfer(
-  db: Db,
-  transaction: Transaction,
-  input: { transferId: string; status: 'posted' | 'voided'; amountMinor: number },
-): Promise<TransferView> {
-  const stamp = input.status === 'posted' ? 'posted_at' : 'voided_at';
-  const rows = await execute<TransferRow>(
-    db,
-    `UPDATE ledger_transfers SET status = $2, amount_minor = $3, ${stamp} = now() WHERE id = $1 RETURNING ${TRANSFER_COLUMNS}`,
-    [input.transferId, input.status, input.amountMinor],
-    transaction,
-  );
-  return toTransferView(rows[0]!);
 }

@@ -1,10 +1,17 @@
 import type { Transaction } from 'sequelize';
 import { DomainError } from '../domain/errors';
 import type { OrderableProduct, OrderableProducts } from '../domain/order-rules';
-import type { OrderLineInput, OrderStatus, OrderView, PaymentMethod } from '../domain/orders';
+import {
+  ORDER_MACHINE,
+  type OrderLineInput,
+  type OrderStatus,
+  type OrderView,
+  type PaymentMethod,
+} from '../domain/orders';
 import { toSafeInt, type Db } from './connection';
 import { execute, lockRows, query } from './transaction';
 import { beforePosition, newestFirst } from './paging';
+import type { StatefulTable } from './transition';
 
 /*
  * Order queries: the reads shared by the API (GET /v1/orders…) and the order activities, and
@@ -224,47 +231,26 @@ export async function moveStock(
   );
 }
 
-/** markOrderPaid stamps an order paid from `accountId` by `transferId` and reads it back. */
-export async function markOrderPaid(
-  db: Db,
-  transaction: Transaction,
-  paid: { orderId: string; accountId: string; transferId: string },
-): Promise<OrderView> {
-  await execute(
-    db,
-    `UPDATE orders SET status = 'paid', paid_at = now(), payment_account_id = $2, payment_transfer_id = $3,
-       updated_at = now() WHERE id = $1`,
-    [paid.orderId, paid.accountId, paid.transferId],
-    transaction,
-  );
-  return (await findOrder(db, paid.orderId, transaction))!;
-}
+/** OrderReference is a reference an order transition records (payment, refund). */
+export type OrderReference = 'paymentAccountId' | 'paymentTransferId' | 'refundTransferId';
 
-/** STAMP_COLUMN is the timestamp each terminal transition sets (SPEC.md §4). */
-const STAMP_COLUMN = {
-  cancelled: 'cancelled_at',
-  fulfilled: 'fulfilled_at',
-  expired: 'expired_at',
-} as const;
-
-/** OrderStampTarget is a terminal status an order transition stamps. */
-export type OrderStampTarget = keyof typeof STAMP_COLUMN;
-
-/**
- * stampOrder sets the order's new terminal status and its timestamp (STAMP_COLUMN), and the
- * refund transfer when one is given. Call it under lockOrder.
- */
-export async function stampOrder(
-  db: Db,
-  transaction: Transaction,
-  stamp: { orderId: string; target: OrderStampTarget; refundTransferId: string | null },
-): Promise<void> {
-  await execute(
-    db,
-    `UPDATE orders SET status = $2, ${STAMP_COLUMN[stamp.target]} = now(),
-       refund_transfer_id = COALESCE($3, refund_transfer_id), updated_at = now()
-     WHERE id = $1`,
-    [stamp.orderId, stamp.target, stamp.refundTransferId],
-    transaction,
-  );
-}
+/** ORDERS is the orders table for db/transition.ts: its machine (SPEC.md §4) and stamps. */
+export const ORDERS: StatefulTable<OrderStatus, OrderView, OrderReference> = {
+  noun: 'order',
+  table: 'orders',
+  machine: ORDER_MACHINE,
+  lock: lockOrder,
+  read: findOrder,
+  stampColumns: {
+    paid: 'paid_at',
+    cancelled: 'cancelled_at',
+    fulfilled: 'fulfilled_at',
+    expired: 'expired_at',
+  },
+  referenceColumns: {
+    paymentAccountId: 'payment_account_id',
+    paymentTransferId: 'payment_transfer_id',
+    refundTransferId: 'refund_transfer_id',
+  },
+  touchesUpdatedAt: true,
+};

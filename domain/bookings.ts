@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { DAY_MS } from './duration';
 import { DomainError, invalidField } from './errors';
+import { defineStateMachine } from './state-machine';
 
 /*
  * The booking contract (SPEC.md §6), shared by the API, the activities and the booking
@@ -24,42 +25,28 @@ export const BOOKING_STATUSES = [
 export type BookingKind = 'seat' | 'stay';
 
 /**
- * BOOKING_TRANSITIONS is the booking state machine of SPEC.md §6:
- * `reserved → confirmed → completed`, `reserved → expired`, `reserved|confirmed → cancelled`.
- * Terminal states have no way out.
+ * BOOKING_MACHINE is the booking state machine of SPEC.md §6: `reserved → confirmed →
+ * completed`, `reserved → expired`, `reserved|confirmed → cancelled`. A missing edge is 409
+ * `booking_expired` (confirming an expired hold) or `invalid_transition`.
  */
-export const BOOKING_TRANSITIONS: Readonly<Record<BookingStatus, readonly BookingStatus[]>> = {
-  reserved: ['confirmed', 'cancelled', 'expired'],
-  confirmed: ['completed', 'cancelled'],
-  completed: [],
-  cancelled: [],
-  expired: [],
-};
-
-/** TERMINAL_BOOKING_STATUSES end a booking's workflow; only they may be soft-deleted. */
-export const TERMINAL_BOOKING_STATUSES: readonly BookingStatus[] = [
-  'completed',
-  'cancelled',
-  'expired',
-];
-
-/**
- * assertBookingTransition throws unless `from → to` is an edge of BOOKING_TRANSITIONS.
- * @throws DomainError `booking_expired` (409) when confirming an expired booking, else
- *   `invalid_transition` (409) carrying `bookingStatus` and `requested`.
- */
-export function assertBookingTransition(from: BookingStatus, to: BookingStatus): void {
-  if (BOOKING_TRANSITIONS[from].includes(to)) return;
-  if (from === 'expired' && to === 'confirmed') {
-    throw new DomainError('booking_expired', 'The booking’s hold expired before it was confirmed', {
-      bookingStatus: from,
-    });
-  }
-  throw new DomainError('invalid_transition', `A booking cannot go from ${from} to ${to}`, {
-    bookingStatus: from,
-    requested: to,
-  });
-}
+export const BOOKING_MACHINE = defineStateMachine<BookingStatus>(
+  {
+    reserved: ['confirmed', 'cancelled', 'expired'],
+    confirmed: ['completed', 'cancelled'],
+    completed: [],
+    cancelled: [],
+    expired: [],
+  },
+  (from, to) =>
+    from === 'expired' && to === 'confirmed'
+      ? new DomainError('booking_expired', 'The booking’s hold expired before it was confirmed', {
+          bookingStatus: from,
+        })
+      : new DomainError('invalid_transition', `A booking cannot go from ${from} to ${to}`, {
+          bookingStatus: from,
+          requested: to,
+        }),
+);
 
 /** INVALID_BOOKING is the summary (`detail`) of every 422 refusal of a booking request. */
 export const INVALID_BOOKING = 'The booking request is not valid';

@@ -1,4 +1,6 @@
 import { defineUpdate } from '@temporalio/workflow';
+import { DomainError } from './errors';
+import { defineStateMachine } from './state-machine';
 
 /*
  * The ledger's contract (SPEC.md §5): accounts, transfers, holds, retainers and deposits; the
@@ -26,6 +28,16 @@ export interface AccountView {
 
 /** TransferStatus: a hold is `pending` until `posted` or `voided`; plain transfers are `posted`. */
 export type TransferStatus = 'pending' | 'posted' | 'voided';
+
+/**
+ * HOLD_MACHINE is a hold's lifecycle (SPEC.md §5 "Holds"): `pending → posted|voided`, once.
+ * A second resolution is 409 `already_resolved` with the `transferStatus` it found.
+ */
+export const HOLD_MACHINE = defineStateMachine<TransferStatus>(
+  { pending: ['posted', 'voided'], posted: [], voided: [] },
+  (from) =>
+    new DomainError('already_resolved', `The hold was already ${from}`, { transferStatus: from }),
+);
 
 /** TransferView is the API shape of one ledger transfer. */
 export interface TransferView {

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { DomainError } from './errors';
+import { defineStateMachine } from './state-machine';
 
 /** OrderStatus is an order's lifecycle state (SPEC.md §4). */
 export type OrderStatus = 'pending_payment' | 'paid' | 'fulfilled' | 'cancelled' | 'expired';
@@ -17,41 +18,28 @@ export const ORDER_STATUSES = [
 export type PaymentMethod = 'wallet' | 'allowance';
 
 /**
- * ORDER_TRANSITIONS is the order state machine of SPEC.md §4:
- * `pending_payment → paid → fulfilled`, `pending_payment|paid → cancelled`,
- * `pending_payment → expired`. Terminal states have no way out.
+ * ORDER_MACHINE is the order state machine of SPEC.md §4: `pending_payment → paid →
+ * fulfilled`, `pending_payment|paid → cancelled`, `pending_payment → expired`. A missing edge
+ * is 409 `order_expired` (paying an expired order) or `invalid_transition`.
  */
-export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  pending_payment: ['paid', 'cancelled', 'expired'],
-  paid: ['fulfilled', 'cancelled'],
-  fulfilled: [],
-  cancelled: [],
-  expired: [],
-};
-
-/** TERMINAL_ORDER_STATUSES end an order's workflow: no transition leaves them. */
-export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = [
-  'fulfilled',
-  'cancelled',
-  'expired',
-];
-
-/**
- * assertOrderTransition throws unless `from → to` is an edge of ORDER_TRANSITIONS.
- * @throws DomainError `order_expired` when paying an expired order, else `invalid_transition` (409).
- */
-export function assertOrderTransition(from: OrderStatus, to: OrderStatus): void {
-  if (ORDER_TRANSITIONS[from].includes(to)) return;
-  if (from === 'expired' && to === 'paid') {
-    throw new DomainError('order_expired', 'The order expired before it was paid', {
-      orderStatus: from,
-    });
-  }
-  throw new DomainError('invalid_transition', `An order cannot go from ${from} to ${to}`, {
-    orderStatus: from,
-    requested: to,
-  });
-}
+export const ORDER_MACHINE = defineStateMachine<OrderStatus>(
+  {
+    pending_payment: ['paid', 'cancelled', 'expired'],
+    paid: ['fulfilled', 'cancelled'],
+    fulfilled: [],
+    cancelled: [],
+    expired: [],
+  },
+  (from, to) =>
+    from === 'expired' && to === 'paid'
+      ? new DomainError('order_expired', 'The order expired before it was paid', {
+          orderStatus: from,
+        })
+      : new DomainError('invalid_transition', `An order cannot go from ${from} to ${to}`, {
+          orderStatus: from,
+          requested: to,
+        }),
+);
 
 /** OrderLineInput is one requested line: a product and a whole positive quantity. */
 export interface OrderLineInput {
