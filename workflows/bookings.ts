@@ -1,31 +1,36 @@
 import {
   allHandlersFinished,
   condition,
-  executeChild,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  assertBookingTransition,
+  BOOKING_MACHINE,
   bookingStatusQuery,
   cancelBookingUpdate,
   confirmBookingUpdate,
   placeBookingUpdate,
-  TERMINAL_BOOKING_STATUSES,
   type BookingStatus,
   type BookingView,
   type BookingWorkflowInput,
 } from '../domain/bookings';
 import { AmountMinorKey, BookingStatusKey } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
-import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity, toRefusal } from './kit';
+import {
+  DB_ACTIVITY_OPTIONS,
+  DB_LOCAL_ACTIVITY_OPTIONS,
+  payOnceChild,
+  StatefulEntity,
+  statusHooks,
+} from './kit';
 
 const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
+
+/** BookingEntity is a booking inside its workflow: its value follows BOOKING_MACHINE. */
+type BookingEntity = StatefulEntity<BookingStatus, BookingView>;
 
 /** BookingWorkflowResult is how a booking workflow ended: its final status. */
 export interface BookingWorkflowResult {
@@ -42,7 +47,7 @@ export interface BookingWorkflowResult {
  * fails the run with its Refusal. BookingStatus and AmountMinor are kept current.
  */
 export async function bookingWorkflow(input: BookingWorkflowInput): Promise<BookingWorkflowResult> {
-  const booking = new Entity(
+  const booking: BookingEntity = new StatefulEntity(
     () =>
       localActs.placeBooking({
         bookingId: input.bookingId,
@@ -51,16 +56,11 @@ export async function bookingWorkflow(input: BookingWorkflowInput): Promise<Book
         hold: input.hold,
         holdTtlMs: input.holdTtlMs,
       }),
-    {
-      onPlaced: (placed) =>
-        upsertSearchAttributes([
-          { key: BookingStatusKey, value: placed.status },
-          { key: AmountMinorKey, value: placed.amountMinor },
-        ]),
-      onRefused: () => upsertSearchAttributes([{ key: BookingStatusKey, value: 'rejected' }]),
-      onChanged: (changed) =>
-        upsertSearchAttributes([{ key: BookingStatusKey, value: changed.status }]),
-    },
+    BOOKING_MACHINE,
+    statusHooks(BookingStatusKey, {
+      atPlacement: (placed) => [{ key: AmountMinorKey, value: placed.amountMinor }],
+      rejectedAs: 'rejected',
+    }),
   );
   registerBookingHandlers(input, booking);
   await booking.settle();
@@ -70,9 +70,9 @@ export async function bookingWorkflow(input: BookingWorkflowInput): Promise<Book
   }
   await expireUnlessConfirmed(input, booking);
   await completeWhenDue(input, booking);
-  await condition(() => TERMINAL_BOOKING_STATUSES.includes(booking.current.status));
+  const status = await booking.settledInTerminal();
   await condition(allHandlersFinished);
-  return { status: booking.current.status };
+  return { status };
 }
 
 /**
@@ -81,25 +81,18 @@ export async function bookingWorkflow(input: BookingWorkflowInput): Promise<Book
  * one outcome: the first pays, the rest find it confirmed), `cancel` releases and refunds;
  * each checks the state machine first.
  */
-function registerBookingHandlers(input: BookingWorkflowInput, booking: Entity<BookingView>) {
+function registerBookingHandlers(input: BookingWorkflowInput, booking: BookingEntity) {
   const { bookingId } = input;
   setHandler(placeBookingUpdate, () => booking.placed());
   setHandler(confirmBookingUpdate, ({ accountId, actorId }) =>
-    booking.write(async (current) => {
-      if (current.status === 'confirmed') return current;
-      assertBookingTransition(current.status, 'confirmed');
-      return executeChild(bookingPaymentWorkflow, {
-        workflowId: workflowIds.bookingPayment(bookingId),
-        args: [{ bookingId, accountId, actorId }],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      });
+    booking.payOnce('confirmed', {
+      child: bookingPaymentWorkflow,
+      workflowId: workflowIds.bookingPayment(bookingId),
+      input: { bookingId, accountId, actorId },
     }),
   );
   setHandler(cancelBookingUpdate, ({ actorId }) =>
-    booking.write(async (current) => {
-      assertBookingTransition(current.status, 'cancelled');
-      return acts.cancelBooking({ bookingId, actorId });
-    }),
+    booking.moveTo('cancelled', () => acts.cancelBooking({ bookingId, actorId })),
   );
   setHandler(bookingStatusQuery, () =>
     booking.refusal ? 'rejected' : booking.placedValue?.status,
@@ -110,7 +103,7 @@ function registerBookingHandlers(input: BookingWorkflowInput, booking: Entity<Bo
  * expireUnlessConfirmed waits up to the hold TTL for the booking to leave `reserved`; when the
  * timer wins, it lets an in-flight write finish, then expires the booking.
  */
-async function expireUnlessConfirmed(input: BookingWorkflowInput, booking: Entity<BookingView>) {
+async function expireUnlessConfirmed(input: BookingWorkflowInput, booking: BookingEntity) {
   await booking.changeWhenDue(
     input.holdTtlMs,
     (current) => current.status === 'reserved',
@@ -122,7 +115,7 @@ async function expireUnlessConfirmed(input: BookingWorkflowInput, booking: Entit
  * completeWhenDue waits, for a confirmed booking, until its arrival or check-out (`endsAt`,
  * measured on workflow time) unless it is cancelled first, then stamps it `completed`.
  */
-async function completeWhenDue(input: BookingWorkflowInput, booking: Entity<BookingView>) {
+async function completeWhenDue(input: BookingWorkflowInput, booking: BookingEntity) {
   if (booking.current.status !== 'confirmed') return;
   await booking.changeWhenDue(
     Math.max(1, Date.parse(booking.current.endsAt) - Date.now()),
@@ -146,9 +139,5 @@ export interface BookingPaymentInput {
  * until its timer.
  */
 export async function bookingPaymentWorkflow(input: BookingPaymentInput): Promise<BookingView> {
-  try {
-    return await acts.payBooking({ ...input, transferId: workflowInfo().workflowId });
-  } catch (err) {
-    throw toRefusal(err);
-  }
+  return payOnceChild(acts.payBooking, input);
 }

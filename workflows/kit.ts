@@ -1,11 +1,17 @@
 import {
   ApplicationFailure,
   condition,
+  executeChild,
   inWorkflowContext,
   log,
+  upsertSearchAttributes,
+  workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { SearchAttributeKey } from '../domain/search-attributes';
+import type { StateMachine } from '../domain/state-machine';
 import {
   DomainError,
   domainErrorFromFailure,
@@ -136,6 +142,27 @@ export function toRefusal(err: unknown): Refusal {
   );
 }
 
+/** refusing runs `fn` and turns whatever it throws into a Refusal (toRefusal). */
+export async function refusing<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toRefusal(err);
+  }
+}
+
+/**
+ * payOnceChild is the body of a pay-once child (`order-<id>-payment`, `booking-<id>-payment`):
+ * its workflow ID is the ledger transfer ID, so duplicate runs pay once (SPEC.md §4, §6). A
+ * refusal fails the run, and a later run with the same ID may retry (ALLOW_DUPLICATE_FAILED_ONLY).
+ */
+export function payOnceChild<I, T>(
+  pay: (input: I & { transferId: string }) => Promise<T>,
+  input: I,
+): Promise<T> {
+  return refusing(() => pay({ ...input, transferId: workflowInfo().workflowId }));
+}
+
 /**
  * Mutex serialises the handlers of one workflow that change the same row (pay, cancel,
  * fulfil, expire), so at most one of their activities runs at a time, in arrival order.
@@ -252,5 +279,79 @@ export class Entity<T> {
       }
       return next;
     });
+  }
+}
+
+/** StatusHookOptions say what statusHooks upserts besides the status after each change. */
+export interface StatusHookOptions<T> {
+  /** atPlacement: upsert at placement too (the status and these pairs); none: set at start. */
+  atPlacement?: (placed: T) => SearchAttributeUpdatePair[];
+  /** rejectedAs is the status upserted when the placement is refused. */
+  rejectedAs?: string;
+}
+
+/** statusHooks keep the search attribute `key` equal to the entity's status (SPEC.md §9). */
+export function statusHooks<T extends { status: string }>(
+  key: SearchAttributeKey,
+  options: StatusHookOptions<T> = {},
+): EntityHooks<T> {
+  const upsert = (status: string, extra: SearchAttributeUpdatePair[] = []) =>
+    upsertSearchAttributes([{ key, value: status } as SearchAttributeUpdatePair, ...extra]);
+  const { atPlacement, rejectedAs } = options;
+  return {
+    ...(atPlacement ? { onPlaced: (placed: T) => upsert(placed.status, atPlacement(placed)) } : {}),
+    ...(rejectedAs ? { onRefused: () => upsert(rejectedAs) } : {}),
+    onChanged: (changed) => upsert(changed.status),
+  };
+}
+
+/** PayOnceOptions name the pay-once child a StatefulEntity runs to reach its paid status. */
+export interface PayOnceOptions<I> {
+  child: (input: I) => Promise<unknown>;
+  workflowId: string;
+  input: I;
+}
+
+/**
+ * StatefulEntity is an Entity whose value follows a state machine (orders, bookings, holds):
+ * each write names its target status and is refused (409) when the machine has no such edge.
+ */
+export class StatefulEntity<S extends string, T extends { status: S }> extends Entity<T> {
+  constructor(
+    place: () => Promise<T>,
+    private readonly machine: StateMachine<S>,
+    hooks: EntityHooks<T> = {},
+  ) {
+    super(place, hooks);
+  }
+
+  /** moveTo checks `current → target`, then writes `change` (Entity.write). @throws Refusal. */
+  moveTo(target: S, change: (current: T) => Promise<T>): Promise<T> {
+    return this.write(async (current) => {
+      this.machine.assertTransition(current.status, target);
+      return change(current);
+    });
+  }
+
+  /**
+   * payOnce reaches `target` through the pay-once child `workflowId` (payOnceChild): already
+   * there, it answers the current value, so concurrent pays share one payment.
+   */
+  payOnce<I>(target: S, pay: PayOnceOptions<I>): Promise<T> {
+    return this.write(async (current) => {
+      if (current.status === target) return current;
+      this.machine.assertTransition(current.status, target);
+      return (await executeChild(pay.child, {
+        workflowId: pay.workflowId,
+        args: [pay.input],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      })) as T;
+    });
+  }
+
+  /** settledInTerminal resolves once the value reached a terminal status of the machine. */
+  async settledInTerminal(): Promise<S> {
+    await condition(() => this.machine.terminal.includes(this.current.status));
+    return this.current.status;
   }
 }

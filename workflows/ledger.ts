@@ -8,13 +8,14 @@ import {
 import type { Activities } from '../activities';
 import {
   createHoldUpdate,
+  HOLD_MACHINE,
   postHoldUpdate,
   voidHoldUpdate,
   type HoldWorkflowInput,
   type TransferView,
   type TransferWorkflowInput,
 } from '../domain/ledger';
-import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity, refuse, toRefusal } from './kit';
+import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, refusing, StatefulEntity } from './kit';
 
 const { createHold, resolveHold } = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 const { executeTransfer } = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
@@ -26,11 +27,7 @@ const { executeTransfer } = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_O
  * local activity, so the run closes in its first workflow task.
  */
 export async function transferWorkflow(input: TransferWorkflowInput): Promise<TransferView> {
-  try {
-    return await executeTransfer(input);
-  } catch (err) {
-    throw toRefusal(err);
-  }
+  return refusing(() => executeTransfer(input));
 }
 
 /**
@@ -41,41 +38,35 @@ export async function transferWorkflow(input: TransferWorkflowInput): Promise<Tr
  * refused hold fails the run with its Refusal.
  */
 export async function holdWorkflow(input: HoldWorkflowInput): Promise<TransferView> {
-  const hold = new Entity(() =>
-    createHold({
-      id: input.transferId,
-      kind: 'hold',
-      fromAccountId: input.fromAccountId,
-      toAccountId: input.toAccountId,
-      amountMinor: input.amountMinor,
-      description: input.description,
-      initiatedBy: input.initiatedBy,
-      timeoutAt: new Date(Date.now() + input.timeoutMs).toISOString(),
-    }),
+  const hold = new StatefulEntity(
+    () =>
+      createHold({
+        id: input.transferId,
+        kind: 'hold',
+        fromAccountId: input.fromAccountId,
+        toAccountId: input.toAccountId,
+        amountMinor: input.amountMinor,
+        description: input.description,
+        initiatedBy: input.initiatedBy,
+        timeoutAt: new Date(Date.now() + input.timeoutMs).toISOString(),
+      }),
+    HOLD_MACHINE,
   );
-  const resolve = (action: 'post' | 'void', amountMinor?: number) =>
-    hold.write(async (current) => {
-      if (current.status !== 'pending') {
-        throw refuse('already_resolved', `The hold was already ${current.status}`, {
-          transferStatus: current.status,
-        });
-      }
-      return resolveHold({ transferId: input.transferId, action, amountMinor });
-    });
+  const { transferId } = input;
   setHandler(createHoldUpdate, () => hold.placed());
-  setHandler(postHoldUpdate, ({ amountMinor }) => resolve('post', amountMinor));
-  setHandler(voidHoldUpdate, () => resolve('void'));
-
+  setHandler(postHoldUpdate, ({ amountMinor }) =>
+    hold.moveTo('posted', () => resolveHold({ transferId, action: 'post', amountMinor })),
+  );
+  setHandler(voidHoldUpdate, () =>
+    hold.moveTo('voided', () => resolveHold({ transferId, action: 'void' })),
+  );
   await hold.settle();
   if (!hold.refusal) {
-    const resolved = await condition(() => hold.current.status !== 'pending', input.timeoutMs);
-    if (!resolved) {
-      await hold.write(async (current) =>
-        current.status === 'pending'
-          ? resolveHold({ transferId: input.transferId, action: 'void' })
-          : current,
-      );
-    }
+    await hold.changeWhenDue(
+      input.timeoutMs,
+      (current) => current.status === 'pending',
+      () => resolveHold({ transferId, action: 'void' }),
+    );
   }
   await condition(allHandlersFinished);
   if (hold.refusal) throw hold.refusal;

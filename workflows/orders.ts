@@ -1,29 +1,23 @@
-import {
-  allHandlersFinished,
-  condition,
-  executeChild,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  assertOrderTransition,
   cancelOrderUpdate,
   fulfillOrderUpdate,
+  ORDER_MACHINE,
   orderStatusQuery,
   payOrderUpdate,
-  TERMINAL_ORDER_STATUSES,
   type OrderStatus,
   type OrderView,
   type OrderWorkflowInput,
 } from '../domain/orders';
 import { OrderStatusKey } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
-import { DB_ACTIVITY_OPTIONS, Entity, toRefusal } from './kit';
+import { DB_ACTIVITY_OPTIONS, payOnceChild, StatefulEntity, statusHooks } from './kit';
 
 const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+
+/** OrderEntity is an order inside its workflow: its value follows ORDER_MACHINE. */
+type OrderEntity = StatefulEntity<OrderStatus, OrderView>;
 
 /** OrderWorkflowResult is how an order workflow ended: its final status. */
 export interface OrderWorkflowResult {
@@ -38,16 +32,17 @@ export interface OrderWorkflowResult {
  * a time.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowResult> {
-  const order = new Entity(() => Promise.resolve(input.placed), {
-    onChanged: (changed) =>
-      upsertSearchAttributes([{ key: OrderStatusKey, value: changed.status }]),
-  });
+  const order: OrderEntity = new StatefulEntity(
+    () => Promise.resolve(input.placed),
+    ORDER_MACHINE,
+    statusHooks(OrderStatusKey),
+  );
   registerOrderHandlers(input, order);
   await order.settle();
   await expireUnlessSettled(input, order);
-  await condition(() => TERMINAL_ORDER_STATUSES.includes(order.current.status));
+  const status = await order.settledInTerminal();
   await condition(allHandlersFinished);
-  return { status: order.current.status };
+  return { status };
 }
 
 /**
@@ -55,30 +50,20 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
  * `order-<id>-payment` (concurrent pays share one outcome), `cancel` and `fulfill` run their
  * activities; each checks the state machine first.
  */
-function registerOrderHandlers(input: OrderWorkflowInput, order: Entity<OrderView>): void {
+function registerOrderHandlers(input: OrderWorkflowInput, order: OrderEntity): void {
   const { orderId } = input;
   setHandler(payOrderUpdate, ({ accountId, actorId }) =>
-    order.write(async (current) => {
-      if (current.status === 'paid') return current;
-      assertOrderTransition(current.status, 'paid');
-      return executeChild(orderPaymentWorkflow, {
-        workflowId: workflowIds.orderPayment(orderId),
-        args: [{ orderId, accountId, actorId }],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      });
+    order.payOnce('paid', {
+      child: orderPaymentWorkflow,
+      workflowId: workflowIds.orderPayment(orderId),
+      input: { orderId, accountId, actorId },
     }),
   );
   setHandler(cancelOrderUpdate, ({ actorId }) =>
-    order.write(async (current) => {
-      assertOrderTransition(current.status, 'cancelled');
-      return acts.cancelOrder({ orderId, actorId });
-    }),
+    order.moveTo('cancelled', () => acts.cancelOrder({ orderId, actorId })),
   );
   setHandler(fulfillOrderUpdate, ({ actorId }) =>
-    order.write(async (current) => {
-      assertOrderTransition(current.status, 'fulfilled');
-      return acts.fulfillOrder({ orderId, actorId });
-    }),
+    order.moveTo('fulfilled', () => acts.fulfillOrder({ orderId, actorId })),
   );
   setHandler(orderStatusQuery, () => order.placedValue?.status);
 }
@@ -87,7 +72,7 @@ function registerOrderHandlers(input: OrderWorkflowInput, order: Entity<OrderVie
  * expireUnlessSettled waits up to the payment TTL for the order to leave `pending_payment`;
  * when the timer wins, it lets an in-flight write finish, then expires the order.
  */
-async function expireUnlessSettled(input: OrderWorkflowInput, order: Entity<OrderView>) {
+async function expireUnlessSettled(input: OrderWorkflowInput, order: OrderEntity) {
   await order.changeWhenDue(
     input.paymentTtlMs,
     (current) => current.status === 'pending_payment',
@@ -109,9 +94,5 @@ export interface OrderPaymentInput {
  * same ID may retry (reuse policy ALLOW_DUPLICATE_FAILED_ONLY).
  */
 export async function orderPaymentWorkflow(input: OrderPaymentInput): Promise<OrderView> {
-  try {
-    return await acts.payOrder({ ...input, transferId: workflowInfo().workflowId });
-  } catch (err) {
-    throw toRefusal(err);
-  }
+  return payOnceChild(acts.payOrder, input);
 }
