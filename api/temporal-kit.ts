@@ -13,6 +13,7 @@ import {
   type Workflow,
 } from '@temporalio/common';
 import { DomainError, domainErrorFromFailure } from '../domain/errors';
+import type { StateMachine } from '../domain/state-machine';
 
 /*
  * The client kit: the four Temporal calls every route repeats, written once (ARCHITECTURE.md
@@ -205,36 +206,65 @@ export async function updateOrConflict<Ret>(
   }
 }
 
-/** TerminalConflictInput describes a row with a state machine (orders, bookings). */
+/** TerminalConflictInput describes a row with a state machine (orders, bookings, holds). */
 export interface TerminalConflictInput<S extends string> {
   /** read reads the stored row (it exists: the caller has read it before sending). */
   read: () => Promise<{ status: S } | undefined>;
-  /** terminal are the statuses in which the row's workflow has closed. */
-  terminal: readonly S[];
+  machine: StateMachine<S>;
   /** target is the status the Update was asked to reach. */
   target: S;
-  /** assertTransition is the state machine: it throws the DomainError of a refused edge. */
-  assertTransition: (from: S, to: S) => void;
 }
 
 /**
  * terminalConflict is the `conflictOfStored` of updateOrConflict for a row whose workflow
- * closes in a terminal status: when the stored row is terminal, the state machine's refusal of
- * `from → target` is the conflict (409 `invalid_transition`, `order_expired`,
- * `booking_expired` …); otherwise there is none and the original failure stands.
+ * closes in a terminal status: there, the machine's refusal of `from → target` is the conflict
+ * (409 `invalid_transition`, `order_expired`, `already_resolved` …); otherwise there is none.
  */
 export function terminalConflict<S extends string>(
   input: TerminalConflictInput<S>,
 ): () => Promise<DomainError | undefined> {
   return async () => {
     const row = await input.read();
-    if (!row || !input.terminal.includes(row.status)) return undefined;
+    if (!row || !input.machine.terminal.includes(row.status)) return undefined;
     try {
-      input.assertTransition(row.status, input.target);
+      input.machine.assertTransition(row.status, input.target);
     } catch (err) {
       if (err instanceof DomainError) return err;
       throw err;
     }
     return undefined;
   };
+}
+
+/** EntityUpdateInput is an Update to the workflow of a stateful row and what it should reach. */
+export interface EntityUpdateInput<
+  S extends string,
+  Ret,
+  Args extends [unknown],
+> extends TerminalConflictInput<S> {
+  workflowId: string;
+  update: UpdateDefinition<Ret, Args>;
+  args: Args;
+  /** updateId names the Update (idempotentUpdateId), so a keyed retry gets its one outcome. */
+  updateId?: string;
+}
+
+/**
+ * sendEntityUpdate sends an Update to the workflow of an order, booking or hold. When the run
+ * has closed, the stored row decides (terminalConflict): the machine's 409 for its status.
+ * @throws DomainError the Refusal or the conflict; a failure in transit propagates (503).
+ */
+export function sendEntityUpdate<S extends string, Ret, Args extends [unknown]>(
+  client: Client,
+  input: EntityUpdateInput<S, Ret, Args>,
+): Promise<Ret> {
+  const handle = client.workflow.getHandle(input.workflowId);
+  return updateOrConflict(
+    () =>
+      handle.executeUpdate(input.update, {
+        args: input.args,
+        ...(input.updateId === undefined ? {} : { updateId: input.updateId }),
+      }),
+    terminalConflict(input),
+  );
 }

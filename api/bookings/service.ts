@@ -11,11 +11,10 @@ import {
   assertWithinHorizon,
 } from '../../domain/booking-rules';
 import {
-  assertBookingTransition,
+  BOOKING_MACHINE,
   cancelBookingUpdate,
   confirmBookingUpdate,
   placeBookingUpdate,
-  TERMINAL_BOOKING_STATUSES,
   type BookingStatus,
   type BookingView,
   type HoldRequest,
@@ -28,7 +27,7 @@ import { bookingWorkflow } from '../../workflows/bookings';
 import { assertRole, type AuthUser } from '../middleware/auth';
 import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
-import { startWithUpdate, terminalConflict, updateOrConflict } from '../temporal-kit';
+import { sendEntityUpdate, startWithUpdate, type EntityUpdateInput } from '../temporal-kit';
 
 /*
  * The booking service (SPEC.md §6): what the booking routes call. Placement is an
@@ -160,12 +159,11 @@ export async function confirmBooking(
   const booking = await visibleBooking(deps, user, input.bookingId);
   if (booking.customerId !== user.sub) throw new DomainError('not_found', 'No such booking');
   await assertOwnWallet(deps, user, accountId);
-  return sendBookingUpdate(deps, booking.id, 'confirmed', (handle) =>
-    handle.executeUpdate(confirmBookingUpdate, {
-      args: [{ accountId, actorId: user.sub }],
-      updateId: idempotentUpdateId('booking-confirm'),
-    }),
-  );
+  return sendBookingUpdate(deps, booking.id, 'confirmed', {
+    update: confirmBookingUpdate,
+    args: [{ accountId, actorId: user.sub }],
+    updateId: idempotentUpdateId('booking-confirm'),
+  });
 }
 
 /**
@@ -178,12 +176,11 @@ export async function cancelBooking(
   input: BookingActionRequest,
 ): Promise<BookingView> {
   const booking = await visibleBooking(deps, input.user, input.bookingId);
-  return sendBookingUpdate(deps, booking.id, 'cancelled', (handle) =>
-    handle.executeUpdate(cancelBookingUpdate, {
-      args: [{ actorId: input.user.sub }],
-      updateId: idempotentUpdateId('booking-cancel'),
-    }),
-  );
+  return sendBookingUpdate(deps, booking.id, 'cancelled', {
+    update: cancelBookingUpdate,
+    args: [{ actorId: input.user.sub }],
+    updateId: idempotentUpdateId('booking-cancel'),
+  });
 }
 
 /**
@@ -195,26 +192,24 @@ export async function deleteBooking(deps: ApiDeps, bookingId: string): Promise<B
   return softDeleteBooking(deps.db, bookingId);
 }
 
-type BookingHandle = ReturnType<ApiDeps['temporal']['workflow']['getHandle']>;
+/** BookingUpdate is one Update to `booking-<id>` with its arguments and its Update ID. */
+type BookingUpdate<Args extends [unknown]> = Pick<
+  EntityUpdateInput<BookingStatus, BookingView, Args>,
+  'update' | 'args' | 'updateId'
+>;
 
-/**
- * sendBookingUpdate sends an Update to `booking-<id>`. When the run has closed, the stored
- * booking decides: a terminal status, whose transition to `target` the state machine refuses
- * with its SPEC code (409: `booking_expired`, `invalid_transition`).
- */
-function sendBookingUpdate(
+/** sendBookingUpdate sends an Update to `booking-<id>` that should bring it to `target`. */
+function sendBookingUpdate<Args extends [unknown]>(
   deps: ApiDeps,
   bookingId: string,
   target: BookingStatus,
-  send: (handle: BookingHandle) => Promise<BookingView>,
+  update: BookingUpdate<Args>,
 ): Promise<BookingView> {
-  return updateOrConflict(
-    () => send(deps.temporal.workflow.getHandle(workflowIds.booking(bookingId))),
-    terminalConflict({
-      read: () => findBooking(deps.db, bookingId),
-      terminal: TERMINAL_BOOKING_STATUSES,
-      target,
-      assertTransition: assertBookingTransition,
-    }),
-  );
+  return sendEntityUpdate(deps.temporal, {
+    ...update,
+    workflowId: workflowIds.booking(bookingId),
+    machine: BOOKING_MACHINE,
+    target,
+    read: () => findBooking(deps.db, bookingId),
+  });
 }

@@ -3,6 +3,7 @@ import { DomainError } from '../../domain/errors';
 import { resourceIdFor } from '../../domain/ids';
 import {
   createHoldUpdate,
+  HOLD_MACHINE,
   postHoldUpdate,
   voidHoldUpdate,
   type AccountView,
@@ -14,7 +15,7 @@ import { holdWorkflow, transferWorkflow } from '../../workflows/ledger';
 import type { AuthUser } from '../middleware/auth';
 import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
-import { runOnce, startWithUpdate, updateOrConflict } from '../temporal-kit';
+import { runOnce, sendEntityUpdate, startWithUpdate } from '../temporal-kit';
 
 /*
  * The ledger service (SPEC.md §5): what the account, transfer and retainer routes call. Every
@@ -208,26 +209,16 @@ export async function resolveHold(deps: ApiDeps, input: ResolveHoldInput): Promi
   await assertMaySpend(deps, user, hold.fromAccountId);
   if (hold.kind !== 'hold')
     throw new DomainError('invalid_transition', 'Only holds are posted or voided');
-  const handle = deps.temporal.workflow.getHandle(workflowIds.transfer(hold.id));
-  return updateOrConflict(
-    () =>
-      action === 'post'
-        ? handle.executeUpdate(postHoldUpdate, {
-            args: [{ amountMinor, actorId: user.sub }],
-            updateId: idempotentUpdateId('hold-post'),
-          })
-        : handle.executeUpdate(voidHoldUpdate, {
-            args: [{ actorId: user.sub }],
-            updateId: idempotentUpdateId('hold-void'),
-          }),
-    async () => {
-      const now = (await findTransfer(deps.db, hold.id))!;
-      if (now.status === 'pending') return undefined;
-      return new DomainError('already_resolved', `The hold was already ${now.status}`, {
-        transferStatus: now.status,
-      });
-    },
-  );
+  return sendEntityUpdate(deps.temporal, {
+    ...(action === 'post'
+      ? { update: postHoldUpdate, args: [{ amountMinor, actorId: user.sub }] as const }
+      : { update: voidHoldUpdate, args: [{ actorId: user.sub }] as const }),
+    updateId: idempotentUpdateId(`hold-${action}`),
+    workflowId: workflowIds.transfer(hold.id),
+    machine: HOLD_MACHINE,
+    target: action === 'post' ? 'posted' : 'voided',
+    read: () => findTransfer(deps.db, hold.id),
+  });
 }
 
 /** OpenRetainerInput opens a retainer for a client, funded from outside. */

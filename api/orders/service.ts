@@ -2,11 +2,10 @@ import { findOrder } from '../../db/orders';
 import { DomainError } from '../../domain/errors';
 import type { OrderSubmission, RateLimitView } from '../../domain/order-gate';
 import {
-  assertOrderTransition,
   cancelOrderUpdate,
   fulfillOrderUpdate,
+  ORDER_MACHINE,
   payOrderUpdate,
-  TERMINAL_ORDER_STATUSES,
   type OrderStatus,
   type OrderView,
 } from '../../domain/orders';
@@ -14,7 +13,7 @@ import { workflowIds } from '../../domain/workflow-ids';
 import { assertRole, type AuthUser } from '../middleware/auth';
 import { idempotentUpdateId } from '../middleware/idempotency';
 import type { ApiDeps } from '../router';
-import { terminalConflict, updateOrConflict } from '../temporal-kit';
+import { sendEntityUpdate, type EntityUpdateInput } from '../temporal-kit';
 import {
   cartSnapshotOf,
   recordRefusal,
@@ -135,12 +134,11 @@ export async function payOrder(
   const { user, accountId } = input;
   const order = await visibleOrder(deps, user, input.orderId);
   assertPayFitsMethod(order.paymentMethod, accountId, 'accountId');
-  return sendOrderUpdate(deps, order.id, 'paid', (handle) =>
-    handle.executeUpdate(payOrderUpdate, {
-      args: [{ accountId, actorId: user.sub }],
-      updateId: idempotentUpdateId('order-pay'),
-    }),
-  );
+  return sendOrderUpdate(deps, order.id, 'paid', {
+    update: payOrderUpdate,
+    args: [{ accountId, actorId: user.sub }],
+    updateId: idempotentUpdateId('order-pay'),
+  });
 }
 
 /**
@@ -149,12 +147,11 @@ export async function payOrder(
  */
 export async function cancelOrder(deps: ApiDeps, input: OrderActionRequest): Promise<OrderView> {
   const order = await visibleOrder(deps, input.user, input.orderId);
-  return sendOrderUpdate(deps, order.id, 'cancelled', (handle) =>
-    handle.executeUpdate(cancelOrderUpdate, {
-      args: [{ actorId: input.user.sub }],
-      updateId: idempotentUpdateId('order-cancel'),
-    }),
-  );
+  return sendOrderUpdate(deps, order.id, 'cancelled', {
+    update: cancelOrderUpdate,
+    args: [{ actorId: input.user.sub }],
+    updateId: idempotentUpdateId('order-cancel'),
+  });
 }
 
 /**
@@ -163,34 +160,31 @@ export async function cancelOrder(deps: ApiDeps, input: OrderActionRequest): Pro
  */
 export async function fulfillOrder(deps: ApiDeps, input: OrderActionRequest): Promise<OrderView> {
   const order = await visibleOrder(deps, input.user, input.orderId);
-  return sendOrderUpdate(deps, order.id, 'fulfilled', (handle) =>
-    handle.executeUpdate(fulfillOrderUpdate, {
-      args: [{ actorId: input.user.sub }],
-      updateId: idempotentUpdateId('order-fulfil'),
-    }),
-  );
+  return sendOrderUpdate(deps, order.id, 'fulfilled', {
+    update: fulfillOrderUpdate,
+    args: [{ actorId: input.user.sub }],
+    updateId: idempotentUpdateId('order-fulfil'),
+  });
 }
 
-type OrderHandle = ReturnType<ApiDeps['temporal']['workflow']['getHandle']>;
+/** OrderUpdate is one Update to `order-<id>` with its arguments and its Update ID. */
+type OrderUpdate<Args extends [unknown]> = Pick<
+  EntityUpdateInput<OrderStatus, OrderView, Args>,
+  'update' | 'args' | 'updateId'
+>;
 
-/**
- * sendOrderUpdate sends an Update to `order-<id>`. When the run has closed, the stored order
- * decides: a terminal status, whose transition to `target` the state machine refuses with
- * its SPEC code (409).
- */
-function sendOrderUpdate(
+/** sendOrderUpdate sends an Update to `order-<id>` that should bring it to `target`. */
+function sendOrderUpdate<Args extends [unknown]>(
   deps: ApiDeps,
   orderId: string,
   target: OrderStatus,
-  send: (handle: OrderHandle) => Promise<OrderView>,
+  update: OrderUpdate<Args>,
 ): Promise<OrderView> {
-  return updateOrConflict(
-    () => send(deps.temporal.workflow.getHandle(workflowIds.order(orderId))),
-    terminalConflict({
-      read: () => findOrder(deps.db, orderId),
-      terminal: TERMINAL_ORDER_STATUSES,
-      target,
-      assertTransition: assertOrderTransition,
-    }),
-  );
+  return sendEntityUpdate(deps.temporal, {
+    ...update,
+    workflowId: workflowIds.order(orderId),
+    machine: ORDER_MACHINE,
+    target,
+    read: () => findOrder(deps.db, orderId),
+  });
 }
