@@ -11,7 +11,6 @@ import {
   assertCheckInNotPast,
   assertNightsFree,
   assertNotDeparted,
-  assertPaysFromOwnWallet,
   assertRoomTypeFound,
   assertScheduleFound,
   assertSeatsFree,
@@ -30,7 +29,8 @@ import {
   lockCustomerHolds,
 } from '../db/bookings';
 import { insertSeatBooking, insertStayBooking } from '../db/bookings-placement';
-import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
+import { postTransferInTx } from '../db/ledger-postings';
+import { lockPayingWallet } from '../db/wallet-payment';
 import { withTransaction } from '../db/transaction';
 import { transition } from '../db/transition';
 
@@ -179,28 +179,26 @@ export async function payBooking(db: Db, input: PayBookingActivityInput): Promis
       await moveInventory(db, transaction, booking, { move: 'book', from: booking.status });
       // Opened on first use in this transaction, so a refused payment leaves no account behind.
       const revenueId = await ensureSellerRevenueAccount(db, booking, transaction);
-      // Both accounts at once, ascending: the transfer below locks them again (no-op).
-      const accounts = await lockAccounts(db, transaction, [input.accountId, revenueId]);
-      const wallet = accounts.get(input.accountId);
-      // The service refused these first (assertOwnWallet); this is the check that counts.
-      assertPaysFromOwnWallet(wallet, booking.customerId);
-      if (wallet.currency !== booking.currency) {
-        throw new DomainError(
-          'currency_mismatch',
-          `The booking is in ${booking.currency}, the wallet in ${wallet.currency}`,
-        );
-      }
-      if (booking.amountMinor === 0) return { paymentAccountId: wallet.id };
+      // The service refused a foreign wallet first (assertOwnWallet); this is the check that counts.
+      await lockPayingWallet(db, transaction, {
+        payable: 'booking',
+        accountId: input.accountId,
+        customerId: booking.customerId,
+        currency: booking.currency,
+        amountMinor: booking.amountMinor,
+        revenueId,
+      });
+      if (booking.amountMinor === 0) return { paymentAccountId: input.accountId };
       await postTransferInTx(db, transaction, {
         id: input.transferId,
         kind: 'booking_payment',
-        fromAccountId: wallet.id,
+        fromAccountId: input.accountId,
         toAccountId: revenueId,
         amountMinor: booking.amountMinor,
         description: `payment of booking ${booking.id}`,
         initiatedBy: input.actorId,
       });
-      return { paymentAccountId: wallet.id, paymentTransferId: input.transferId };
+      return { paymentAccountId: input.accountId, paymentTransferId: input.transferId };
     },
   });
 }

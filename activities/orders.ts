@@ -17,7 +17,7 @@ import {
 } from '../db/allowances';
 import { allowanceCoverOf, insertOrder, type PlacementInput } from '../db/orders-placement';
 import { postTransferInTx } from '../db/ledger-postings';
-import { lockPayingWallet } from '../db/orders-payment';
+import { lockPayingWallet } from '../db/wallet-payment';
 import {
   findOrder,
   lockProducts,
@@ -73,7 +73,8 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
     const currency = products.get(input.lines[0]!.productId)!.currency.trim();
     const revenueId = await ensureSystemAccount(db, { kind: 'revenue', currency }, transaction);
     if (input.paymentMethod === 'wallet' && pay.accountId !== undefined) {
-      const paying = { accountId: pay.accountId, customerId: input.customerId, currency };
+      const { accountId, customerId } = { accountId: pay.accountId, ...input };
+      const paying = { payable: 'order' as const, accountId, customerId, currency };
       await lockPayingWallet(db, transaction, { ...paying, amountMinor: totalMinor, revenueId });
     }
     const order = await insertOrder(db, transaction, input, products);
@@ -154,6 +155,7 @@ async function payLockedOrder(
   if (input.accountId === undefined)
     throw new DomainError('validation_failed', 'A wallet order is paid from a wallet account');
   await lockPayingWallet(db, transaction, {
+    payable: 'order',
     accountId: input.accountId,
     customerId: order.customerId,
     currency: order.currency,

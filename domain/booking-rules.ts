@@ -1,6 +1,5 @@
 import { INVALID_BOOKING } from './bookings';
 import { DomainError, invalidField } from './errors';
-import type { AccountKind } from './ledger';
 import { totalOfLines } from './number-range';
 import { utcDate } from './travel';
 
@@ -126,25 +125,4 @@ export function assertNightsFree(nights: readonly NightState[]): void {
  */
 export function bookingAmountOf(priceMinor: number, units: number): number {
   return totalOfLines([{ priceMinor, quantity: units }], 'the booking amount');
-}
-
-/** PayingAccount is what the wallet rule reads of the account a booking is paid from. */
-export interface PayingAccount {
-  ownerId: string | null;
-  kind: AccountKind;
-}
-
-/**
- * assertPaysFromOwnWallet checks that `account` is one of `customerId`'s wallets. Someone
- * else's account is hidden as a missing one (SPEC.md §1: a resource named in the body).
- * @throws DomainError `not_found` (404) for a missing or foreign account, `validation_failed`
- *   (422) on `accountId` for the customer's own account of another kind.
- */
-export function assertPaysFromOwnWallet<T extends PayingAccount>(
-  account: T | undefined,
-  customerId: string,
-): asserts account is T {
-  if (account?.ownerId !== customerId) throw new DomainError('not_found', 'No such account');
-  if (account.kind !== 'wallet')
-    throw invalidField('accountId', 'bookings are paid from a wallet', INVALID_BOOKING);
 }

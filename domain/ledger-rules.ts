@@ -1,5 +1,6 @@
-import { DomainError } from './errors';
-import type { AccountView } from './ledger';
+import { INVALID_BOOKING } from './bookings';
+import { DomainError, invalidField } from './errors';
+import type { AccountKind, AccountView } from './ledger';
 import { assertBalanceInRange } from './number-range';
 
 /*
@@ -79,6 +80,47 @@ export function assertEntriesInRange(
         pendingDeltaMinor: entry.pendingDeltaMinor ?? 0,
       },
       'an account of this transfer',
+    );
+  }
+}
+
+/** Payable is what a customer's wallet pays: an order (SPEC.md §4) or a booking (§6). */
+export type Payable = 'order' | 'booking';
+
+/** NOT_A_WALLET_DETAIL is the `detail` of the 422 for a customer's own account of another kind. */
+const NOT_A_WALLET_DETAIL: Record<Payable, string> = {
+  order: 'The account is not a wallet',
+  booking: INVALID_BOOKING,
+};
+
+/** PayingAccount is what the wallet rule reads of the account a payment comes from. */
+export interface PayingAccount {
+  ownerId: string | null;
+  kind: AccountKind;
+}
+
+/**
+ * assertPaysFromOwnWallet checks that `account` is one of `customerId`'s wallets. Someone
+ * else's account is hidden as a missing one (SPEC.md §1: a resource named in the body).
+ */
+export function assertPaysFromOwnWallet<T extends PayingAccount>(
+  account: T | undefined,
+  customerId: string,
+  payable: Payable,
+): asserts account is T {
+  if (account?.ownerId !== customerId) throw new DomainError('not_found', 'No such account');
+  if (account.kind !== 'wallet') {
+    const message = `${payable}s are paid from a wallet`;
+    throw invalidField('accountId', message, NOT_A_WALLET_DETAIL[payable]);
+  }
+}
+
+/** assertWalletCurrency checks that the wallet is in the currency of what it pays. */
+export function assertWalletCurrency(payable: Payable, currency: string, walletCurrency: string) {
+  if (walletCurrency !== currency) {
+    throw new DomainError(
+      'currency_mismatch',
+      `The ${payable} is in ${currency}, the wallet in ${walletCurrency}`,
     );
   }
 }

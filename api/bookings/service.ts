@@ -4,7 +4,6 @@ import { findRoomTypeForBooking, findVisibleSchedule } from '../../db/travel';
 import {
   assertCheckInNotPast,
   assertNotDeparted,
-  assertPaysFromOwnWallet,
   assertRoomTypeFound,
   assertScheduleFound,
   assertSeatsOnBus,
@@ -21,6 +20,7 @@ import {
 } from '../../domain/bookings';
 import type { PlaceSeatBookingBody, PlaceStayBody } from '../../domain/bookings-schemas';
 import { DomainError } from '../../domain/errors';
+import { assertPaysFromOwnWallet } from '../../domain/ledger-rules';
 import { CustomerIdKey } from '../../domain/search-attributes';
 import { workflowIds } from '../../domain/workflow-ids';
 import { bookingWorkflow } from '../../workflows/bookings';
@@ -141,7 +141,7 @@ export async function assertOwnWallet(
   user: AuthUser,
   accountId: string,
 ): Promise<void> {
-  assertPaysFromOwnWallet(await findAccount(deps.db, accountId), user.sub);
+  assertPaysFromOwnWallet(await findAccount(deps.db, accountId), user.sub, 'booking');
 }
 
 /**

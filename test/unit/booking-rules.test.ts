@@ -3,7 +3,6 @@ import {
   assertCheckInNotPast,
   assertNightsFree,
   assertNotDeparted,
-  assertPaysFromOwnWallet,
   assertRoomTypeFound,
   assertScheduleFound,
   assertSeatsFree,
@@ -11,6 +10,7 @@ import {
   assertWithinHorizon,
   bookingAmountOf,
 } from '../../domain/booking-rules';
+import { assertPaysFromOwnWallet } from '../../domain/ledger-rules';
 import { DomainError } from '../../domain/errors';
 
 const NOW = Date.parse('2030-06-15T10:00:00Z');
@@ -105,15 +105,22 @@ describe('the booking rules', () => {
   });
 
   it('when the account is missing, foreign or not a wallet, then not_found or validation_failed', () => {
-    expect(thrown(() => assertPaysFromOwnWallet(undefined, 'c1'))?.code).toBe('not_found');
+    expect(thrown(() => assertPaysFromOwnWallet(undefined, 'c1', 'booking'))?.code).toBe(
+      'not_found',
+    );
     const foreign = { ownerId: 'c2', kind: 'wallet' as const };
-    expect(thrown(() => assertPaysFromOwnWallet(foreign, 'c1'))?.code).toBe('not_found');
+    expect(thrown(() => assertPaysFromOwnWallet(foreign, 'c1', 'booking'))?.code).toBe('not_found');
     const retainer = { ownerId: 'c1', kind: 'retainer' as const };
-    expect(thrown(() => assertPaysFromOwnWallet(retainer, 'c1'))?.extra).toEqual({
+    expect(thrown(() => assertPaysFromOwnWallet(retainer, 'c1', 'booking'))?.extra).toEqual({
       errors: [{ path: 'accountId', message: 'bookings are paid from a wallet' }],
     });
     const wallet = { ownerId: 'c1', kind: 'wallet' as const };
-    expect(thrown(() => assertPaysFromOwnWallet(wallet, 'c1'))).toBeUndefined();
+    expect(thrown(() => assertPaysFromOwnWallet(wallet, 'c1', 'booking'))).toBeUndefined();
+    const forOrder = thrown(() => assertPaysFromOwnWallet(retainer, 'c1', 'order'));
+    expect(forOrder?.message).toBe('The account is not a wallet');
+    expect(forOrder?.extra).toEqual({
+      errors: [{ path: 'accountId', message: 'orders are paid from a wallet' }],
+    });
   });
 
   it('when a booking is priced, then price × units, and a total past the range is refused', () => {
