@@ -5,7 +5,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
@@ -20,7 +19,7 @@ import {
 } from '../domain/payment-requests';
 import { AmountMinorKey, PaymentRequestStatusKey } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
-import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity } from './kit';
+import { DB_ACTIVITY_OPTIONS, DB_LOCAL_ACTIVITY_OPTIONS, Entity, statusHooks } from './kit';
 
 const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
@@ -64,15 +63,9 @@ export async function paymentRequestWorkflow(
         ...input,
         workflowId: workflowIds.paymentRequestApproval(paymentRequestId),
       }),
-    {
-      onPlaced: (created) =>
-        upsertSearchAttributes([
-          { key: PaymentRequestStatusKey, value: created.status },
-          { key: AmountMinorKey, value: created.amountMinor },
-        ]),
-      onChanged: (changed) =>
-        upsertSearchAttributes([{ key: PaymentRequestStatusKey, value: changed.status }]),
-    },
+    statusHooks(PaymentRequestStatusKey, {
+      atPlacement: (created) => [{ key: AmountMinorKey, value: created.amountMinor }],
+    }),
   );
   setHandler(createPaymentRequestUpdate, () => request.placed());
   setHandler(decidePaymentRequestUpdate, (decision) =>
