@@ -55,8 +55,9 @@ export default tseslint.config(
     },
   },
   {
-    // Test helpers and scripts parse loosely typed JSON replies; domain code stays `any`-free.
-    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    // Test helpers, tools and scripts parse loosely typed JSON replies; domain code stays
+    // `any`-free.
+    files: ['test/**/*.ts', 'scripts/**/*.ts', 'tools/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
@@ -77,7 +78,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tools import the helpers tests share (test/helpers/), never the other way round.
+    // Scripts and tests share tools/ (the dev stack, the chaos and fuzz harnesses, the process
+    // helper); tests never import scripts/.
     files: ['test/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -86,7 +88,25 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/scripts', '**/scripts/*'],
-              message: 'test/ never imports scripts/: shared code lives in test/helpers/ or lib/.',
+              message:
+                'test/ never imports scripts/: shared code lives in tools/ or test/helpers/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // tools/ may import product code, never test/ or scripts/.
+    files: ['tools/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/test', '**/test/*', '**/scripts', '**/scripts/*'],
+              message: 'tools/ never imports test/ or scripts/: they import tools/.',
             },
           ],
         },

@@ -1,9 +1,10 @@
 import { checkLedger } from '../db/ledger-check';
 import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../test/helpers/ledger-bank';
-import { actor, connectStack } from '../test/helpers/app';
-import { WorkerProcess } from '../test/helpers/worker-process';
-import { startEphemeralStack } from '../lib/local-stack';
+import { actor, connectStack } from '../tools/app';
+import { WorkerProcess } from '../tools/worker-process';
+import { startEphemeralStack } from '../tools/stack/local-stack';
 import { exitWithUsage, parseCli } from './shared/cli';
+import { sleep } from '../tools/process';
 
 /** RUNS_MAX bounds --runs. */
 const RUNS_MAX = 10;
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
 /** killRepeatedly SIGKILLs and restarts the worker `times` times, a few seconds apart. */
 async function killRepeatedly(worker: WorkerProcess, times: number): Promise<void> {
   for (let kill = 0; kill < times; kill += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 3_000 + kill * 1_000));
+    await sleep(3_000 + kill * 1_000);
     await worker.restart();
   }
 }

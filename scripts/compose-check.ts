@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PROJECT_ROOT } from '../lib/temporal-cli';
+import { PROJECT_ROOT } from '../tools/stack/temporal-cli';
 import {
   composeEnv,
   ensureComposeChecker,

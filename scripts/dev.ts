@@ -3,15 +3,15 @@ import { DEV_JWT_SECRET, loadConfig } from '../config';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
 import { ensureSchedules, schedulesInputOf } from '../lib/schedules';
-import { PROJECT_ROOT } from '../lib/temporal-cli';
+import { PROJECT_ROOT } from '../tools/stack/temporal-cli';
 import {
   startEmbeddedPostgres,
   startTemporalDevServer,
   type RunningService,
-} from '../lib/local-stack';
-import { startTemporalServer } from '../lib/temporal-server';
+} from '../tools/stack/local-stack';
+import { startTemporalServer } from '../tools/stack/temporal-server';
 import { parseCli } from './shared/cli';
-import { spawnTsEntry, type TsChild } from './shared/processes';
+import { spawnTsEntry, type TsChild } from '../tools/process';
 
 /** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
 const USAGE = `usage: npm run dev
@@ -107,7 +107,7 @@ async function startApiAndWorker(
       name: 'worker',
       entry: path.join(PROJECT_ROOT, 'worker/index.ts'),
       env,
-      readyText: 'worker running',
+      ready: 'worker running',
       readyTimeoutMs: CHILD_START_TIMEOUT_MS,
       echo,
     });
@@ -115,7 +115,7 @@ async function startApiAndWorker(
       name: 'API',
       entry: path.join(PROJECT_ROOT, 'api/server.ts'),
       env,
-      readyText: 'api listening',
+      ready: 'api listening',
       readyTimeoutMs: CHILD_START_TIMEOUT_MS,
       echo,
     }).catch(async (err: unknown) => {

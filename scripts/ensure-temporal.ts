@@ -1,4 +1,4 @@
-import { findTemporalCli } from '../lib/temporal-cli';
+import { findTemporalCli } from '../tools/stack/temporal-cli';
 import { parseCli } from './shared/cli';
 
 /** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
@@ -8,7 +8,7 @@ prints its path.`;
 
 /**
  * `npm run ensure-temporal`: finds the Temporal CLI (TEMPORAL_CLI_PATH, PATH, `.tools/`) or
- * installs it with `go install` (lib/temporal-cli.ts), and prints its path. CI runs it first.
+ * installs it with `go install` (tools/stack/temporal-cli.ts), and prints its path. CI runs it first.
  */
 async function main(): Promise<void> {
   parseCli(USAGE, {});

@@ -7,7 +7,7 @@ import { createDb, type Db } from '../db/connection';
 import { migrate } from '../db/migrate';
 import * as readPaths from '../db/migrations/0009_read_paths';
 import { ORDER_SELECT, listOrders } from '../db/orders';
-import { freePort, startEmbeddedPostgres } from '../lib/local-stack';
+import { freePort, startEmbeddedPostgres } from '../tools/stack/local-stack';
 import { lastStatementOf, type CapturedStatement } from '../test/helpers/explain';
 import { exitWithUsage, parseCli } from './shared/cli';
 

@@ -1,12 +1,12 @@
-import { startEphemeralStack } from '../lib/local-stack';
-import { connectStack } from '../test/helpers/app';
+import { startEphemeralStack } from '../tools/stack/local-stack';
+import { connectStack } from '../tools/app';
 import {
   describeViolation,
   FUZZ_CONFIG_OVERRIDES,
   runFuzz,
   type FuzzReport,
-} from '../test/helpers/fuzz-check';
-import { seedFuzzWorld } from '../test/helpers/fuzz-world';
+} from '../tools/fuzz/check';
+import { seedFuzzWorld } from '../tools/fuzz/world';
 import { exitWithUsage, parseCli } from './shared/cli';
 
 /**

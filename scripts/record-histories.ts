@@ -8,9 +8,9 @@ import { resourceIdFor } from '../domain/ids';
 import type { GatePolicy } from '../domain/order-gate';
 import { createLogger } from '../lib/logger';
 import { workflowIds } from '../domain/workflow-ids';
-import { startEphemeralStack } from '../lib/local-stack';
-import { findTemporalCli, PROJECT_ROOT } from '../lib/temporal-cli';
-import { actor, call, connectStack, type Actor, type TestStack } from '../test/helpers/app';
+import { startEphemeralStack } from '../tools/stack/local-stack';
+import { findTemporalCli, PROJECT_ROOT } from '../tools/stack/temporal-cli';
+import { actor, call, connectStack, type Actor, type TestStack } from '../tools/app';
 import { parseCli } from './shared/cli';
 import { runRetention } from './shared/record-retention';
 

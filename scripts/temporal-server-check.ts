@@ -4,17 +4,18 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES, CustomerIdKey } from '../domain/search-attributes';
-import { freePort, startEmbeddedPostgres } from '../lib/local-stack';
+import { freePort, startEmbeddedPostgres } from '../tools/stack/local-stack';
 import {
   findTemporalServer,
   startTemporalServer,
   type RunningTemporalServer,
-} from '../lib/temporal-server';
+} from '../tools/stack/temporal-server';
 import { parseCli } from './shared/cli';
+import { sleep } from '../tools/process';
 
 /**
  * `npx tsx scripts/temporal-server-check.ts`: a by-hand check of TEMPORAL_PERSISTENCE=postgres
- * (lib/temporal-server.ts), too slow for `npm test`. On free ports and throwaway data it
+ * (tools/stack/temporal-server.ts), too slow for `npm test`. On free ports and throwaway data it
  * installs the server if missing, starts an embedded PostgreSQL and the full server with
  * HISTORY_SHARDS shards, checks the `default` namespace, the custom search attributes, a
  * workflow start found through a custom search attribute, a restart on the same databases and
@@ -124,7 +125,7 @@ async function checkWorkflowVisibility(client: Client): Promise<void> {
       await handle.terminate('temporal-server-check done');
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   throw new Error(`workflow ${handle.workflowId} not found by ${query}`);
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config';
 import { parseDurationMs } from '../domain/duration';
 import { ensureSchedules, schedulesInputOf } from '../lib/schedules';
-import { DEFAULT_RETENTION, ensureTemporalSetup } from '../lib/temporal-setup';
+import { DEFAULT_RETENTION, ensureTemporalSetup } from '../tools/stack/temporal-setup';
 import { parseCli } from './shared/cli';
 
 /** USAGE is printed for --help, and on stderr with exit code 2 for any argument: it takes none. */
@@ -12,7 +12,7 @@ search attributes at TEMPORAL_ADDRESS, then creates or updates the Schedules.`;
 /**
  * `npm run temporal:setup`: registers TEMPORAL_NAMESPACE (retention
  * TEMPORAL_NAMESPACE_RETENTION, default 72h) and the custom search attributes of
- * domain/search-attributes.ts on the server at TEMPORAL_ADDRESS (lib/temporal-setup.ts), then
+ * domain/search-attributes.ts on the server at TEMPORAL_ADDRESS (tools/stack/temporal-setup.ts), then
  * creates or updates the Schedules (lib/schedules.ts: the daily order_failures cleanup keeping
  * ORDER_FAILURE_RETENTION_DAYS and the hourly idempotency_keys retention, on
  * TEMPORAL_TASK_QUEUE). docker-compose.yml runs it as

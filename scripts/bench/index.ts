@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../lib/temporal-cli';
+import { PROJECT_ROOT } from '../../tools/stack/temporal-cli';
 import { runChecks } from './checks';
 import {
   measureRun,
@@ -27,9 +27,9 @@ import { loadProgress } from './progress';
 import { computeRatios, connectionsText, type ModeResult, type ReportMeta } from './report';
 import { SCENARIOS, type PreparedScenario } from './scenarios';
 import { seedFixtures, type Fixtures } from './seed';
-import { Cleanup, startBenchStack, type BenchStack } from './stack';
+import { startBenchStack, type BenchStack } from './stack';
 import { writeReport, printReport } from './output';
-import { sleep } from '../shared/async';
+import { sleep, StopSteps } from '../../tools/process';
 
 /*
  * `npm run bench`: on a throwaway stack (embedded PostgreSQL, a file-backed Temporal dev
@@ -53,7 +53,7 @@ const WARMUP_CONNECTIONS = 8;
 /** ModeContext is what every mode shares: cleanup, clock ticks and the current load. */
 interface ModeContext {
   options: BenchOptions;
-  cleanup: Cleanup;
+  cleanup: StopSteps;
   ticksPerSecond: number;
   onLoad: (load: LoadHandle | undefined) => void;
   log: (line: string) => void;
@@ -291,7 +291,7 @@ async function gitCommit(): Promise<string> {
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   const startedAtMs = Date.now();
-  const cleanup = new Cleanup();
+  const cleanup = new StopSteps('cleanup');
   let currentLoad: LoadHandle | undefined;
   let interrupted = false;
   const onSignal = (signal: string) => {

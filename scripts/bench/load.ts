@@ -9,7 +9,7 @@ import {
   type TemporalCost,
   type TemporalCounters,
 } from './temporal-metrics';
-import { sleep } from '../shared/async';
+import { sleep } from '../../tools/process';
 
 /** REQUEST_TIMEOUT_S bounds one request of a run (autocannon counts it as a timeout after). */
 const REQUEST_TIMEOUT_S = 30;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { PreparedScenario } from './scenarios';
-import { sleep } from '../shared/async';
+import { sleep } from '../../tools/process';
 
 /**
  * LoadOutcome is what one load run produced, whoever generated it: answers by status, its

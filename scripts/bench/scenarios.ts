@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { HoldfastPathWith, HoldfastRequestBody } from '../../client/index';
-import { expectStatus } from '../../test/helpers/http';
-import { authHeaders } from '../../test/helpers/resources';
+import { expectStatus } from '../../tools/http';
+import { authHeaders } from '../../tools/resources';
 import type { ScenarioName } from './options';
 import {
   createBuses,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createHoldfastClient, type HoldfastClient } from '../../client/index';
-import { signActor, type Actor } from '../../test/helpers/actors';
+import { signActor, type Actor } from '../../tools/actors';
 import {
   createProduct,
   createSchedule,
@@ -8,7 +8,7 @@ import {
   openFundedWallet,
   sendOnce,
   type SeedContext,
-} from '../../test/helpers/resources';
+} from '../../tools/resources';
 import type { ScenarioName } from './options';
 import { withBar } from '../shared/progress';
 import { mapLimit } from '../shared/async';

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, type Db } from '../../db/connection';
 import { migrate } from '../../db/migrate';
-import { freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../lib/local-stack';
-import { startTemporalServer } from '../../lib/temporal-server';
+import {
+  freePort,
+  startEmbeddedPostgres,
+  startTemporalDevServer,
+} from '../../tools/stack/local-stack';
+import { startTemporalServer } from '../../tools/stack/temporal-server';
 import type { Persistence } from './options';
-import { spawnTsEntry, type TsChild } from '../shared/processes';
+import { sleep, spawnTsEntry, StopSteps, type TsChild } from '../../tools/process';
 import { findPidByCmdline } from './proc-cpu';
-import { sleep } from '../shared/async';
 
 /** BENCH_JWT_SECRET signs every bench token; the bench API process runs with it. */
 export const BENCH_JWT_SECRET = 'holdfast-bench-secret-0123456789abcdef';
@@ -20,51 +23,7 @@ export const BENCH_TASK_QUEUE = 'holdfast-bench';
 /** STARTUP_TIMEOUT_MS bounds the start of each child process (the worker bundles twice). */
 const STARTUP_TIMEOUT_MS = 180_000;
 
-/** CLEANUP_STEP_TIMEOUT_MS bounds each stop step of Cleanup. */
-const CLEANUP_STEP_TIMEOUT_MS = 20_000;
-
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-/**
- * Cleanup collects the stop steps of everything started, and runs them once, newest first,
- * whether the bench ends, fails or is interrupted (Ctrl-C).
- */
-export class Cleanup {
-  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
-  private running: Promise<void> | undefined;
-
-  /** add registers a stop step. */
-  add(name: string, run: () => Promise<void>): void {
-    this.steps.push({ name, run });
-  }
-
-  /**
-   * runAll runs every step registered so far, once (a call during a run awaits that run; steps
-   * added later wait for the next call). A step that fails or takes
-   * over CLEANUP_STEP_TIMEOUT_MS is reported and skipped: after Ctrl-C the terminal's SIGINT may
-   * have stopped a server already, and a stop that waits for its exit would wait forever.
-   */
-  runAll(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of this.steps.splice(0).reverse()) {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timed out')), CLEANUP_STEP_TIMEOUT_MS);
-        });
-        try {
-          await Promise.race([step.run(), timeout]);
-        } catch (err) {
-          console.error(`cleanup: ${step.name}: ${(err as Error).message}`);
-        } finally {
-          clearTimeout(timer);
-        }
-      }
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-}
 
 /** TemporalUnderTest is the Temporal server of one persistence mode: address and process. */
 export interface TemporalUnderTest {
@@ -82,9 +41,9 @@ export interface TemporalUnderTest {
 
 /**
  * startTemporalFor starts a Temporal server with `persistence` under `dir`: `sqlite` is the
- * file-backed dev server of `npm run dev` (WAL pragmas, lib/local-stack.ts), with its
+ * file-backed dev server of `npm run dev` (WAL pragmas, tools/stack/local-stack.ts), with its
  * Prometheus metrics on a free port; `postgres` is the full Temporal server on the bench's
- * PostgreSQL with 4 history shards (lib/temporal-server.ts, TEMPORAL_PERSISTENCE=postgres of
+ * PostgreSQL with 4 history shards (tools/stack/temporal-server.ts, TEMPORAL_PERSISTENCE=postgres of
  * `npm run dev`), whose config opens no metrics listener (so no metricsUrl).
  * @throws Error for a mode that cannot start.
  */
@@ -154,7 +113,7 @@ const BENCH_ORDERS_SQL = `CREATE TABLE IF NOT EXISTS bench_orders (
  */
 export async function startBenchStack(
   persistence: Persistence,
-  cleanup: Cleanup,
+  cleanup: StopSteps,
   log: (line: string) => void,
 ): Promise<BenchStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'holdfast-bench-'));
@@ -196,7 +155,7 @@ export async function startBenchStack(
       name: 'bench worker',
       entry: path.join(HERE, 'worker.ts'),
       env,
-      readyText: 'bench worker running',
+      ready: 'bench worker running',
       readyTimeoutMs: STARTUP_TIMEOUT_MS,
       // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the API and the worker into <dir>.
       cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
@@ -205,7 +164,7 @@ export async function startBenchStack(
       name: 'bench API',
       entry: path.join(HERE, 'api-server.ts'),
       env,
-      readyText: 'bench api listening',
+      ready: 'bench api listening',
       readyTimeoutMs: STARTUP_TIMEOUT_MS,
       // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the API and the worker into <dir>.
       cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,

@@ -1,6 +1,6 @@
-import { chaosOptions, longChaosOptions, runChaos } from '../../test/helpers/chaos/harness';
-import { formatReport } from '../../test/helpers/chaos/report';
-import { parseCliArgs, USAGE } from '../../test/helpers/chaos/options';
+import { chaosOptions, longChaosOptions, runChaos } from '../../tools/chaos/harness';
+import { formatReport } from '../../tools/chaos/report';
+import { parseCliArgs, USAGE } from '../../tools/chaos/options';
 import { exitWithUsage } from '../shared/cli';
 
 /**

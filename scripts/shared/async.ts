@@ -2,12 +2,10 @@ import { randomInt } from 'node:crypto';
 
 /*
  * Small async and random helpers the command-line tools (scripts/demo, scripts/bench) share.
+ * sleep is tools/process.ts's, the one the tools share.
  */
 
-/** sleep resolves after `durationMs` milliseconds. */
-export function sleep(durationMs: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, durationMs));
-}
+export { sleep } from '../../tools/process';
 
 /**
  * mapLimit maps `items` through `fn` with at most `concurrencyMax` calls in flight, keeping the

@@ -1,60 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { toSafeInt } from '../../db/connection';
 import { query } from '../../db/transaction';
-import { stackApi, type Actor, type TestStack } from './app';
-import { createProduct, createSeller, openFundedWallet, readAccount } from './resources';
+import { stackApi, type Actor, type TestStack } from '../../tools/app';
+import { readAccount } from '../../tools/resources';
+import { sleep } from '../../tools/process';
 
-/** ProductSeed is one product to create: stock and unit price in minor units. */
-export interface ProductSeed {
-  stock: number;
-  priceMinor?: number;
-  category?: string;
-  name?: string;
-}
-
-/**
- * seedCatalog creates a merchant (approved unless `approved: false`) and its products through
- * the API as staff, and returns their IDs in the order given.
- */
-export async function seedCatalog(
-  stack: TestStack,
-  staff: Actor,
-  input: { products: ProductSeed[]; approved?: boolean; currency?: string },
-): Promise<{ sellerId: string; productIds: string[] }> {
-  const seed = { ...stackApi(stack), staff };
-  const sellerId = await createSeller(seed, {
-    name: `seller ${randomUUID()}`,
-    approved: input.approved !== false,
-  });
-  const productIds: string[] = [];
-  for (const [index, product] of input.products.entries()) {
-    const created = await createProduct(seed, {
-      sellerId,
-      sku: `SKU-${index}-${randomUUID().slice(0, 8)}`,
-      name: product.name ?? `product ${index} ${randomUUID().slice(0, 8)}`,
-      priceMinor: product.priceMinor ?? 100,
-      currency: input.currency ?? 'EUR',
-      stock: product.stock,
-      ...(product.category ? { category: product.category } : {}),
-    });
-    productIds.push(created.id);
-  }
-  return { sellerId, productIds };
-}
-
-/** openWallet opens a wallet for `owner`, deposits `amountMinor` into it, and returns its ID. */
-export async function openWallet(
-  stack: TestStack,
-  staff: Actor,
-  owner: Actor,
-  amountMinor: number,
-  currency = 'EUR',
-): Promise<string> {
-  return openFundedWallet(
-    { ...stackApi(stack), staff },
-    { ownerId: owner.sub, amountMinor, currency },
-  );
-}
+export { openWallet, seedCatalog, type ProductSeed } from '../../tools/seed';
 
 /** stockOf reads a product's stock straight from SQL. */
 export async function stockOf(
@@ -94,7 +44,7 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return probe();
 }

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../config';
-import { startEphemeralStack, type EphemeralStack } from '../../lib/local-stack';
+import { startEphemeralStack, type EphemeralStack } from '../../tools/stack/local-stack';
 import { ensureSchedules } from '../../lib/schedules';
 
 declare module 'vitest' {

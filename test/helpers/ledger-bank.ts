@@ -3,7 +3,8 @@ import { resourceIdFor } from '../../domain/ids';
 import { toSafeInt } from '../../db/connection';
 import { query } from '../../db/transaction';
 import { openWallet } from './factories';
-import { actor, call, type Actor, type TestStack } from './app';
+import { actor, call, type Actor, type TestStack } from '../../tools/app';
+import { sleep } from '../../tools/process';
 
 /**
  * A bank workload in the style of Jepsen's bank test: a fixed total spread over N accounts,
@@ -130,7 +131,7 @@ export async function runBank(
         return;
       }
       result.retriesAfterNoAnswer += 1;
-      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      await sleep(250 * attempt);
     }
     result.anomalies.push(
       `transfer ${key} had no definite answer after ${options.attemptsMax} attempts`,

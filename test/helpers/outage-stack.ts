@@ -10,9 +10,10 @@ import {
   startEmbeddedPostgres,
   startTemporalDevServer,
   type RunningService,
-} from '../../lib/local-stack';
-import { connectStack, type TestStack } from './app';
-import { WorkerProcess } from './worker-process';
+} from '../../tools/stack/local-stack';
+import { connectStack, type TestStack } from '../../tools/app';
+import { WorkerProcess } from '../../tools/worker-process';
+import { sleep } from '../../tools/process';
 
 /*
  * A stack of a test file's own, for tests that take a dependency away: its own embedded
@@ -124,7 +125,7 @@ export async function pollUntil(
     const ok = await probe().catch(() => false);
     if (ok) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
 }
 

@@ -1,4 +1,4 @@
-import { expectStatus, stackCaller, type Actor, type TestStack } from './app';
+import { expectStatus, stackCaller, type Actor, type TestStack } from '../../tools/app';
 import { openWallet } from './factories';
 
 /*

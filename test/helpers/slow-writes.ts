@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { connectStack, type ApiResult, type TestStack } from './stack';
+import { sleep } from '../../tools/process';
 
 /*
  * Helpers for tests of writes that outlive their request: a stack whose requests time out
@@ -35,7 +36,7 @@ export async function holdRow(stack: TestStack, table: LockableTable, id: string
   await client.query('BEGIN');
   await client.query(`SELECT id FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
   const released = (async () => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(ms);
     await client.query('COMMIT');
     await client.end();
   })();
@@ -53,7 +54,7 @@ export async function untilSettled(send: () => Promise<ApiResult>): Promise<ApiR
     answer.body?.code === 'idempotency_in_progress' && attempt < 60;
     attempt += 1
   ) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
     answer = await send();
   }
   return answer;

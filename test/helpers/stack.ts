@@ -1,8 +1,8 @@
 import { afterAll, inject } from 'vitest';
 import type { Config } from '../../config';
-import { connectStack, type ConnectStackOptions, type TestStack } from './app';
+import { connectStack, type ConnectStackOptions, type TestStack } from '../../tools/app';
 
-export * from './app';
+export * from '../../tools/app';
 
 /**
  * useStack connects a test file to the run's shared stack (test/helpers/global-setup.ts) and

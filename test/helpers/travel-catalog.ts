@@ -4,8 +4,15 @@ import { expect } from 'vitest';
 import { execute } from '../../db/transaction';
 import type { SellerKind } from '../../domain/catalog';
 import { DAY_MS } from '../../domain/duration';
-import { call, expectStatus, stackApi, type Actor, type ApiResult, type TestStack } from './app';
-import { createSeller } from './resources';
+import {
+  call,
+  expectStatus,
+  stackApi,
+  type Actor,
+  type ApiResult,
+  type TestStack,
+} from '../../tools/app';
+import { createSeller } from '../../tools/resources';
 
 /*
  * What the travel catalogue tests share (SPEC.md §6 without the bookings): sellers of a kind,

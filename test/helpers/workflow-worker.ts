@@ -10,6 +10,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Activities } from '../../activities';
 import { domainErrorFromFailure, type DomainError } from '../../domain/errors';
+import { sleep } from '../../tools/process';
 
 /*
  * Workflow tests with mocked activities (STYLE.md, after Temporal's reference apps): the real
@@ -67,7 +68,7 @@ export class ActivityLog {
     const deadline = Date.now() + timeoutMs;
     while (this.inputsOf(name, subjectId).length === 0) {
       if (Date.now() > deadline) throw new Error(`${name} was not called within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
   }
 }
@@ -162,7 +163,7 @@ export function useWorkflowWorker(input: {
 
 /**
  * installQuietRuntime keeps this process's SDK logs to errors: the refusals these tests provoke
- * are logged by the SDK as failed activities and workflows (lib/local-stack.ts does the same).
+ * are logged by the SDK as failed activities and workflows (tools/stack/local-stack.ts does the same).
  */
 function installQuietRuntime(): void {
   try {
@@ -243,7 +244,7 @@ export async function waitForTimerHandled(
     );
     if (handled) return;
     if (Date.now() > deadline) throw new Error(`no timer was handled within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

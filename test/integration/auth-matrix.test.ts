@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { query } from '../../db/transaction';
 import { balanceOf, openWallet } from '../helpers/factories';
 import { openRequest } from '../helpers/payment-requests';
-import { createProduct, createSeller, type SeedContext } from '../helpers/resources';
+import { createProduct, createSeller, type SeedContext } from '../../tools/resources';
 import {
   actor,
   call,

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { execute } from '../../db/transaction';
-import { chaosOptions, runChaos } from '../helpers/chaos/harness';
-import { FAULT_KINDS } from '../helpers/chaos/fault-log';
-import { formatReport } from '../helpers/chaos/report';
+import { chaosOptions, runChaos } from '../../tools/chaos/harness';
+import { FAULT_KINDS } from '../../tools/chaos/fault-log';
+import { formatReport } from '../../tools/chaos/report';
 import { openWallet, seedCatalog } from '../helpers/factories';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
 import { seedBus } from '../helpers/travel';
 
 /*
- * Chaos (issue 11), the short run of `npm run chaos`: the same harness (test/helpers/chaos/)
+ * Chaos (issue 11), the short run of `npm run chaos`: the same harness (tools/chaos/)
  * on its own throwaway stack, about 30 s of the four workloads while every fault is injected,
  * then 0 anomalies. And the bug it found, pinned: a keyed write whose answer was lost.
  */

@@ -9,10 +9,10 @@ import {
   TableCensus,
   type FuzzReply,
   type FuzzReport,
-} from '../helpers/fuzz-check';
-import type { FuzzRequest } from '../helpers/fuzz-requests';
-import { startIsolatedStack } from '../helpers/fuzz-stack';
-import { seedFuzzWorld, type FuzzWorld } from '../helpers/fuzz-world';
+} from '../../tools/fuzz/check';
+import type { FuzzRequest } from '../../tools/fuzz/requests';
+import { startIsolatedStack } from '../../tools/fuzz/stack';
+import { seedFuzzWorld, type FuzzWorld } from '../../tools/fuzz/world';
 import { seedCatalog } from '../helpers/factories';
 import { actor, type TestStack } from '../helpers/stack';
 

@@ -8,7 +8,7 @@ import {
 } from '../helpers/ledger-bank';
 import { expectLedgerConsistent } from '../helpers/factories';
 import { actor, useStack } from '../helpers/stack';
-import { WorkerProcess } from '../helpers/worker-process';
+import { WorkerProcess } from '../../tools/worker-process';
 
 const TASK_QUEUE = 'holdfast-chaos';
 

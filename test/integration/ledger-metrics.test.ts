@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../lib/local-stack';
+import { freePort } from '../../tools/stack/local-stack';
 import { balanceOf, expectLedgerConsistent, openWallet } from '../helpers/factories';
 import { actor, call, useStack } from '../helpers/stack';
-import { WorkerProcess } from '../helpers/worker-process';
+import { WorkerProcess } from '../../tools/worker-process';
 
 const TASK_QUEUE = 'holdfast-metrics';
 

@@ -10,10 +10,10 @@ import {
   startEmbeddedPostgres,
   startTemporalDevServer,
   type RunningService,
-} from '../../lib/local-stack';
+} from '../../tools/stack/local-stack';
 import { countRows, seedCatalog } from '../helpers/factories';
 import { actor, call, connectStack, type Actor, type TestStack } from '../helpers/stack';
-import { WorkerProcess } from '../helpers/worker-process';
+import { WorkerProcess } from '../../tools/worker-process';
 
 /*
  * Nothing fails open (SPEC.md §8): with Temporal, the worker or PostgreSQL down, POST /v1/orders

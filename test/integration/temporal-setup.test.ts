@@ -4,7 +4,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { msNumberToTs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { ensureTemporalSetup, type TemporalSetupInput } from '../../lib/temporal-setup';
+import { ensureTemporalSetup, type TemporalSetupInput } from '../../tools/stack/temporal-setup';
 
 /** WAIT bounds every poll here: the dev server shows new namespaces and attributes with a lag. */
 const WAIT = { attemptsMax: 100, attemptDelayMs: 200 };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from '../helpers/chaos/options';
-import { estimateLongMs, longChaosOptions } from '../helpers/chaos/harness';
+import { parseCliArgs } from '../../tools/chaos/options';
+import { estimateLongMs, longChaosOptions } from '../../tools/chaos/harness';
 
 /*
- * `npm run chaos` arguments (test/helpers/chaos/options.ts): the default run as before, and the
+ * `npm run chaos` arguments (tools/chaos/options.ts): the default run as before, and the
  * long run of issue 17 item 8 with its --long-scale.
  */
 

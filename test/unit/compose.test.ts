@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, type Config } from '../../config';
 import { parseDurationMs } from '../../domain/duration';
-import { PROJECT_ROOT } from '../../lib/temporal-cli';
+import { PROJECT_ROOT } from '../../tools/stack/temporal-cli';
 import { composeEnv, exposureProblems, type ComposeProject } from '../../tools/compose-check/check';
 
 /** shape is a resolved project in the production shape; each test breaks one rule of it. */

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { isExecutable, PROJECT_ROOT } from '../../lib/temporal-cli';
+import { isExecutable, PROJECT_ROOT } from '../stack/temporal-cli';
 
 const run = promisify(execFile);
 
