@@ -59,15 +59,9 @@ export interface PlaceBookingActivityInput {
 
 /**
  * placeBooking holds seats or nights and inserts the `reserved` booking in one transaction
- * (SPEC.md §6). A booking already placed under this ID (a retried activity) is returned as is.
- * The customer's placements run one at a time (lockCustomerHolds, the first lock), so what
- * their unexpired `reserved` bookings hold, counted inside the transaction, stays true until
- * this one commits: concurrent holds never pass BOOKING_HELD_UNITS_MAX together (SPEC.md §10).
- * @throws DomainError `seats_unavailable` (409, `seats`: exactly the taken ones),
- *   `rooms_unavailable` (409, `nights`: the full ones), `not_found` (404) for an unknown or
- *   hidden schedule or room type, `validation_failed` (422) for a past departure or check-in,
- *   a seat beyond the bus or a request larger than the limit, `hold_limit` (429, with
- *   `retryAfterSeconds`) when the customer's holds would pass BOOKING_HELD_UNITS_MAX.
+ * (SPEC.md §6); a retry returns the placed booking. The customer's placements run one at a
+ * time (lockCustomerHolds first), so concurrent holds never pass BOOKING_HELD_UNITS_MAX
+ * together (§10). @throws DomainError, see api/bookings/service.ts placeSeatBooking/placeStay.
  */
 export async function placeBooking(
   deps: PlaceBookingDeps,
@@ -158,14 +152,10 @@ export interface PayBookingActivityInput {
 }
 
 /**
- * payBooking confirms a reserved booking: it debits the customer's wallet and credits the
- * seller's revenue with the transfer `transferId`, turns the held seats or nights into booked
- * ones and stamps `confirmed`, in one transaction. A retry after commit finds the booking
- * confirmed by this transfer and returns it. A hold past its `expiresAt` is not confirmed,
- * even before its timer has run.
- * @throws DomainError `insufficient_funds`, `booking_expired`, `invalid_transition` (409),
- *   `not_found` (404) for an account that is not the customer's, `validation_failed` (422) for
- *   one of theirs that is not a wallet, `currency_mismatch` (422).
+ * payBooking confirms a reserved booking in one transaction: wallet → seller revenue with the
+ * transfer `transferId`, held seats or nights become booked, `confirmed` is stamped. A retry
+ * returns the confirmed booking; a hold past `expiresAt` is refused even before its timer.
+ * @throws DomainError, see api/bookings/service.ts confirmBooking.
  */
 export async function payBooking(db: Db, input: PayBookingActivityInput): Promise<BookingView> {
   const probe = await findBooking(db, input.bookingId);

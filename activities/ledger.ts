@@ -23,15 +23,10 @@ import { transition } from '../db/transition';
  */
 
 /**
- * executeTransfer posts the transfer a `transfer-<id>` workflow stands for, with the
- * transfer's ID as the ledger row's ID (a retry returns the posted row). A deposit is debited
- * from the `external` account of the target account's currency; a retainer consumption is
- * credited to the `revenue` account of the retainer's currency. That system account is made on
- * first use inside the posting's transaction, so a refused transfer leaves none behind; so is
- * the account a deposit opens (`opensAccount`: a retainer exists funded or not at all).
- * @throws DomainError `not_found` (404), `insufficient_funds` (409), `currency_mismatch`,
- *   `same_account`, `amount_out_of_range` (422: a balance, the `external` account's too, would
- *   leave ±(2^53 − 1) minor units).
+ * executeTransfer posts the transfer of `transfer-<id>` under that ID (a retry returns it). A
+ * deposit comes from the currency's `external` account, a retainer consumption goes to its
+ * `revenue` account; both are made on first use in the posting's transaction, like the account
+ * a deposit opens (`opensAccount`). @throws DomainError, see api/ledger/service.ts.
  */
 export async function executeTransfer(db: Db, input: TransferWorkflowInput): Promise<TransferView> {
   return withTransaction(db, 'post_transfer', async (transaction) => {
@@ -96,12 +91,9 @@ export interface CreateHoldInput extends PostTransferInput {
 }
 
 /**
- * createHold opens a two-phase transfer: a `pending` ledger row, and the source's
- * `pending_debits_minor` grows by the amount, so availableMinor drops while the balance stays.
- * Accounts are locked in ascending id order; an existing hold with this ID is returned.
- * @throws DomainError `insufficient_funds` (409), `currency_mismatch`, `same_account`,
- *   `amount_out_of_range` (422: the source's pending debits or available money would leave
- *   ±(2^53 − 1) minor units), `not_found` (404).
+ * createHold opens a two-phase transfer: a `pending` row, and the source's
+ * `pending_debits_minor` grows, so availableMinor drops while the balance stays. Accounts are
+ * locked ascending; an existing hold with this ID is returned. @throws see placeHold.
  */
 export async function createHold(db: Db, input: CreateHoldInput): Promise<TransferView> {
   assertPositiveAmount(input.amountMinor);
@@ -128,13 +120,9 @@ export interface ResolveHoldInput {
 }
 
 /**
- * resolveHold posts or voids a pending hold in one transaction (the transfer row, then its
- * accounts in ascending id order). The hold leaves `pending_debits_minor`; a post moves the
- * posted amount with two entries. A hold already resolved the same way is returned (an
- * activity retry); one resolved the other way is refused.
- * @throws DomainError `already_resolved` (409), `validation_failed` (422) when posting more
- *   than was held, `amount_out_of_range` (422) when the destination's balance would leave
- *   ±(2^53 − 1) minor units, `not_found` (404).
+ * resolveHold posts (two entries, possibly for less) or voids a pending hold through
+ * transition(); either way it leaves `pending_debits_minor`. A hold resolved the same way is
+ * returned (a retry). @throws DomainError, see api/ledger/service.ts resolveHold.
  */
 export async function resolveHold(db: Db, input: ResolveHoldInput): Promise<TransferView> {
   const post = input.action === 'post';

@@ -38,21 +38,10 @@ import { transition, writeTransition, type References } from '../db/transition';
 export type PlaceOrderActivityInput = PlacementInput;
 
 /**
- * placeOrder reserves stock and inserts the order in one transaction (SPEC.md §4): it returns
- * the existing order when this ID is already placed (a retried activity), locks the products
- * `FOR UPDATE` in ascending id order, checks every line's availability and, with `pay`, the
- * payment (the caller's own wallet in the order's currency holding the total, or the
- * allowance), all before any write; then it reserves, inserts the order, its lines and the
- * stock movements, (`fromCart`) takes the ordered quantities out of the cart and (`pay`) pays
- * the order with the transfer `order-<id>-payment`. A refused payment refuses the order: the
- * transaction leaves nothing behind.
- *
- * @throws DomainError `insufficient_stock` (409, `lines: [{productId, requested, available}]`),
- *   `validation_failed` (422) for unknown or hidden products, `currency_mismatch` (422),
- *   `amount_out_of_range` (422) when a line total or the order total would leave ±(2^53 − 1)
- *   minor units (SPEC.md §1); with `pay` also `insufficient_funds` (409), `not_found` (404)
- *   for an account that is not the customer's, `validation_failed` (422) for one that is no
- *   wallet, and the allowance refusals of payFromAllowance.
+ * placeOrder reserves stock and inserts the order in one transaction (SPEC.md §4); a retry
+ * returns the placed order. Products are locked ascending and every check (stock, and with
+ * `pay` the wallet or allowance) runs before any write; `fromCart` takes the ordered lines out
+ * of the cart, `pay` pays with `order-<id>-payment`. @throws see api/orders/service.ts placeOrder.
  */
 export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promise<OrderView> {
   return withTransaction(db, 'place_order', async (transaction) => {
@@ -102,16 +91,10 @@ export interface PayOrderActivityInput {
 }
 
 /**
- * payOrder debits the customer's wallet and credits revenue with the transfer `transferId`,
- * and marks the order paid, in one transaction (orders → accounts lock order). An allowance
- * order is paid from its programme instead (payFromAllowance). A retry after commit finds the
- * order paid by this transfer and returns it. An order past its `expiresAt` is not paid, even
- * before its expiry timer has run (SPEC.md §10 "Deadlines are facts").
- *
- * @throws DomainError `insufficient_funds`, `order_expired`, `invalid_transition` (409),
- *   `not_found` (404) for an account that is not the customer's (lockPayingWallet),
- *   `currency_mismatch`, `validation_failed` (422); for allowance orders
- *   `insufficient_allowance`, `category_limit_exceeded` (409), `not_a_participant` (422).
+ * payOrder pays an order with the transfer `transferId` in one transaction (orders → accounts):
+ * from the wallet, or an allowance order from its programme. A retry returns the order paid by
+ * this transfer; one past `expiresAt` is refused even before its timer (SPEC.md §10).
+ * @throws DomainError, see api/orders/service.ts payOrder.
  */
 export async function payOrder(db: Db, input: PayOrderActivityInput): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);
@@ -175,12 +158,9 @@ async function payLockedOrder(
 }
 
 /**
- * payFromAllowance is payOrder's step for an allowance order (SPEC.md §8), inside its
- * transaction after the order is locked: it checks the allowance again and writes the debit
- * posting (locking the participant), then posts the transfer `transferId` from the programme's
- * funding account to revenue (locking the accounts); the order is paid from that account.
- * @throws DomainError `insufficient_allowance`, `category_limit_exceeded` (409) stating the
- *   available balance, `not_a_participant`, `currency_mismatch`, `validation_failed` (422).
+ * payFromAllowance is payOrder's step for an allowance order (SPEC.md §8): it checks the
+ * allowance again, writes the debit posting (locking the participant), then posts `transferId`
+ * from the programme's funding account to revenue, which is the order's paying account.
  */
 async function payFromAllowance(
   db: Db,
@@ -210,12 +190,9 @@ export interface OrderActionInput {
 }
 
 /**
- * cancelOrder releases the order's reservation and, when it was paid, refunds the payment
- * (transfer `order-<id>-refund`, revenue → the paying wallet or programme funding account) and,
- * for an allowance order, restores the allowance (posting `order-<id>-allowance-restore`), in
- * one transaction with locks orders → products → participants → accounts. Cancelling a
- * cancelled order returns it unchanged (a retry).
- * @throws DomainError `invalid_transition` (409) from fulfilled or expired.
+ * cancelOrder releases the reservation and, for a paid order, refunds it (`order-<id>-refund`)
+ * and restores an allowance, in one transaction (orders → products → participants → accounts).
+ * A cancelled order is returned unchanged (a retry). @throws DomainError `invalid_transition`.
  */
 export async function cancelOrder(db: Db, input: OrderActionInput): Promise<OrderView> {
   const probe = await findOrder(db, input.orderId);

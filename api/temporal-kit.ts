@@ -180,15 +180,10 @@ export async function answerFromClosedRun<Ret>(
 }
 
 /**
- * updateOrConflict sends an Update through `send`. A Refusal comes back as its DomainError.
- * When Temporal refuses the Update without one (the run closed, or closed while the Update was
- * in flight), `conflictOfStored` reads the current row and names the 409 it stands for
- * (`invalid_transition`, `already_resolved`, `already_completed` …); without one, the
- * original failure propagates (503). A call that failed in transit (Temporal unreachable, the
- * call timed out) propagates as it is: the Update may have run, and the row would then show
- * its own write as a conflict, refusing a write that happened; the
- * 503 lets the client retry with its key, which names the same Update.
- * @throws DomainError the Refusal or the conflict.
+ * updateOrConflict sends an Update; a Refusal comes back as its DomainError. When Temporal
+ * refuses it without one (the run closed), `conflictOfStored` names the 409 from the row. A
+ * failure in transit propagates (503): the Update may have run, so the row cannot tell, and
+ * the client's keyed retry names the same Update. @throws DomainError the Refusal or conflict.
  */
 export async function updateOrConflict<Ret>(
   send: () => Promise<Ret>,

@@ -44,14 +44,10 @@ export interface PostTransferInput {
 }
 
 /**
- * postTransferInTx posts a transfer inside the caller's transaction: it locks both accounts
- * `FOR UPDATE` in ascending id order, returns the existing transfer when one with this ID is
- * already there (idempotent), else checks currency and funds, inserts the transfer row and
- * its two entries, and updates both balances.
- *
- * @throws DomainError `same_account`, `currency_mismatch` (422), `not_found` (404),
- *   `insufficient_funds` (409, with `availableMinor`), `amount_out_of_range` (422) when either
- *   account's balance would leave ±(2^53 − 1) minor units (SPEC.md §1).
+ * postTransferInTx posts a transfer inside the caller's transaction: both accounts locked
+ * ascending, an existing transfer with this ID returned (idempotent), else the checks, the
+ * transfer row, its two entries and both balances. @throws DomainError, see
+ * api/ledger/service.ts transfer.
  */
 export async function postTransferInTx(
   db: Db,

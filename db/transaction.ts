@@ -38,12 +38,8 @@ export function pgCode(err: unknown): string | undefined {
 
 /**
  * withTransaction runs `fn` in one READ COMMITTED transaction with `lock_timeout` and
- * `statement_timeout` set (ARCHITECTURE.md "Rules"), and records attempts, failures by reason
- * and duration under the name `tx`. Inside an HTTP request both timeouts are also capped by
- * the time the request has left (lib/request-deadline.ts), so a request's own write ends,
- * committed or rolled back, by its deadline and never outlives its Idempotency-Key's lease
- * (SPEC.md §1). Errors propagate unchanged; retrying is the caller's (the activity retry
- * policy's) job.
+ * `statement_timeout` (capped inside a request by its deadline, so a write never outlives its
+ * Idempotency-Key's lease, SPEC.md §1) and records attempts, failures and duration as `tx`.
  * @throws DomainError `unavailable` (503) when the request's time ran out before the write.
  */
 export async function withTransaction<T>(

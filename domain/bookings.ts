@@ -188,11 +188,9 @@ export interface HoldRoomInput {
 
 /**
  * assertHoldRoom lets a placement through when the customer's holds plus it stay within
- * BOOKING_HELD_UNITS_MAX (SPEC.md §10 "Holding limits").
- * @throws DomainError `validation_failed` (422) when the request alone is larger than the
- *   limit (waiting would never help); `hold_limit` (429) with `retryAfterSeconds` (the seconds
- *   until the customer's earliest hold expires, which the API sends as Retry-After),
- *   `heldUnits`, `requestedUnits` and `heldUnitsMax` otherwise.
+ * BOOKING_HELD_UNITS_MAX (SPEC.md §10). @throws DomainError `validation_failed` (422) when the
+ * request alone is larger; else `hold_limit` (429, `retryAfterSeconds` until the earliest hold
+ * expires, `heldUnits`, `requestedUnits`, `heldUnitsMax`).
  */
 export function assertHoldRoom(input: HoldRoomInput): void {
   const { heldUnits, heldUnitsMax } = input;

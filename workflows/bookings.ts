@@ -38,13 +38,10 @@ export interface BookingWorkflowResult {
 }
 
 /**
- * bookingWorkflow (`booking-<bookingId>`) is the story of one seat booking or stay (SPEC.md §6).
- * The `place` Update (Update-with-Start) holds the seats or nights in a local activity; then
- * the hold timer (`holdTtlMs`, BOOKING_HOLD_TTL) expires an unconfirmed booking and releases
- * what it holds, `confirm` pays through the child `booking-<id>-payment`, `cancel` releases
- * and refunds, and a timer at arrival or check-out stamps a confirmed booking `completed`.
- * Writes run one at a time. A refused placement (`seats_unavailable`, `rooms_unavailable` …)
- * fails the run with its Refusal. BookingStatus and AmountMinor are kept current.
+ * bookingWorkflow (`booking-<bookingId>`) is one seat booking or stay (SPEC.md §6): `place`
+ * (Update-with-Start) holds in a local activity; the hold timer expires it unless `confirm`
+ * pays through `booking-<id>-payment`; `cancel` releases and refunds; a timer at arrival or
+ * check-out completes it. A refused placement fails the run with its Refusal.
  */
 export async function bookingWorkflow(input: BookingWorkflowInput): Promise<BookingWorkflowResult> {
   const booking: BookingEntity = new StatefulEntity(

@@ -35,12 +35,10 @@ import {
 export const DB_RETRY_INTERVAL_MAX = '30s';
 
 /**
- * DB_ACTIVITY_OPTIONS apply to every database activity: a start-to-close timeout above the
- * statement timeout (DB_STATEMENT_TIMEOUT, 8 s), so a crashed worker's activity is retried
- * within seconds, and an exponential retry without a maximum number of attempts (SPEC.md §10
- * "Decided work always finishes"): an outage of any length only delays the work, capped at
- * DB_RETRY_INTERVAL_MAX between attempts. Refusals (DomainError) are non-retryable and end the
- * attempt at once; nothing else ever turns into a failure of the Update or the run.
+ * DB_ACTIVITY_OPTIONS apply to every database activity: a timeout above the statement timeout
+ * (8 s), so a crashed worker's attempt is retried within seconds, and retries without a
+ * maximum (SPEC.md §10 "Decided work always finishes"), at most DB_RETRY_INTERVAL_MAX apart.
+ * Refusals (DomainError) are non-retryable.
  */
 export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10s',
@@ -52,12 +50,9 @@ export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 /**
- * DB_LOCAL_ACTIVITY_OPTIONS run a database activity as a local activity: in the worker that
- * runs the workflow task, recorded as one marker, with no activity task to schedule, dispatch
- * and complete. For short, idempotent transactions whose first attempt decides the answer of
- * an Update (placing an order, posting a transfer): the Update completes in the same workflow
- * task. Same timeout and unbounded retries as DB_ACTIVITY_OPTIONS; retries waiting longer than
- * 2 s are scheduled as timers instead of holding the workflow task.
+ * DB_LOCAL_ACTIVITY_OPTIONS run a short, idempotent transaction that decides an Update's answer
+ * (placing, posting) as a local activity: one marker and no activity task, so the Update ends
+ * in the same workflow task. Retries as DB_ACTIVITY_OPTIONS; waits over 2 s become timers.
  */
 export const DB_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: DB_ACTIVITY_OPTIONS.startToCloseTimeout,
@@ -66,12 +61,10 @@ export const DB_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
 };
 
 /**
- * Refusal is the ONE shape in which every workflow says no: a non-retryable
- * ApplicationFailure whose `type` is the SPEC error code, whose message is the detail and
- * whose first detail holds the problem+json extra members (what DomainError.toFailure builds
- * and domainErrorFromFailure reads back). An Update handler refuses by throwing it (the Update
- * fails, the workflow goes on); a run that ends refused fails with it, so a closed run's
- * refusal is read with `handle.result()` like any failure.
+ * Refusal is the ONE shape in which every workflow says no: a non-retryable ApplicationFailure
+ * with the SPEC code as `type`, the detail as message and the extra members as first detail
+ * (DomainError.toFailure / domainErrorFromFailure). An Update handler throws it (the workflow
+ * goes on); a refused run fails with it, read back with `handle.result()`.
  */
 export type Refusal = ApplicationFailure;
 
@@ -101,13 +94,10 @@ function causesOf(err: unknown): string[] {
 }
 
 /**
- * logRefusal logs a Refusal once, where workflow code decides it, with its SPEC `code` and
- * `detail` (the SDK adds workflowId, runId, workflowType and, inside an Update, updateName).
- * A business refusal (4xx) is info: the service worked. `unavailable` and `internal` (5xx)
- * are warn, with the `causes` of what was thrown: an operator may have to look. The "Workflow
- * failed" line the SDK writes when the run then fails carries no code: its failure crossed
- * the workflow sandbox as a plain Error. Not logged outside a workflow (unit tests) or while
- * replaying (the SDK skips it).
+ * logRefusal logs a Refusal once, where workflow code decides it, with `code` and `detail`:
+ * info for a business refusal (4xx), warn with the `causes` for `unavailable`/`internal`, as
+ * an operator may have to look. The SDK's "Workflow failed" line carries no code (its failure
+ * crossed the sandbox as a plain Error). Skipped outside a workflow and while replaying.
  */
 function logRefusal(refusal: Refusal, thrown?: unknown): Refusal {
   if (!inWorkflowContext()) return refusal;

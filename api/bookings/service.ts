@@ -129,12 +129,9 @@ export interface BookingActionRequest {
 }
 
 /**
- * assertOwnWallet checks, before anything is sent, that the account a customer pays from is
- * one of their own wallets.
- * @throws DomainError `not_found` (404) for a missing account or someone else's, alike, so the
- *   answer tells nothing about accounts that are not the caller's (SPEC.md §1: a resource named
- *   in the body is hidden as in a path); `validation_failed` (422) for their own account of
- *   another kind.
+ * assertOwnWallet checks, before anything is sent, that the customer pays from their own wallet.
+ * @throws DomainError `not_found` (404) for a missing account or someone else's alike (SPEC.md
+ *   §1), `validation_failed` (422) for their own account of another kind.
  */
 export async function assertOwnWallet(
   deps: ApiDeps,

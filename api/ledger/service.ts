@@ -231,13 +231,9 @@ export interface OpenRetainerInput {
 }
 
 /**
- * openRetainer opens an account of kind `retainer` and funds it in ONE transaction: the
- * funding deposit (a `transfer-<id>` workflow whose transfer ID derives from the retainer's, so
- * a retry funds it once) opens the account in its own posting (`opensAccount`). A refused
- * funding (422 `amount_out_of_range` when the currency's `external` account would leave
- * ±(2^53 − 1)) or one that never ran (Temporal or the worker away) leaves no account at all,
- * never an unfunded one (SPEC.md §1: a refused request writes nothing).
- * @throws DomainError the funding's refusal.
+ * openRetainer opens and funds a `retainer` in one posting: the funding deposit's transfer ID
+ * derives from the retainer's and opens the account (`opensAccount`), so a refused or never-run
+ * funding leaves no account (SPEC.md §1). @throws DomainError the funding's refusal (422).
  */
 export async function openRetainer(deps: ApiDeps, input: OpenRetainerInput) {
   const { retainerId } = input;

@@ -46,15 +46,11 @@ export interface PlacedOrderAnswer {
 }
 
 /**
- * placeOrder submits the order to the customer's gate `customer-<id>-orders` (SPEC.md §8), which
- * checks everything before any write and places it; with `pay` it is paid in the placement's
- * transaction, and a refused payment refuses the order (SPEC.md §4: nothing is written). Every
- * refusal (4xx) writes its one `order_failures` row before it is thrown.
- * @throws DomainError `throttled`, `backoff` (429, with Retry-After and RateLimit headers),
- *   `duplicate_submission`, `insufficient_stock`, `insufficient_allowance`,
- *   `category_limit_exceeded`, `insufficient_funds` (409), `not_found` (404) for a `pay`
- *   account that is not the caller's, `validation_failed`, `currency_mismatch`,
- *   `not_a_participant` (422), `unavailable` (503).
+ * placeOrder submits the order to the customer's gate `customer-<id>-orders` (SPEC.md §8); with
+ * `pay` it is paid in the placement's transaction. Each refusal writes one `order_failures` row.
+ * @throws DomainError `throttled`, `backoff` (429), `duplicate_submission`, `insufficient_stock`,
+ *   `insufficient_allowance`, `category_limit_exceeded`, `insufficient_funds` (409), `not_found`
+ *   (404), `validation_failed`, `currency_mismatch`, `not_a_participant` (422), `unavailable`.
  */
 export async function placeOrder(
   deps: ApiDeps,
@@ -119,13 +115,11 @@ export interface OrderActionRequest {
 }
 
 /**
- * payOrder pays the caller's order once, through `order-<id>-payment`: a wallet order from the
- * wallet `accountId`, an allowance order from the customer's allowance (no `accountId`).
- * @throws DomainError `not_found` (404) for an order or an `accountId` that is not the caller's
- *   (as for a missing one, SPEC.md §1), `insufficient_funds`, `insufficient_allowance`,
- *   `category_limit_exceeded`, `order_expired`, `invalid_transition` (409),
- *   `currency_mismatch` (422), `validation_failed` (422) when `accountId` is missing for a
- *   wallet order or given for an allowance order.
+ * payOrder pays the caller's order once through `order-<id>-payment`: from the wallet
+ * `accountId`, or an allowance order from the allowance (no `accountId`).
+ * @throws DomainError `not_found` (404, also for someone else's account), `insufficient_funds`,
+ *   `insufficient_allowance`, `category_limit_exceeded`, `order_expired`, `invalid_transition`
+ *   (409), `currency_mismatch`, `validation_failed` (422: `accountId` does not fit the method).
  */
 export async function payOrder(
   deps: ApiDeps,
