@@ -5,9 +5,9 @@ import {
   type HoldfastClient,
   type HoldfastResult,
 } from '../../client/index';
-import { signActor, type Actor } from '../../test/helpers/actors';
+import { signActor, type Actor } from '../../tools/actors';
 import { sleep } from '../shared/async';
-import type { TypedApi } from '../../test/helpers/resources';
+import type { TypedApi } from '../../tools/resources';
 
 /** Problem is an RFC 9457 body with holdfast's stable `code` and extra members. */
 export interface Problem {

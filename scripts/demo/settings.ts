@@ -30,7 +30,7 @@ export const ATTEMPTS_MAX = 4;
 export const BACKOFF_BASE_MS = 250;
 /** RICH_DEPOSIT_MINOR funds a wallet for any cart (max cart 3 lines × 3 units × €129.00). */
 export const RICH_DEPOSIT_MINOR = 150_000;
-/** EXPIRY_WAIT_LIMIT_MS: wait for expiry only when the soonest expiry is at most this far away. */
+/** EXPIRY_WAIT_LIMIT_MS: wait for expiry only when the last expiry is at most this far away. */
 export const EXPIRY_WAIT_LIMIT_MS = 90_000;
 /** EXPIRY_POLL_TIMEOUT_MS bounds polling for `expired` after the last expiresAt has passed. */
 export const EXPIRY_POLL_TIMEOUT_MS = 60_000;
@@ -38,8 +38,8 @@ export const EXPIRY_POLL_TIMEOUT_MS = 60_000;
 export const RUN_TAG = randomUUID().slice(0, 8);
 /** SCENES are the demo's scenes: the flash sale (the default), the travel rush, or both in turn. */
 export const SCENES = ['sale', 'travel', 'all'] as const;
-/** Scene is one of SCENES. */
-export type Scene = (typeof SCENES)[number];
+/** SceneName is one of SCENES. */
+export type SceneName = (typeof SCENES)[number];
 /** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
 export const USAGE = `usage: npm run demo -- [--scene ${SCENES.join('|')}]
   --scene  sale (default): the flash sale; travel: the bus-seat and hotel-night rush; all: both
@@ -47,6 +47,6 @@ Runs against the running service over HTTP: HOLDFAST_URL (default http://127.0.0
 JWT_SECRET (the server's), DEMO_CUSTOMERS (default 240, at least 200).`;
 
 /** isScene tells whether `name` is one of SCENES. */
-export function isScene(name: string): name is Scene {
+export function isScene(name: string): name is SceneName {
   return (SCENES as readonly string[]).includes(name);
 }

@@ -1,12 +1,10 @@
 import type { BookingView } from '../../domain/bookings';
 import { DAY_MS } from '../../domain/duration';
-import { mapLimit } from '../shared/async';
-import { readAccount } from '../../test/helpers/resources';
-import type { Check } from './model';
-import { SETUP_CONCURRENCY } from './settings';
-import type { BookingResult, SeatAttempt, StayAttempt } from './travel';
-import type { NightRow, Snapshot, TravelState } from './travel-report';
-import { euros } from './util';
+import { euros, type TableRow } from './report';
+import { check, type Check } from './scene';
+import type { BookingResult, SeatAttempt, StayAttempt } from './travel-model';
+import type { Snapshot, TravelState } from './travel-report';
+import { walletProblems } from './seed';
 
 /**
  * The travel scene's PASS/FAIL checks (SPEC.md §6), each naming the figures it compared: no
@@ -46,11 +44,6 @@ export function refusedNights(result: BookingResult): string[] {
 /** isLive tells whether a booking still holds its seats or nights (reserved or confirmed). */
 function isLive(booking: BookingView): boolean {
   return booking.status === 'reserved' || booking.status === 'confirmed';
-}
-
-/** check builds a Check: ok when there are no problems, else the problems as its detail. */
-function check(name: string, problems: readonly string[], figures: string): Check {
-  return { name, ok: problems.length === 0, detail: problems.join('; ') || figures };
 }
 
 /** answersCheck: every seat request answered 201 or 409 seats_unavailable, every stay 201 or 409 rooms_unavailable. */
@@ -125,7 +118,7 @@ function seatRefusalsCheck(state: TravelState): Check {
 }
 
 /** nightsCheck: per night, held + booked ≤ units and = the API's taken rooms and = the 201 stays covering it. */
-function nightsCheck(state: TravelState, rows: readonly NightRow[]): Check {
+function nightsCheck(state: TravelState, rows: readonly TableRow[]): Check {
   const roomNights = rows.reduce((sum, r) => sum + Number(r.row['201 stays']), 0);
   return check(
     'no room-night held beyond its units',
@@ -225,7 +218,7 @@ function cancelledSeatsCheck(state: TravelState, snapshot: Snapshot): Check {
 export function snapshotChecks(
   state: TravelState,
   snapshot: Snapshot,
-  rows: readonly NightRow[],
+  rows: readonly TableRow[],
 ): Check[] {
   return [
     seatsOnceCheck(state, snapshot),
@@ -240,9 +233,9 @@ export function snapshotChecks(
 }
 
 /**
- * walletCheck reads every traveller's wallet (GET /v1/accounts/:id, bounded concurrency) and
- * checks balance = deposit − amounts of its bookings with a payment + amounts refunded, with
- * nothing left on hold (available = balance); all amounts in minor units.
+ * walletCheck reads every traveller's wallet (./wallets.ts walletProblems) and checks balance =
+ * deposit − amounts of its bookings with a payment + amounts refunded, with nothing left on
+ * hold (available = balance); all amounts in minor units.
  */
 export async function walletCheck(
   state: TravelState,
@@ -258,28 +251,16 @@ export async function walletCheck(
     if (b.refundTransferId) add(refundedMinor, w.traveller.sub, b.amountMinor);
   }
   const { client, staff, travellers } = state;
-  const wallets = await mapLimit(travellers, SETUP_CONCURRENCY, (t) =>
-    readAccount(client, staff, t.walletId),
-  );
-  const problems = travellers.flatMap((t, i) => {
-    const wallet = wallets[i]!;
-    const expectedMinor =
-      t.depositMinor - (paidMinor.get(t.sub) ?? 0) + (refundedMinor.get(t.sub) ?? 0);
-    return [
-      ...(wallet.balanceMinor === expectedMinor
-        ? []
-        : [`wallet ${wallet.id}: balance ${wallet.balanceMinor} ≠ ${expectedMinor}`]),
-      ...(wallet.availableMinor === wallet.balanceMinor
-        ? []
-        : [`wallet ${wallet.id}: ${wallet.availableMinor} available of ${wallet.balanceMinor}`]),
-    ];
-  });
+  const expected = travellers.map((t) => ({
+    walletId: t.walletId,
+    expectedMinor: t.depositMinor - (paidMinor.get(t.sub) ?? 0) + (refundedMinor.get(t.sub) ?? 0),
+  }));
+  const wallets = await walletProblems(client, staff, expected);
   const sum = (m: Map<string, number>) => [...m.values()].reduce((s, v) => s + v, 0);
   const depositedMinor = travellers.reduce((s, t) => s + t.depositMinor, 0);
-  const balancesMinor = wallets.reduce((s, w) => s + w.balanceMinor, 0);
   return check(
     'each confirmed booking debited its wallet exactly once',
-    problems,
-    `${travellers.length} wallets: ${euros(depositedMinor)} deposited − ${euros(sum(paidMinor))} paid + ${euros(sum(refundedMinor))} refunded = ${euros(balancesMinor)} balances`,
+    wallets.problems,
+    `${travellers.length} wallets: ${euros(depositedMinor)} deposited − ${euros(sum(paidMinor))} paid + ${euros(sum(refundedMinor))} refunded = ${euros(wallets.sumMinor)} balances`,
   );
 }

@@ -1,24 +1,19 @@
 import type { BookingView } from '../../domain/bookings';
-import type { Actor } from '../../test/helpers/actors';
-import { expectStatus } from '../../test/helpers/http';
-import { mapLimit, sleep } from '../shared/async';
-import { authHeaders } from '../../test/helpers/resources';
-import { printCheck } from './checks';
+import type { Actor } from '../../tools/actors';
+import { mapLimit } from '../shared/async';
 import type { DemoClient } from './client';
-import type { Check } from './model';
-import { countdown } from './progress';
-import { formatTable } from './report';
-import { EXPIRY_POLL_TIMEOUT_MS, EXPIRY_WAIT_LIMIT_MS, SETUP_CONCURRENCY } from './settings';
-import type {
-  BookingResult,
-  Bus,
-  Hotel,
-  Rush,
-  SeatAttempt,
-  StayAttempt,
-  Traveller,
-  Won,
-} from './travel';
+import { awaitExpiry } from './progress';
+import {
+  describeRush,
+  formatCounts,
+  formatTable,
+  heading,
+  rushFigures,
+  type TableRow,
+} from './report';
+import { check, type Check, type SceneContext } from './scene';
+import { staffRead } from './seed';
+import { SETUP_CONCURRENCY } from './settings';
 import {
   covers,
   nextDay,
@@ -27,7 +22,16 @@ import {
   snapshotChecks,
   walletCheck,
 } from './travel-checks';
-import { heading } from './util';
+import type {
+  Bus,
+  Hotel,
+  RushAttempts,
+  SeatAttempt,
+  StayAttempt,
+  Traveller,
+  Won,
+} from './travel-model';
+import { SEATS_PER_ROW } from './travel-setup';
 
 /**
  * What the travel scene prints about its results: each rush's figures, the bus's seat map,
@@ -35,14 +39,10 @@ import { heading } from './util';
  * decide PASS or FAIL (./travel-checks.ts).
  */
 
-/** SEATS_PER_ROW is how the seat map lays the bus out: two seats, the aisle, two seats. */
-const SEATS_PER_ROW = 4;
 /** SEAT_LETTERS is the seat map's letter for each seat status. */
 const SEAT_LETTERS: Record<string, string> = { free: '.', held: 'H', booked: 'B' };
 /** SNAPSHOT_ATTEMPTS_MAX bounds re-reads when a booking changes while the seat map is read. */
 const SNAPSHOT_ATTEMPTS_MAX = 3;
-/** EXPIRY_POLL_INTERVAL_MS is the pause between reads while waiting for `expired`. */
-const EXPIRY_POLL_INTERVAL_MS = 1_000;
 
 /** SeatView is one seat of GET /v1/schedules/:id/seats. */
 export interface SeatView {
@@ -57,9 +57,9 @@ export interface TravelState {
   bus: Bus;
   hotel: Hotel;
   travellers: Traveller[];
-  seatRush: Rush<SeatAttempt>;
+  seatRush: RushAttempts<SeatAttempt>;
   seatWins: Won[];
-  stayRush: Rush<StayAttempt>;
+  stayRush: RushAttempts<StayAttempt>;
   stayWins: Won[];
 }
 
@@ -73,50 +73,10 @@ export interface Snapshot {
   stable: boolean;
 }
 
-/** RushFigures are one rush's request count, rate (bookings/s) and latencies (ms). */
-export interface RushFigures {
-  requestCount: number;
-  perSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  maxMs: number;
-}
-
-/** rushFigures computes a rush's rate (requests ÷ wall time) and latency percentiles in ms. */
-export function rushFigures(results: readonly BookingResult[], wallMs: number): RushFigures {
-  const latenciesMs = results.map((r) => r.elapsedMs).sort((a, b) => a - b);
-  const at = (p: number) =>
-    Math.round(latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))]!);
-  return {
-    requestCount: results.length,
-    perSecond: results.length / (wallMs / 1000),
-    p50Ms: at(0.5),
-    p95Ms: at(0.95),
-    maxMs: at(1),
-  };
-}
-
-/** describeRush renders a rush's figures in one line: requests, wall time, bookings/s, p50/p95. */
-function describeRush(noun: string, results: readonly BookingResult[], wallMs: number): string {
-  const f = rushFigures(results, wallMs);
-  return (
-    `${f.requestCount} ${noun} requests in ${(wallMs / 1000).toFixed(2)} s → ${f.perSecond.toFixed(1)} bookings/s; ` +
-    `latency p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, max ${f.maxMs} ms`
-  );
-}
-
-/** printRushFigures prints a rush's rate and latencies and its answers counted by status and code. */
-export function printRushFigures(noun: string, results: readonly BookingResult[], wallMs: number) {
-  const counts = new Map<string, number>();
-  for (const r of results) {
-    const key = `${r.status}${r.body?.code ? ` ${r.body.code}` : ''}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const retried = results.filter((r) => r.attempts > 1).length;
-  console.log(describeRush(noun, results, wallMs));
-  console.log(
-    `answers: ${[...counts.entries()].map(([k, n]) => `${k} ×${n}`).join(', ')}${retried ? `; ${retried} needed a retry` : ''}`,
-  );
+/** describeAttempts renders a rush's figures in one line (./report.ts describeRush). */
+function describeAttempts(noun: string, rush: RushAttempts<SeatAttempt | StayAttempt>): string {
+  const results = rush.attempts.map((a) => a.result);
+  return describeRush(noun, 'bookings', rush.wallMs, rushFigures(results, rush.wallMs));
 }
 
 /** readBookings reads bookings by id as staff (GET /v1/bookings/:id); throws unless 200. */
@@ -125,16 +85,9 @@ async function readBookings(
   ids: readonly string[],
 ): Promise<Map<string, BookingView>> {
   const { client, staff } = state;
-  const views = await mapLimit(ids, SETUP_CONCURRENCY, async (id) =>
-    expectStatus(
-      await client.send<BookingView>(() =>
-        client.api.GET('/v1/bookings/{id}', {
-          params: { path: { id } },
-          headers: authHeaders(staff.token),
-        }),
-      ),
-      200,
-      `read booking ${id}`,
+  const views = await mapLimit(ids, SETUP_CONCURRENCY, (id) =>
+    staffRead<BookingView>(client, staff, `read booking ${id}`, (headers) =>
+      client.api.GET('/v1/bookings/{id}', { params: { path: { id } }, headers }),
     ),
   );
   return new Map(views.map((v) => [v.id, v]));
@@ -143,15 +96,8 @@ async function readBookings(
 /** readSeatMap reads the bus's seats (GET /v1/schedules/:id/seats), ascending by seat number. */
 async function readSeatMap(state: TravelState): Promise<SeatView[]> {
   const { client, staff, bus } = state;
-  const page = expectStatus(
-    await client.send<{ items: SeatView[] }>(() =>
-      client.api.GET('/v1/schedules/{id}/seats', {
-        params: { path: { id: bus.id } },
-        headers: authHeaders(staff.token),
-      }),
-    ),
-    200,
-    'read seat map',
+  const page = await staffRead<{ items: SeatView[] }>(client, staff, 'read seat map', (headers) =>
+    client.api.GET('/v1/schedules/{id}/seats', { params: { path: { id: bus.id } }, headers }),
   );
   return [...page.items].sort((a, b) => a.seatNo - b.seatNo);
 }
@@ -202,21 +148,11 @@ function printSeatSummary(state: TravelState, snapshot: Snapshot): void {
     `bus ${bus.origin} → ${bus.destination}, departs ${bus.departsAt}, ${bus.seatCount} seats (B booked, H held, . free; aisle in the middle)`,
   );
   console.log(formatSeatMap(snapshot.seats));
-  const counts = new Map<string, number>();
-  for (const w of state.seatWins) {
-    const status = snapshot.bookings.get(w.booking.id)?.status ?? 'unread';
-    counts.set(status, (counts.get(status) ?? 0) + 1);
-  }
+  const statusOf = (w: Won) => snapshot.bookings.get(w.booking.id)?.status ?? 'unread';
   console.log(
-    `seats: ${countSeats(snapshot.seats)}; seat bookings now: ${[...counts.entries()].map(([s, n]) => `${s} ${n}`).join(', ')}`,
+    `seats: ${countSeats(snapshot.seats)}; seat bookings now: ${formatCounts(state.seatWins, statusOf, ' ')}`,
   );
-  console.log(
-    `seat rush: ${describeRush(
-      'seat',
-      seatRush.attempts.map((a) => a.result),
-      seatRush.wallMs,
-    )}`,
-  );
+  console.log(`seat rush: ${describeAttempts('seat', seatRush)}`);
 }
 
 /**
@@ -226,14 +162,10 @@ function printSeatSummary(state: TravelState, snapshot: Snapshot): void {
 async function readUnitsAvailable(state: TravelState, night: string): Promise<number> {
   const { client, staff, hotel } = state;
   const query = { city: hotel.city, checkIn: night, checkOut: nextDay(night), limit: 200 };
-  const page = expectStatus(
-    await client.send<{
-      items: { id: string; roomTypes: { id: string; unitsAvailable: number | null }[] }[];
-    }>(() =>
-      client.api.GET('/v1/hotels', { params: { query }, headers: authHeaders(staff.token) }),
-    ),
-    200,
-    `search hotels for ${night}`,
+  const page = await staffRead<{
+    items: { id: string; roomTypes: { id: string; unitsAvailable: number | null }[] }[];
+  }>(client, staff, `search hotels for ${night}`, (headers) =>
+    client.api.GET('/v1/hotels', { params: { query }, headers }),
   );
   const roomType = page.items
     .find((h) => h.id === hotel.propertyId)
@@ -243,22 +175,16 @@ async function readUnitsAvailable(state: TravelState, night: string): Promise<nu
   return roomType.unitsAvailable;
 }
 
-/** NightRow is one line of the night table plus the problems its figures show. */
-export interface NightRow {
-  row: Record<string, string | number>;
-  problems: string[];
-}
-
 /**
  * nightRows builds the night table for every night any guest asked for: units, guests asking,
  * 201 stays covering it, held (reserved) and booked (confirmed) now, free per the API, 409s
  * naming it. A night fails when held + booked > units or the API's taken units ≠ held + booked.
  */
-export async function nightRows(state: TravelState, snapshot: Snapshot): Promise<NightRow[]> {
+export async function nightRows(state: TravelState, snapshot: Snapshot): Promise<TableRow[]> {
   const { hotel, stayRush } = state;
   const nights = [...new Set(stayRush.attempts.flatMap((a) => nightsOf(a.checkIn, a.checkOut)))];
   const stays = state.stayWins.map((w) => snapshot.bookings.get(w.booking.id) ?? w.booking);
-  return mapLimit(nights.sort(), SETUP_CONCURRENCY, async (night): Promise<NightRow> => {
+  return mapLimit(nights.sort(), SETUP_CONCURRENCY, async (night): Promise<TableRow> => {
     const freeApi = await readUnitsAvailable(state, night);
     const covering = stays.filter((s) => covers(s, night));
     const held = covering.filter((s) => s.status === 'reserved').length;
@@ -290,7 +216,7 @@ export async function nightRows(state: TravelState, snapshot: Snapshot): Promise
 }
 
 /** printNightSummary prints the night table and the stay rush's figures; returns its rows. */
-async function printNightSummary(state: TravelState, snapshot: Snapshot): Promise<NightRow[]> {
+async function printNightSummary(state: TravelState, snapshot: Snapshot): Promise<TableRow[]> {
   const { hotel, stayRush } = state;
   heading('Travel summary: hotel nights');
   console.log(
@@ -298,21 +224,36 @@ async function printNightSummary(state: TravelState, snapshot: Snapshot): Promis
   );
   const rows = await nightRows(state, snapshot);
   console.log(formatTable(rows.map((r) => r.row)));
-  console.log(
-    `stay rush: ${describeRush(
-      'stay',
-      stayRush.attempts.map((a) => a.result),
-      stayRush.wallMs,
-    )}`,
-  );
+  console.log(`stay rush: ${describeAttempts('stay', stayRush)}`);
   return rows;
 }
 
 /**
+ * expiryProblems lists the bookings of `held` that did not read `expired` (`after`: their
+ * last read status) and their seats that are not free on the seat map read now.
+ */
+async function expiryProblems(
+  state: TravelState,
+  held: readonly BookingView[],
+  after: ReadonlyMap<string, BookingView>,
+): Promise<string[]> {
+  const seats = await readSeatMap(state);
+  console.log(`after expiry: ${countSeats(seats)}`);
+  return held.flatMap((b) => [
+    ...(after.get(b.id)?.status === 'expired'
+      ? []
+      : [`booking ${b.id} is ${after.get(b.id)?.status}`]),
+    ...(b.seats ?? [])
+      .filter((n) => seats.find((s) => s.seatNo === n)?.status !== 'free')
+      .map((n) => `seat ${n} of expired booking ${b.id} is not free`),
+  ]);
+}
+
+/**
  * awaitHoldExpiry waits, when the last unconfirmed seat hold expires within
- * EXPIRY_WAIT_LIMIT_MS, for those bookings to read `expired` (polling at most
- * EXPIRY_POLL_TIMEOUT_MS after the last expiresAt), then checks their seats are free again.
- * Returns undefined (no check) when there is nothing to wait for or it is too far away.
+ * EXPIRY_WAIT_LIMIT_MS, for those bookings to read `expired` (./progress.ts awaitExpiry),
+ * then checks their seats are free again. Returns undefined (no check) when there is nothing
+ * to wait for or it is too far away.
  */
 async function awaitHoldExpiry(state: TravelState, snapshot: Snapshot): Promise<Check | undefined> {
   const held = state.seatWins
@@ -320,59 +261,46 @@ async function awaitHoldExpiry(state: TravelState, snapshot: Snapshot): Promise<
     .filter((b) => b.status === 'reserved');
   heading('Hold expiry');
   if (held.length === 0) return void console.log('no seat hold is left reserved');
-  const latestMs = Math.max(...held.map((b) => Date.parse(b.expiresAt)));
-  if (latestMs - Date.now() > EXPIRY_WAIT_LIMIT_MS) {
-    console.log(
+  const after = new Map<string, BookingView>();
+  const pending = await awaitExpiry({
+    items: held,
+    expiresAtMs: (b) => Date.parse(b.expiresAt),
+    tooFar: (_soonestMs, latestMs) => [
       `${held.length} seat holds stay reserved until ${new Date(latestMs).toISOString()};`,
-    );
-    console.log(
       'to watch them expire here, start the service with `BOOKING_HOLD_TTL=60s npm run dev`.',
-    );
-    return undefined;
-  }
-  console.log(
-    `${held.length} unconfirmed seat holds expire by ${new Date(latestMs).toISOString()}; waiting…`,
-  );
-  await countdown('hold TTL', latestMs);
-  const ids = held.map((b) => b.id);
-  let after = await readBookings(state, ids);
-  const deadlineMs = Date.now() + EXPIRY_POLL_TIMEOUT_MS;
-  while ([...after.values()].some((b) => b.status !== 'expired') && Date.now() < deadlineMs) {
-    await sleep(EXPIRY_POLL_INTERVAL_MS);
-    after = await readBookings(state, ids);
-  }
-  const seats = await readSeatMap(state);
-  console.log(`after expiry: ${countSeats(seats)}`);
-  const problems = [...after.values()].flatMap((b) => [
-    ...(b.status === 'expired' ? [] : [`booking ${b.id} is ${b.status}`]),
-    ...(b.seats ?? [])
-      .filter((n) => seats.find((s) => s.seatNo === n)?.status !== 'free')
-      .map((n) => `seat ${n} of expired booking ${b.id} is not free`),
-  ]);
+    ],
+    waiting: (latestMs) =>
+      `${held.length} unconfirmed seat holds expire by ${new Date(latestMs).toISOString()}; waiting…`,
+    label: 'hold TTL',
+    stillPending: async (bookings) => {
+      const now = await readBookings(
+        state,
+        bookings.map((b) => b.id),
+      );
+      for (const b of now.values()) after.set(b.id, b);
+      return bookings.filter((b) => now.get(b.id)?.status !== 'expired');
+    },
+  });
+  if (pending === undefined) return undefined;
   const seatCount = held.reduce((sum, b) => sum + (b.seats?.length ?? 0), 0);
-  return {
-    name: 'unconfirmed seat holds expire and free their seats',
-    ok: problems.length === 0,
-    detail: problems.join('; ') || `${held.length} holds expired, ${seatCount} seats free again`,
-  };
+  return check(
+    'unconfirmed seat holds expire and free their seats',
+    await expiryProblems(state, held, after),
+    `${held.length} holds expired, ${seatCount} seats free again`,
+  );
 }
 
 /**
- * summariseTravel prints the seat map, the night table and the rushes' figures, waits for the
- * unconfirmed holds to expire (when soon), then prints the checks; resolves true when all pass.
+ * reportTravel prints the seat map, the night table and the rushes' figures, waits for the
+ * unconfirmed holds to expire (when soon); returns the end-state checks.
  */
-export async function summariseTravel(state: TravelState): Promise<boolean> {
+export async function reportTravel(_ctx: SceneContext, state: TravelState): Promise<Check[]> {
   const snapshot = await readSnapshot(state);
   printSeatSummary(state, snapshot);
   const rows = await printNightSummary(state, snapshot);
-  const checks: Check[] = snapshotChecks(state, snapshot, rows);
+  const checks = snapshotChecks(state, snapshot, rows);
   const expiryCheck = await awaitHoldExpiry(state, snapshot);
   checks.push(await walletCheck(state, snapshot.bookings));
   if (expiryCheck) checks.push(expiryCheck);
-  heading('Travel checks');
-  const passed = checks.map(printCheck).every(Boolean);
-  console.log(
-    `\n${passed ? 'PASS' : 'FAIL'}: no seat or room-night sold twice, every confirm debited once (${checks.filter((c) => c.ok).length}/${checks.length} checks)`,
-  );
-  return passed;
+  return checks;
 }

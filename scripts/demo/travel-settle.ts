@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { BookingView } from '../../domain/bookings';
 import { shuffle } from '../shared/async';
-import { authHeaders } from '../../test/helpers/resources';
+import { authHeaders } from '../../tools/resources';
 import { withBar } from '../shared/progress';
 import type { DemoClient } from './client';
+import { formatCounts } from './report';
 import { SETUP_CONCURRENCY } from './settings';
-import type { BookingResult, Plan, SeatAttempt, StayAttempt, TravelProblem, Won } from './travel';
+import type {
+  BookingResult,
+  Plan,
+  SeatAttempt,
+  StayAttempt,
+  TravelProblem,
+  Won,
+} from './travel-model';
 
 /**
  * The travel scene after each rush: won seat bookings are confirmed (a few twice at once),
@@ -79,12 +87,8 @@ async function cancelBooking(client: DemoClient, won: Won): Promise<void> {
 
 /** countAnswers renders answers as `200 confirmed ×3, 409 booking_expired ×1`. */
 function countAnswers(results: readonly BookingResult[]): string {
-  const counts = new Map<string, number>();
-  for (const r of results) {
-    const key = `${r.status} ${r.body?.status ?? r.body?.code ?? ''}`.trim();
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts.entries()].map(([k, n]) => `${k} ×${n}`).join(', ') || 'none';
+  const keyOf = (r: BookingResult) => `${r.status} ${r.body?.status ?? r.body?.code ?? ''}`.trim();
+  return formatCounts(results, keyOf) || 'none';
 }
 
 /**

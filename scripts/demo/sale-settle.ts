@@ -1,19 +1,15 @@
 import type { OrderView } from '../../domain/orders';
-import type { Actor } from '../../test/helpers/actors';
-import { authHeaders } from '../../test/helpers/resources';
-import type { DemoClient, Problem } from './client';
-import type { Check, OrderResult, Plan, SaleOutcome, WonOrder } from './model';
-import { mapLimit, shuffle, sleep } from '../shared/async';
+import type { Actor } from '../../tools/actors';
+import { authHeaders } from '../../tools/resources';
+import { mapLimit, shuffle } from '../shared/async';
 import { withBar } from '../shared/progress';
-import { countdown } from './progress';
-import { readOrder } from './scenario';
-import {
-  EXPIRY_POLL_TIMEOUT_MS,
-  EXPIRY_WAIT_LIMIT_MS,
-  RICH_DEPOSIT_MINOR,
-  SETUP_CONCURRENCY,
-} from './settings';
-import { euros } from './util';
+import type { DemoClient, Problem } from './client';
+import { awaitExpiry } from './progress';
+import { euros, formatCounts } from './report';
+import type { OrderResult, Plan, SaleOutcome, WonOrder } from './sale-model';
+import { readOrder } from './sale-setup';
+import { check, type Check } from './scene';
+import { RICH_DEPOSIT_MINOR, SETUP_CONCURRENCY } from './settings';
 
 /**
  * The scenario after the sale: most winners pay (some with concurrent duplicate pay calls),
@@ -83,12 +79,15 @@ async function demoConcurrentPays(
         );
     }),
   );
-  const check = {
-    name: 'concurrent pay calls all answer 200 with one payment',
-    ok: problems.length === 0 && picked.length > 0,
-    detail: problems.join('; ') || `${picked.length} orders`,
+  if (picked.length === 0) problems.push('no order was paid concurrently');
+  return {
+    check: check(
+      'concurrent pay calls all answer 200 with one payment',
+      problems,
+      `${picked.length} orders`,
+    ),
+    used: new Set(picked),
   };
-  return { check, used: new Set(picked) };
 }
 
 /** payOrders pays every order planned to be paid (bounded concurrency); returns the concurrent-pay Check. */
@@ -106,12 +105,13 @@ export async function payOrders(
     (won) => payOnce(client, won),
   );
   const paid = toPay.filter((w) => w.paid);
-  const errors = new Map<string, number>();
-  for (const w of toPay.filter((x) => !x.paid))
-    errors.set(w.payError!, (errors.get(w.payError!) ?? 0) + 1);
+  const errors = formatCounts(
+    toPay.filter((w) => !w.paid),
+    (w) => w.payError!,
+  );
   console.log(
     `paid ${paid.length}/${toPay.length} orders (${euros(paid.reduce((s, w) => s + w.order.totalMinor, 0))})` +
-      `${errors.size ? `; refused: ${[...errors.entries()].map(([k, n]) => `${k} ×${n}`).join(', ')}` : ''}; revenue before payments ${euros(revenueBeforeMinor)}`,
+      `${errors ? `; refused: ${errors}` : ''}; revenue before payments ${euros(revenueBeforeMinor)}`,
   );
   return check;
 }
@@ -147,68 +147,48 @@ export async function cancelOrders(
   console.log(
     `cancelled ${targets.length - problems.length}/${targets.length} orders: ${paidCancelled} paid (refunded), ${targets.length - paidCancelled - problems.length} unpaid`,
   );
-  return {
-    name: 'cancel answers 200 cancelled (with refund when paid)',
-    ok: problems.length === 0,
-    detail: problems.join('; ') || `${targets.length} cancelled`,
-  };
-}
-
-/** pollExpired reads `unpaid` orders until all are `expired` or EXPIRY_POLL_TIMEOUT_MS passes; returns the rest. */
-async function pollExpired(
-  client: DemoClient,
-  staff: Actor,
-  unpaid: readonly WonOrder[],
-): Promise<WonOrder[]> {
-  let pending = [...unpaid];
-  const deadline = Date.now() + EXPIRY_POLL_TIMEOUT_MS;
-  while (pending.length > 0 && Date.now() < deadline) {
-    const statuses = await mapLimit(pending, SETUP_CONCURRENCY, (w) =>
-      readOrder(client, staff, w.order.id),
-    );
-    pending = pending.filter((_, i) => statuses[i]!.status !== 'expired');
-    if (pending.length > 0) await sleep(1000);
-  }
-  return pending;
+  return check(
+    'cancel answers 200 cancelled (with refund when paid)',
+    problems,
+    `${targets.length} cancelled`,
+  );
 }
 
 /**
- * awaitExpiry handles the orders left unpaid: when the soonest expiresAt is at most
- * EXPIRY_WAIT_LIMIT_MS away it counts down to the last one and polls until all read `expired`
- * (bounded by EXPIRY_POLL_TIMEOUT_MS); otherwise it explains when they will expire.
- * Returns a Check when it waited, else undefined.
+ * awaitOrderExpiry handles the orders left unpaid: when the last expiresAt is at most
+ * EXPIRY_WAIT_LIMIT_MS away it waits until all read `expired` (./progress.ts awaitExpiry);
+ * otherwise it explains when they will expire. Returns a Check when it waited, else undefined.
  */
-export async function awaitExpiry(
+export async function awaitOrderExpiry(
   client: DemoClient,
   staff: Actor,
   unpaid: readonly WonOrder[],
 ): Promise<Check | undefined> {
   if (unpaid.length === 0) return undefined;
-  const expiries = unpaid.map((w) => Date.parse(w.order.expiresAt));
-  const soonestMs = Math.min(...expiries);
-  const latestMs = Math.max(...expiries);
-  if (soonestMs - Date.now() > EXPIRY_WAIT_LIMIT_MS) {
-    console.log(
+  const pending = await awaitExpiry({
+    items: unpaid,
+    expiresAtMs: (w) => Date.parse(w.order.expiresAt),
+    tooFar: (soonestMs, latestMs) => [
       `${unpaid.length} unpaid orders will expire from ${new Date(soonestMs).toISOString()} to ${new Date(latestMs).toISOString()};`,
-    );
-    console.log(
       'they count as pending below. To watch them expire in the demo, start the service with `ORDER_PAYMENT_TTL=20s npm run dev`.',
-    );
-    return undefined;
-  }
-  console.log(
-    `${unpaid.length} unpaid orders expire by ${new Date(latestMs).toISOString()}; waiting for the payment timers…`,
-  );
-  await countdown('payment TTL', latestMs);
-  const pending = await pollExpired(client, staff, unpaid);
+    ],
+    waiting: (latestMs) =>
+      `${unpaid.length} unpaid orders expire by ${new Date(latestMs).toISOString()}; waiting for the payment timers…`,
+    label: 'payment TTL',
+    stillPending: async (orders) => {
+      const now = await mapLimit(orders, SETUP_CONCURRENCY, (w) =>
+        readOrder(client, staff, w.order.id),
+      );
+      return orders.filter((_, i) => now[i]!.status !== 'expired');
+    },
+  });
+  if (pending === undefined) return undefined;
   console.log(
     `${unpaid.length - pending.length}/${unpaid.length} unpaid orders now read \`expired\``,
   );
-  return {
-    name: 'unpaid orders expire',
-    ok: pending.length === 0,
-    detail: pending.length
-      ? `still not expired: ${pending.map((w) => w.order.id).join(', ')}`
-      : `${unpaid.length} expired`,
-  };
+  return check(
+    'unpaid orders expire',
+    pending.length ? [`still not expired: ${pending.map((w) => w.order.id).join(', ')}`] : [],
+    `${unpaid.length} expired`,
+  );
 }

@@ -1,15 +1,14 @@
-import type { Actor } from '../../test/helpers/actors';
 import type { OrderLineInput, OrderView } from '../../domain/orders';
 import type { DemoResult, Problem } from './client';
+import type { Funded } from './seed';
+
+/** The flash sale's shapes: its buyers, products, the sale's answers and the won orders. */
 
 /** OrderResult is an answer to POST /v1/orders or an order action: the order or a Problem. */
 export type OrderResult = DemoResult<OrderView & Problem>;
 
-/** Customer is one buyer: token, wallet, how much was deposited (minor units), and cart. */
-export interface Customer extends Actor {
-  index: number;
-  walletId: string;
-  depositMinor: number;
+/** Customer is one buyer: token, funded wallet (deposit in minor units), cart and Idempotency-Key. */
+export interface Customer extends Funded {
   cart: { lines: OrderLineInput[]; paymentMethod: 'wallet' };
   idempotencyKey: string;
 }
@@ -28,6 +27,13 @@ export interface SaleOutcome {
   result: OrderResult;
 }
 
+/** FlashSale is the sale's answers (one per customer), the concurrent duplicates' and its wall time in ms. */
+export interface FlashSale {
+  outcomes: SaleOutcome[];
+  duplicatePairs: SaleOutcome[];
+  wallMs: number;
+}
+
 /** Plan is what the demo does with a won order after the sale. */
 export type Plan = 'pay' | 'payThenCancel' | 'cancelUnpaid' | 'leaveUnpaid';
 
@@ -39,11 +45,4 @@ export interface WonOrder {
   paid: boolean;
   payError?: string;
   cancelled: boolean;
-}
-
-/** Check is one named PASS/FAIL condition with an explanation of failures. */
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
 }

@@ -1,9 +1,12 @@
 import type { OrderStatus, OrderView } from '../../domain/orders';
 import type { DemoClient } from './client';
-import type { Check, OrderResult, SaleOutcome, WonOrder } from './model';
-import { placeOrder } from './scenario';
+import type { TableRow } from './report';
+import type { OrderResult, SaleOutcome, WonOrder } from './sale-model';
+import type { MoneyFigures, SaleState } from './sale-report';
+import { placeOrder } from './sale-setup';
+import { check, type Check } from './scene';
 
-/** The demo's checks of the sale's answers and of the orders' end states, and how one prints. */
+/** The flash sale's PASS/FAIL checks: the sale's answers, idempotent replays and the end state. */
 
 /** saleAnswersCheck checks that every order of the sale answered 201 or 409 insufficient_stock. */
 export function saleAnswersCheck(outcomes: readonly SaleOutcome[]): Check {
@@ -12,13 +15,11 @@ export function saleAnswersCheck(outcomes: readonly SaleOutcome[]): Check {
       o.result.status !== 201 &&
       !(o.result.status === 409 && o.result.body?.code === 'insufficient_stock'),
   );
-  return {
-    name: 'every order answers 201 or 409 insufficient_stock',
-    ok: unexpected.length === 0,
-    detail:
-      unexpected.map((o) => `${o.result.status} ${JSON.stringify(o.result.body)}`).join('; ') ||
-      `${outcomes.length} orders`,
-  };
+  return check(
+    'every order answers 201 or 409 insufficient_stock',
+    unexpected.map((o) => `${o.result.status} ${JSON.stringify(o.result.body)}`),
+    `${outcomes.length} orders`,
+  );
 }
 
 /** sameOutcome tells whether two answers to one Idempotency-Key are the same order or refusal. */
@@ -72,11 +73,11 @@ export async function checkIdempotency(
         );
     }
   }
-  return {
-    name: 'duplicate POST /v1/orders replays the same outcome',
-    ok: problems.length === 0,
-    detail: problems.join('; ') || `${pairs.length + later.length} duplicates replayed`,
-  };
+  return check(
+    'duplicate POST /v1/orders replays the same outcome',
+    problems,
+    `${pairs.length + later.length} duplicates replayed`,
+  );
 }
 
 /** expectedStatus is the status a won order should end in, given what the demo did to it. */
@@ -87,7 +88,7 @@ function expectedStatus(won: WonOrder, waitedForExpiry: boolean): OrderStatus {
 }
 
 /** statusMismatches lists won orders whose stored status differs from what the demo did. */
-export function statusMismatches(
+function statusMismatches(
   wonOrders: readonly WonOrder[],
   finalOrders: readonly OrderView[],
   waitedForExpiry: boolean,
@@ -102,10 +103,36 @@ export function statusMismatches(
     .map(({ w, actual, expected }) => `order ${w.order.id}: ${actual}, expected ${expected}`);
 }
 
-/** printCheck prints one check line and returns whether it passed. */
-export function printCheck(check: Check): boolean {
-  console.log(
-    `  [${check.ok ? 'ok' : 'FAIL'}] ${check.name}${check.ok ? ` (${check.detail})` : `: ${check.detail.slice(0, 2000)}`}`,
-  );
-  return check.ok;
+/**
+ * endStateChecks builds the checks of the state the sale left: stock per product (`rows`),
+ * wallets and conservation of money (`money`, minor units), and every won order's status.
+ */
+export function endStateChecks(
+  state: SaleState,
+  finalOrders: readonly OrderView[],
+  rows: readonly TableRow[],
+  money: MoneyFigures,
+): Check[] {
+  const { wallets, revenueRunMinor, depositedMinor, paidTotalMinor } = money;
+  const conserved =
+    wallets.sumMinor + revenueRunMinor === depositedMinor && revenueRunMinor === paidTotalMinor;
+  const moneyProblem = `wallets ${wallets.sumMinor} + revenue ${revenueRunMinor} vs deposits ${depositedMinor}, paid orders ${paidTotalMinor}`;
+  return [
+    check(
+      'nothing oversold',
+      rows.flatMap((r) => r.problems),
+      `${state.products.length} products`,
+    ),
+    check(
+      'every payment debited once',
+      wallets.problems,
+      `${state.customers.length} wallets match deposits − paid orders`,
+    ),
+    check('money conserved', conserved ? [] : [moneyProblem], 'wallets + revenue = deposits'),
+    check(
+      'orders end in the expected status',
+      statusMismatches(state.wonOrders, finalOrders, state.waitedForExpiry),
+      `${state.wonOrders.length} orders`,
+    ),
+  ];
 }

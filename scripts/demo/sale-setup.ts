@@ -1,26 +1,26 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { AccountView } from '../../domain/ledger';
 import type { OrderLineInput, OrderView } from '../../domain/orders';
-import type { Actor } from '../../test/helpers/actors';
-import { expectStatus } from '../../test/helpers/http';
+import type { Actor } from '../../tools/actors';
 import {
   authHeaders,
   createProduct,
   createSeller,
-  openFundedWallet,
   type ProductInput,
   type SeedContext,
-} from '../../test/helpers/resources';
+} from '../../tools/resources';
 import type { DemoClient, Problem } from './client';
-import type { Check, Customer, OrderResult, Product, SaleOutcome } from './model';
+import { euros } from './report';
+import type { Customer, FlashSale, OrderResult, Product } from './sale-model';
+import { check, rush, type Check } from './scene';
 import { mapLimit, shuffle } from '../shared/async';
-import { newBar, withBar } from '../shared/progress';
 import { CUSTOMER_COUNT, RICH_DEPOSIT_MINOR, RUN_TAG, SETUP_CONCURRENCY } from './settings';
-import { euros } from './util';
+import { openWallets, seedVia, staffRead } from './seed';
 
 /**
  * The flash sale up to the last order: staff create sellers and a catalog of scarce products,
- * a few hundred customers get funded wallets, and all of them order at once.
+ * a few hundred customers get funded wallets, and all of them order at once; and the reads of
+ * orders and revenue that the later steps use.
  */
 
 /** CATALOG is the scarce stock on sale: price in EUR minor units (cents), stock in units. */
@@ -32,11 +32,6 @@ export const CATALOG = [
   { name: 'Enamel pin series 7', category: 'accessories', priceMinor: 1_290, stock: 30 },
   { name: 'Holographic trading card pack', category: 'cards', priceMinor: 990, stock: 40 },
 ] as const;
-
-/** seedVia is how the demo seeds as `staff`: every create carries a fresh Idempotency-Key. */
-function seedVia(client: DemoClient, staff: Actor): SeedContext {
-  return { api: client.api, send: client.send, staff, newKey: randomUUID };
-}
 
 /** createDemoProduct creates one product (staff) and returns it with its initial stock. */
 async function createDemoProduct(seed: SeedContext, input: ProductInput): Promise<Product> {
@@ -101,13 +96,11 @@ export async function demoHiddenProduct(client: DemoClient, staff: Actor): Promi
     `pending seller's product: customer GET → ${seen.status} ${seen.body?.code ?? ''}; POST /v1/orders → ${ordered.status} ${ordered.body?.code ?? ''}`,
   );
   const ok = seen.status === 404 && ordered.status === 422;
-  return {
-    name: 'product of a non-approved seller cannot be ordered',
-    ok,
-    detail: ok
-      ? 'GET 404, order 422'
-      : `GET ${seen.status}, order ${ordered.status} ${JSON.stringify(ordered.body)}`,
-  };
+  return check(
+    'product of a non-approved seller cannot be ordered',
+    ok ? [] : [`GET ${seen.status}, order ${ordered.status} ${JSON.stringify(ordered.body)}`],
+    'GET 404, order 422',
+  );
 }
 
 /** randomCart builds 1–3 distinct random lines (1–3 units each) in random order. */
@@ -124,36 +117,21 @@ function depositFor(index: number): number {
   return index % 10 === 9 ? 200 + randomInt(601) : RICH_DEPOSIT_MINOR;
 }
 
-/** setupCustomer opens and funds one customer's EUR wallet (staff) and prepares its cart. */
-async function setupCustomer(
-  client: DemoClient,
-  staff: Actor,
-  products: readonly Product[],
-  index: number,
-): Promise<Customer> {
-  const actor = await client.newActor('customer');
-  const depositMinor = depositFor(index);
-  const walletId = await openFundedWallet(seedVia(client, staff), {
-    ownerId: actor.sub,
-    amountMinor: depositMinor,
-    currency: 'EUR',
-  });
-  const cart = { lines: randomCart(products), paymentMethod: 'wallet' as const };
-  return { ...actor, index, walletId, depositMinor, cart, idempotencyKey: randomUUID() };
-}
-
-/** setupCustomers creates CUSTOMER_COUNT funded customers, SETUP_CONCURRENCY at a time. */
+/**
+ * setupCustomers creates CUSTOMER_COUNT customers with funded EUR wallets (depositFor), each
+ * with a random cart and its own Idempotency-Key.
+ */
 export async function setupCustomers(
   client: DemoClient,
   staff: Actor,
   products: readonly Product[],
 ): Promise<Customer[]> {
-  const customers = await withBar(
-    'wallets + deposits',
-    Array.from({ length: CUSTOMER_COUNT }, (_, i) => i),
-    SETUP_CONCURRENCY,
-    (i) => setupCustomer(client, staff, products, i),
-  );
+  const funded = await openWallets(client, staff, CUSTOMER_COUNT, depositFor);
+  const customers = funded.map((f) => ({
+    ...f,
+    cart: { lines: randomCart(products), paymentMethod: 'wallet' as const },
+    idempotencyKey: randomUUID(),
+  }));
   const poor = customers.filter((c) => c.depositMinor < RICH_DEPOSIT_MINOR).length;
   const totalMinor = customers.reduce((sum, c) => sum + c.depositMinor, 0);
   console.log(
@@ -171,33 +149,23 @@ export function placeOrder(client: DemoClient, customer: Customer): Promise<Orde
 }
 
 /**
- * runFlashSale fires every customer's order at once (Promise.all), plus `duplicateCount`
- * concurrent duplicates (same key and body) of random customers. Returns the outcomes, the
+ * runFlashSale fires every customer's order at once, plus `duplicateCount` concurrent
+ * duplicates (same key and body) of random customers, in one rush. Returns the outcomes, the
  * duplicates' pairs and the wall time in milliseconds.
  */
 export async function runFlashSale(
   client: DemoClient,
   customers: readonly Customer[],
   duplicateCount: number,
-): Promise<{ outcomes: SaleOutcome[]; duplicatePairs: SaleOutcome[]; wallMs: number }> {
+): Promise<FlashSale> {
   const duplicates = shuffle(customers).slice(0, duplicateCount);
-  const bar = newBar('flash sale', customers.length + duplicates.length);
-  const tracked = <T>(promise: Promise<T>) => promise.finally(() => bar.increment());
-  const startedAt = performance.now();
-  const [outcomes, duplicateResults] = await Promise.all([
-    Promise.all(
-      customers.map(async (customer): Promise<SaleOutcome> => ({
-        customer,
-        result: await tracked(placeOrder(client, customer)),
-      })),
-    ),
-    Promise.all(duplicates.map((customer) => tracked(placeOrder(client, customer)))),
-  ]);
-  const wallMs = performance.now() - startedAt;
-  bar.stop();
+  const senders = [...customers, ...duplicates];
+  const { results, wallMs } = await rush('flash sale', senders, (c) => placeOrder(client, c));
+  const pairsOf = (list: readonly Customer[], offset: number) =>
+    list.map((customer, i) => ({ customer, result: results[offset + i]! }));
   return {
-    outcomes,
-    duplicatePairs: duplicates.map((customer, i) => ({ customer, result: duplicateResults[i]! })),
+    outcomes: pairsOf(customers, 0),
+    duplicatePairs: pairsOf(duplicates, customers.length),
     wallMs,
   };
 }
@@ -208,29 +176,19 @@ export async function readOrder(
   staff: Actor,
   orderId: string,
 ): Promise<OrderView> {
-  return expectStatus(
-    await client.send<OrderView>(() =>
-      client.api.GET('/v1/orders/{id}', {
-        params: { path: { id: orderId } },
-        headers: authHeaders(staff.token),
-      }),
-    ),
-    200,
-    `read order ${orderId}`,
+  return staffRead<OrderView>(client, staff, `read order ${orderId}`, (headers) =>
+    client.api.GET('/v1/orders/{id}', { params: { path: { id: orderId } }, headers }),
   );
 }
 
 /** readRevenueMinor sums the EUR revenue accounts' balances (minor units); 0 before the first sale. */
 export async function readRevenueMinor(client: DemoClient, staff: Actor): Promise<number> {
-  const page = expectStatus(
-    await client.send<{ items: AccountView[] }>(() =>
-      client.api.GET('/v1/accounts', {
-        params: { query: { kind: 'revenue', currency: 'EUR' } },
-        headers: authHeaders(staff.token),
-      }),
-    ),
-    200,
+  const query = { kind: 'revenue', currency: 'EUR' } as const;
+  const page = await staffRead<{ items: AccountView[] }>(
+    client,
+    staff,
     'list revenue accounts',
+    (headers) => client.api.GET('/v1/accounts', { params: { query }, headers }),
   );
   return page.items.reduce((sum, a) => sum + a.balanceMinor, 0);
 }
