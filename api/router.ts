@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { resourceIdFor } from '../domain/ids';
+import { createdAtCursorSchema } from '../domain/schemas';
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Config } from '../config';
@@ -161,6 +162,19 @@ export function page<T>(
     nextCursor:
       items.length === limit && last !== undefined ? encodeCursor(positionOf(last)) : null,
   };
+}
+
+/** NewestFirstPosition is where a newest-first list stopped: the last row's createdAt and id. */
+type NewestFirstPosition = z.infer<typeof createdAtCursorSchema>;
+
+/** afterCursor decodes the `cursor` of a newest-first list (db/paging.ts). @throws 422. */
+export function afterCursor(cursor: string | undefined): NewestFirstPosition | undefined {
+  return decodeCursor(cursor, createdAtCursorSchema);
+}
+
+/** newestFirstPage is `page` for a newest-first list: the next cursor is the last row's position. */
+export function newestFirstPage<T extends NewestFirstPosition>(items: T[], limit: number) {
+  return page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id }));
 }
 
 /**

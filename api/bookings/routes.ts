@@ -5,16 +5,16 @@ import {
   placeSeatBookingBodySchema,
   placeStayBodySchema,
 } from '../../domain/bookings-schemas';
-import { createdAtCursorSchema, idParamSchema } from '../../domain/schemas';
+import { idParamSchema } from '../../domain/schemas';
 import { listedCustomerFor } from '../middleware/auth';
 import {
   type ApiDeps,
-  decodeCursor,
   jsonBody,
   newRouter,
-  page,
   requestResourceId,
   routeFor,
+  afterCursor,
+  newestFirstPage,
 } from '../router';
 import {
   cancelBooking,
@@ -100,12 +100,9 @@ export function bookingRoutes(deps: ApiDeps) {
     const user = c.get('user');
     const { limit, cursor, customerId, status } = c.req.valid('query');
     const owner = listedCustomerFor(user, customerId);
-    const after = decodeCursor(cursor, createdAtCursorSchema);
+    const after = afterCursor(cursor);
     const items = await listBookings(deps.db, { customerId: owner, status, limit, after });
-    return c.json(
-      page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
-      200,
-    );
+    return c.json(newestFirstPage(items, limit), 200);
   });
   app.openapi(getRoute, async (c) =>
     c.json(await visibleBooking(deps, c.get('user'), c.req.valid('param').id), 200),

@@ -3,8 +3,7 @@ import {
   listOrderFailuresQuerySchema,
   orderFailureAnalyticsQuerySchema,
 } from '../../domain/order-failures-schemas';
-import { createdAtCursorSchema } from '../../domain/schemas';
-import { type ApiDeps, decodeCursor, newRouter, page, routeFor } from '../router';
+import { type ApiDeps, newRouter, routeFor, afterCursor, newestFirstPage } from '../router';
 
 const route = routeFor('order-failures');
 
@@ -37,12 +36,9 @@ export function orderFailureRoutes(deps: ApiDeps) {
   });
   app.openapi(listRoute, async (c) => {
     const { limit, cursor, customerId } = c.req.valid('query');
-    const after = decodeCursor(cursor, createdAtCursorSchema);
+    const after = afterCursor(cursor);
     const items = await listOrderFailures(deps.db, { customerId, limit, after });
-    return c.json(
-      page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
-      200,
-    );
+    return c.json(newestFirstPage(items, limit), 200);
   });
   return app;
 }

@@ -1,11 +1,6 @@
 import { listOrders } from '../../db/orders';
 import { payOrderBodySchema, placeOrderBodySchema } from '../../domain/orders-schemas';
-import {
-  createdAtCursorSchema,
-  idParamSchema,
-  pageQuerySchema,
-  uuidSchema,
-} from '../../domain/schemas';
+import { idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { listedCustomerFor, type Role } from '../middleware/auth';
@@ -13,12 +8,12 @@ import { validationError } from '../middleware/errors';
 import {
   type ApiDeps,
   type AppEnv,
-  decodeCursor,
   jsonBody,
   newRouter,
-  page,
   requestResourceId,
   routeFor,
+  afterCursor,
+  newestFirstPage,
 } from '../router';
 import { rawBodyOf, recordUngatedRefusal, requestMetaOf } from './audit';
 import { cancelOrder, fulfillOrder, payOrder, placeOrder, visibleOrder } from './service';
@@ -132,12 +127,9 @@ export function orderRoutes(deps: ApiDeps) {
     const user = c.get('user');
     const { limit, cursor, customerId } = c.req.valid('query');
     const owner = listedCustomerFor(user, customerId);
-    const after = decodeCursor(cursor, createdAtCursorSchema);
+    const after = afterCursor(cursor);
     const items = await listOrders(deps.db, { customerId: owner, limit, after });
-    return c.json(
-      page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
-      200,
-    );
+    return c.json(newestFirstPage(items, limit), 200);
   });
   app.openapi(getRoute, async (c) =>
     c.json(await visibleOrder(deps, c.get('user'), c.req.valid('param').id), 200),

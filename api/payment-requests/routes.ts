@@ -5,15 +5,15 @@ import {
   listPaymentRequestsQuerySchema,
   rejectBodySchema,
 } from '../../domain/payment-requests-schemas';
-import { createdAtCursorSchema, idParamSchema } from '../../domain/schemas';
+import { idParamSchema } from '../../domain/schemas';
 import {
   type ApiDeps,
-  decodeCursor,
   jsonBody,
   newRouter,
-  page,
   requestResourceId,
   routeFor,
+  afterCursor,
+  newestFirstPage,
 } from '../router';
 import { createPaymentRequest, decidePaymentRequest, visiblePaymentRequest } from './service';
 
@@ -84,12 +84,9 @@ export function paymentRequestRoutes(deps: ApiDeps) {
   );
   app.openapi(listRoute, async (c) => {
     const { limit, cursor, status } = c.req.valid('query');
-    const after = decodeCursor(cursor, createdAtCursorSchema);
+    const after = afterCursor(cursor);
     const items = await listPaymentRequests(deps.db, { status, limit, after });
-    return c.json(
-      page(items, limit, (last) => ({ createdAt: last.createdAt, id: last.id })),
-      200,
-    );
+    return c.json(newestFirstPage(items, limit), 200);
   });
   return app;
 }
