@@ -1,5 +1,5 @@
 import { checkLedger } from '../db/ledger-check';
-import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../test/helpers/ledger-bank';
+import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../tools/ledger-bank';
 import { actor, connectStack } from '../tools/app';
 import { WorkerProcess } from '../tools/worker-process';
 import { startEphemeralStack } from '../tools/stack/local-stack';

@@ -8,7 +8,7 @@ import { migrate } from '../db/migrate';
 import * as readPaths from '../db/migrations/0009_read_paths';
 import { ORDER_SELECT, listOrders } from '../db/orders';
 import { freePort, startEmbeddedPostgres } from '../tools/stack/local-stack';
-import { lastStatementOf, type CapturedStatement } from '../test/helpers/explain';
+import { lastStatementOf, type CapturedStatement } from '../tools/explain';
 import { exitWithUsage, parseCli } from './shared/cli';
 
 const USAGE = `usage: npm run explain:reads [-- --rows N]

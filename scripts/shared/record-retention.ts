@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { execute } from '../../db/transaction';
-import type { TestStack } from '../../test/helpers/stack';
+import type { TestStack } from '../../tools/app';
 import { orderFailuresCleanupWorkflow } from '../../workflows/order-failures';
 import { retentionWorkflow } from '../../workflows/retention';
 

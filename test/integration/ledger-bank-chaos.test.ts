@@ -5,7 +5,7 @@ import {
   runBank,
   setupBank,
   transferIdsOf,
-} from '../helpers/ledger-bank';
+} from '../../tools/ledger-bank';
 import { expectLedgerConsistent } from '../helpers/factories';
 import { actor, useStack } from '../helpers/stack';
 import { WorkerProcess } from '../../tools/worker-process';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../helpers/ledger-bank';
+import { BANK_DEFAULTS, checkBankOutcome, runBank, setupBank } from '../../tools/ledger-bank';
 import { expectLedgerConsistent } from '../helpers/factories';
 import { actor, useStack } from '../helpers/stack';
 

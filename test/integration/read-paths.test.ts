@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execute, query } from '../../db/transaction';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
 import { seedCatalog } from '../helpers/factories';
-import { explainOf, planNodes, type PlanNode } from '../helpers/explain';
+import { explainOf, planNodes, type PlanNode } from '../../tools/explain';
 import { listBookings } from '../../db/bookings';
 import { searchProducts } from '../../db/catalog';
 import { listOrderFailures } from '../../db/order-failures';

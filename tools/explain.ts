@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize';
-import type { Db } from '../../db/connection';
+import type { Db } from '../db/connection';
 
 /** PlanNode is one node of `EXPLAIN (FORMAT JSON)` output, with its children under `Plans`. */
 export interface PlanNode {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { resourceIdFor } from '../../domain/ids';
-import { toSafeInt } from '../../db/connection';
-import { query } from '../../db/transaction';
-import { openWallet } from './factories';
-import { actor, call, type Actor, type TestStack } from '../../tools/app';
-import { sleep } from '../../tools/process';
+import { resourceIdFor } from '../domain/ids';
+import { toSafeInt } from '../db/connection';
+import { query } from '../db/transaction';
+import { openWallet } from './seed';
+import { actor, call, type Actor, type TestStack } from './app';
+import { sleep } from './process';
 
 /**
  * A bank workload in the style of Jepsen's bank test: a fixed total spread over N accounts,
@@ -81,14 +81,21 @@ export async function setupBank(
   return { owners, accountIds };
 }
 
+/** BankRun is one workload run: where it goes, what it draws from, and what it found. */
+interface BankRun {
+  stack: TestStack;
+  bank: { owners: Actor[]; accountIds: string[] };
+  options: BankOptions;
+  random: () => number;
+  result: BankResult;
+}
+
 /** runBank runs the workload against `stack` and returns its figures and anomalies. */
 export async function runBank(
   stack: TestStack,
   bank: { owners: Actor[]; accountIds: string[] },
   options: BankOptions,
 ): Promise<BankResult> {
-  const random = mulberry32(options.seed);
-  const totalMinor = options.accountsN * options.initialMinor;
   const result: BankResult = {
     accountIds: bank.accountIds,
     transfersAcknowledged: [],
@@ -100,77 +107,79 @@ export async function runBank(
     durationMs: 0,
     issuedKeys: [],
   };
+  const run: BankRun = { stack, bank, options, random: mulberry32(options.seed), result };
   const started = Date.now();
   const deadline = started + options.durationMaxMs;
   let issued = 0;
-
-  const transfer = async () => {
-    const fromIndex = Math.floor(random() * options.accountsN);
-    const toIndex =
-      (fromIndex + 1 + Math.floor(random() * (options.accountsN - 1))) % options.accountsN;
-    const owner = bank.owners[fromIndex]!;
-    const key = randomUUID();
-    result.issuedKeys.push({ key, sub: owner.sub });
-    const body = {
-      fromAccountId: bank.accountIds[fromIndex],
-      toAccountId: bank.accountIds[toIndex],
-      amountMinor: 1 + Math.floor(random() * 5),
-    };
-    for (let attempt = 1; attempt <= options.attemptsMax; attempt += 1) {
-      const res = await call(stack, 'POST', '/v1/transfers', { token: owner.token, key, body });
-      if (res.status === 201) {
-        result.transfersAcknowledged.push({ transferId: res.body.id, key, owner: owner.sub });
-        return;
-      }
-      if (res.status === 409 && res.body.code === 'insufficient_funds') {
-        result.transfersRefused += 1;
-        return;
-      }
-      if (res.status < 500 && res.body?.code !== 'idempotency_in_progress') {
-        result.anomalies.push(`transfer answered ${res.status} ${JSON.stringify(res.body)}`);
-        return;
-      }
-      result.retriesAfterNoAnswer += 1;
-      await sleep(250 * attempt);
-    }
-    result.anomalies.push(
-      `transfer ${key} had no definite answer after ${options.attemptsMax} attempts`,
-    );
-  };
-
-  const read = async () => {
-    const reader = bank.owners[Math.floor(random() * options.accountsN)]!;
-    const index = bank.owners.indexOf(reader);
-    const res = await call(stack, 'GET', `/v1/accounts/${bank.accountIds[index]}`, {
-      token: reader.token,
-    });
-    result.reads += 1;
-    if (res.status !== 200) result.anomalies.push(`read answered ${res.status}`);
-    else if (res.body.balanceMinor < 0 || res.body.availableMinor < 0)
-      result.anomalies.push(`negative read ${JSON.stringify(res.body)}`);
-    // A snapshot read of all balances in one statement must always see the whole total.
-    const rows = await query<{ total: string; negatives: string }>(
-      stack.db,
-      'SELECT sum(balance_minor) AS total, count(*) FILTER (WHERE balance_minor < 0) AS negatives FROM accounts WHERE id = ANY($1::uuid[])',
-      [bank.accountIds],
-    );
-    result.snapshotReads += 1;
-    if (toSafeInt(rows[0]!.total) !== totalMinor || Number(rows[0]!.negatives) !== 0) {
-      result.anomalies.push(
-        `snapshot read saw total ${rows[0]!.total}, negatives ${rows[0]!.negatives}`,
-      );
-    }
-  };
-
   const client = async () => {
     while (issued < options.operationsMax && Date.now() < deadline) {
       issued += 1;
-      await (random() < 0.75 ? transfer() : read());
+      await (run.random() < 0.75 ? bankTransfer(run) : bankRead(run));
     }
   };
   await Promise.all(Array.from({ length: options.clientsN }, client));
   result.durationMs = Date.now() - started;
   return result;
+}
+
+/** bankTransfer moves 1–5 minor units between two random accounts, retrying without an answer. */
+async function bankTransfer({ stack, bank, options, random, result }: BankRun): Promise<void> {
+  const fromIndex = Math.floor(random() * options.accountsN);
+  const toIndex =
+    (fromIndex + 1 + Math.floor(random() * (options.accountsN - 1))) % options.accountsN;
+  const owner = bank.owners[fromIndex]!;
+  const key = randomUUID();
+  result.issuedKeys.push({ key, sub: owner.sub });
+  const body = {
+    fromAccountId: bank.accountIds[fromIndex],
+    toAccountId: bank.accountIds[toIndex],
+    amountMinor: 1 + Math.floor(random() * 5),
+  };
+  for (let attempt = 1; attempt <= options.attemptsMax; attempt += 1) {
+    const res = await call(stack, 'POST', '/v1/transfers', { token: owner.token, key, body });
+    if (res.status === 201) {
+      result.transfersAcknowledged.push({ transferId: res.body.id, key, owner: owner.sub });
+      return;
+    }
+    if (res.status === 409 && res.body.code === 'insufficient_funds') {
+      result.transfersRefused += 1;
+      return;
+    }
+    if (res.status < 500 && res.body?.code !== 'idempotency_in_progress') {
+      result.anomalies.push(`transfer answered ${res.status} ${JSON.stringify(res.body)}`);
+      return;
+    }
+    result.retriesAfterNoAnswer += 1;
+    await sleep(250 * attempt);
+  }
+  result.anomalies.push(
+    `transfer ${key} had no definite answer after ${options.attemptsMax} attempts`,
+  );
+}
+
+/** bankRead reads one account over HTTP and all balances in one statement (the total holds). */
+async function bankRead({ stack, bank, options, random, result }: BankRun): Promise<void> {
+  const index = Math.floor(random() * options.accountsN);
+  const reader = bank.owners[index]!;
+  const res = await call(stack, 'GET', `/v1/accounts/${bank.accountIds[index]}`, {
+    token: reader.token,
+  });
+  result.reads += 1;
+  if (res.status !== 200) result.anomalies.push(`read answered ${res.status}`);
+  else if (res.body.balanceMinor < 0 || res.body.availableMinor < 0)
+    result.anomalies.push(`negative read ${JSON.stringify(res.body)}`);
+  const rows = await query<{ total: string; negatives: string }>(
+    stack.db,
+    'SELECT sum(balance_minor) AS total, count(*) FILTER (WHERE balance_minor < 0) AS negatives FROM accounts WHERE id = ANY($1::uuid[])',
+    [bank.accountIds],
+  );
+  result.snapshotReads += 1;
+  const totalMinor = options.accountsN * options.initialMinor;
+  if (toSafeInt(rows[0]!.total) !== totalMinor || Number(rows[0]!.negatives) !== 0) {
+    result.anomalies.push(
+      `snapshot read saw total ${rows[0]!.total}, negatives ${rows[0]!.negatives}`,
+    );
+  }
 }
 
 /**
