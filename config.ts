@@ -247,7 +247,7 @@ export interface Config {
   /**
    * temporalPersistence picks the Temporal server `npm run dev` starts when TEMPORAL_ADDRESS is
    * unset: `sqlite`, the CLI's dev server with Web UI; `postgres`, the full server (no Web UI)
-   * on the same PostgreSQL as holdfast (lib/temporal-server.ts).
+   * on the same PostgreSQL as holdfast (tools/stack/temporal-server.ts).
    */
   temporalPersistence: 'sqlite' | 'postgres';
   /**

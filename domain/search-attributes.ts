@@ -26,7 +26,7 @@ export type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey<Sear
 /**
  * SEARCH_ATTRIBUTES is the one list of holdfast's custom search attributes (name and type of each
  * key above). Everything that registers them reads it: the local dev server
- * (lib/local-stack.ts) and `npm run temporal:setup` (scripts/temporal-setup.ts), which
+ * (tools/stack/local-stack.ts) and `npm run temporal:setup` (scripts/temporal-setup.ts), which
  * docker-compose.yml runs. A workflow upserting a key missing here fails on a fresh server.
  */
 export const SEARCH_ATTRIBUTES: readonly SearchAttributeKey[] = [

@@ -4,7 +4,7 @@ import type { Outcome } from './model';
 import { checkAnswer, runClients, type WorkloadContext } from './workload';
 
 /**
- * The bank workload (Jepsen's bank test, as test/helpers/ledger-bank.ts runs it in process):
+ * The bank workload (Jepsen's bank test, as tools/ledger-bank.ts runs it in process):
  * a fixed total spread over a few wallets, clients moving 1–60 units between random pairs and
  * reading balances over HTTP. Every read must see no negative balance; at the end every
  * acknowledged transfer is posted exactly once, no refused one moved money, and the total holds.

@@ -15,7 +15,7 @@ export interface Random {
 
 /**
  * seededRandom returns a Random driven by mulberry32 (a tiny 32-bit PRNG, as in
- * test/helpers/ledger-bank.ts) seeded with `seed`.
+ * tools/ledger-bank.ts) seeded with `seed`.
  */
 export function seededRandom(seed: number): Random {
   let state = seed >>> 0;
