@@ -124,8 +124,8 @@ export function encodeCursor(position: Record<string, string>): string {
 
 /**
  * decodeCursor reads a cursor made by encodeCursor and checks its position with `schema`
- * (each value's type and format), so a forged cursor never reaches SQL: a position of
- * `{createdAt: 'abc'}` was a 500 from PostgreSQL's timestamptz cast.
+ * (each value's type and format), so a forged cursor never reaches SQL, where a bad
+ * `createdAt` would fail PostgreSQL's timestamptz cast (a 500 instead of a 422).
  * @throws DomainError `validation_failed` (422, path `cursor` or `cursor.<key>`) for a cursor
  *   that was not ours.
  */
