@@ -1,33 +1,12 @@
 import { z } from 'zod';
-import { parseDurationMs } from './domain/duration';
+import { bool, durationMs, durationOrZeroMs, int } from './config-parsers';
+import { DAY_MS } from './domain/duration';
 import { LIST_LIMIT_MAX_DEFAULT, LIST_LIMIT_MAX_MAX } from './domain/schemas';
 import {
   AUDIT_CART_MAX_BYTES_DEFAULT,
   AUDIT_CART_MAX_BYTES_MAX,
   AUDIT_CART_MAX_BYTES_MIN,
 } from './domain/order-failures-cart';
-
-/**
- * durationMs parses a Temporal duration string with a unit (`15m`, `3s`, `250ms`, SPEC.md §1)
- * into milliseconds, refusing unit-less numbers, zero, fractions and more than 366 days.
- */
-const durationMs = z.string().transform((value, ctx) => {
-  const ms = parseDurationMs(value);
-  if (ms !== undefined) return ms;
-  ctx.addIssue({
-    code: 'custom',
-    message: `"${value}" is not a duration like 15m, 3s or 250ms (at most 366d)`,
-  });
-  return z.NEVER;
-});
-
-/** int parses a decimal integer string in [min, max]; empty, hex or fractional text is refused. */
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,10}$/, 'must be a whole decimal number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
 
 /**
  * JWT_SECRET_PRODUCTION_MIN_BYTES is the shortest JWT_SECRET production accepts: an HS256 key
@@ -50,12 +29,6 @@ export const DEV_JWT_SECRET = 'holdfast-development-secret-change-me';
 const BODY_MAX_BYTES_DEFAULT = 64 * 1024;
 const BODY_MAX_BYTES_MIN = 1024;
 const BODY_MAX_BYTES_MAX = 16 * 1024 * 1024;
-
-/**
- * durationOrZeroMs is durationMs that also takes `0` (no wait at all), for waits an operator
- * may switch off.
- */
-const durationOrZeroMs = z.union([z.literal('0').transform(() => 0), durationMs]);
 
 /**
  * IDEMPOTENCY_KEY_TTL_MIN_MS is IDEMPOTENCY_KEY_TTL's default and minimum: a key is honoured
@@ -113,6 +86,14 @@ const envSchema = z.object({
   WORKER_CACHED_WORKFLOWS: int(0, 1_000_000).optional(),
   TEMPORAL_PERSISTENCE: z.enum(['sqlite', 'postgres']).default('sqlite'),
   TEMPORAL_HISTORY_SHARDS: int(1, 1024).default(4),
+  WEBHOOK_ALLOW_HTTP: bool.default(false),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT: durationMs.default(10_000),
+  WEBHOOK_BACKOFF_BASE: durationMs.default(5_000),
+  WEBHOOK_BACKOFF_MAX: durationMs.default(60 * 60_000),
+  WEBHOOK_RETRY_FOR: durationMs.default(3 * DAY_MS),
+  WEBHOOK_FAILURES_TO_DISABLE: int(1, 1_000_000).default(5),
+  EVENT_RETENTION_DAYS: int(1, 3650).default(30),
 });
 
 /**
@@ -255,6 +236,22 @@ export interface Config {
    * its databases are first set up.
    */
   temporalHistoryShards: number;
+  /** webhookAllowHttp lets endpoint URLs use `http` (WEBHOOK_ALLOW_HTTP; development only). */
+  webhookAllowHttp: boolean;
+  /** webhookAllowPrivate lets them name loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
+  /** webhookTimeoutMs is how long one delivery attempt waits for a 2xx (SPEC.md §11: 10 s). */
+  webhookTimeoutMs: number;
+  /** webhookBackoffBaseMs is the first retry's delay, doubling per attempt (5 s). */
+  webhookBackoffBaseMs: number;
+  /** webhookBackoffMaxMs caps one retry's delay (1 h). */
+  webhookBackoffMaxMs: number;
+  /** webhookRetryForMs is how long a delivery is retried before it is `failed` (3 days). */
+  webhookRetryForMs: number;
+  /** webhookFailuresToDisable failed deliveries in a row disable an endpoint (5). */
+  webhookFailuresToDisable: number;
+  /** eventRetentionDays is how long events and deliveries are kept (SPEC.md §11: 30). */
+  eventRetentionDays: number;
 }
 
 /**
@@ -309,6 +306,20 @@ export interface LoadConfigOptions {
  * given (`npm run dev` gives DEV_JWT_SECRET explicitly, and says so).
  */
 export const SERVICE_ENTRY: LoadConfigOptions = { requireJwtSecret: true };
+
+/** webhookConfigOf maps the parsed webhook and event variables (SPEC.md §11) onto Config. */
+function webhookConfigOf(e: z.infer<typeof envSchema>) {
+  return {
+    webhookAllowHttp: e.WEBHOOK_ALLOW_HTTP,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT,
+    webhookBackoffBaseMs: e.WEBHOOK_BACKOFF_BASE,
+    webhookBackoffMaxMs: e.WEBHOOK_BACKOFF_MAX,
+    webhookRetryForMs: e.WEBHOOK_RETRY_FOR,
+    webhookFailuresToDisable: e.WEBHOOK_FAILURES_TO_DISABLE,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
+  };
+}
 
 /**
  * loadConfig validates `env` (default: process.env) and returns the Config.
@@ -380,5 +391,6 @@ export function loadConfig(
     ),
     temporalPersistence: e.TEMPORAL_PERSISTENCE,
     temporalHistoryShards: e.TEMPORAL_HISTORY_SHARDS,
+    ...webhookConfigOf(e),
   };
 }

@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const applied = await migrate(db.sequelize);
   await db.sequelize.close();
   log(applied.length ? `migrated: ${applied.join(', ')}` : 'database schema is current');
-  const children = await startApiAndWorker(started, developmentSecretEnv(log));
+  const env = { ...developmentSecretEnv(log), ...DEVELOPMENT_WEBHOOK_ENV };
+  const children = await startApiAndWorker(started, env);
   await ensureDevSchedules(children, started, log);
   const { port } = loadConfig();
   log(`holdfast is up: http://127.0.0.1:${port}/readyz, API docs at http://127.0.0.1:${port}/docs`);
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
  * workflow threads and the API's event loop no longer share one process (issue 7). Their log
  * lines are printed as they come. Newest first is the order to stop them: API, then worker.
  * @throws Error with a child's output when it does not start (the services started are
- * stopped first). `env` is added to both (JWT_SECRET).
+ * stopped first). `env` is added to both (JWT_SECRET, the webhook URL rule).
  */
 async function startApiAndWorker(
   started: RunningService[],
@@ -128,6 +129,16 @@ async function startApiAndWorker(
     throw err;
   }
 }
+
+/**
+ * DEVELOPMENT_WEBHOOK_ENV lets `npm run dev` register webhook receivers on http://127.0.0.1
+ * (WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOW_PRIVATE: false in production); set either to `false` to
+ * try the production rule.
+ */
+const DEVELOPMENT_WEBHOOK_ENV = {
+  WEBHOOK_ALLOW_HTTP: process.env.WEBHOOK_ALLOW_HTTP ?? 'true',
+  WEBHOOK_ALLOW_PRIVATE: process.env.WEBHOOK_ALLOW_PRIVATE ?? 'true',
+};
 
 /**
  * developmentSecretEnv is the JWT_SECRET `npm run dev` gives the API and the worker, which

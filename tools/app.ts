@@ -50,6 +50,9 @@ export async function connectStack(
       // Tests send many writes per caller (auth matrix, fuzz, races); one that tests the write
       // limit asks for a small one through `overrides`.
       WRITES_PER_MINUTE: String(TEST_WRITES_PER_MINUTE),
+      // Test receivers listen on http://127.0.0.1; a test of the URL rule overrides these.
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     }),
     ...overrides,
   };
