@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_write_limits';
 import * as m0008 from './migrations/0008_number_range';
 import * as m0009 from './migrations/0009_read_paths';
 import * as m0010 from './migrations/0010_events';
+import * as m0011 from './migrations/0011_webhooks';
 
 /**
  * MIGRATIONS lists every migration in order. They are imported statically (not globbed) so the
@@ -24,6 +25,7 @@ const MIGRATIONS = [
   { name: '0008_number_range', module: m0008 },
   { name: '0009_read_paths', module: m0009 },
   { name: '0010_events', module: m0010 },
+  { name: '0011_webhooks', module: m0011 },
 ];
 
 /**
