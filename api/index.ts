@@ -22,6 +22,7 @@ import { orderRoutes } from './orders/routes';
 import { paymentRequestRoutes } from './payment-requests/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
 import { travelRoutes } from './travel/routes';
+import { webhookRoutes } from './webhooks/routes';
 import { newRouter, type ApiDeps } from './router';
 import { mountDocs, OPENAPI_PATH } from './docs';
 import { readiness, type ApiLifecycle } from './readiness';
@@ -86,6 +87,7 @@ export function createApp(deps: ApiDeps, lifecycle: ApiLifecycle = { draining: f
   app.route('/v1', paymentRequestRoutes(deps));
   app.route('/v1', allowanceRoutes(deps));
   app.route('/v1', orderFailureRoutes(deps));
+  app.route('/v1', webhookRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -143,6 +143,15 @@ const MATRIX = [
   // §8 Failed-attempt audit: staff only.
   ['GET /v1/admin/order-failures',                   [401,   403,   403,   200,   403,   403]],
   ['GET /v1/admin/order-failures/analytics',         [401,   403,   403,   200,   403,   403]],
+  // §11 Webhook endpoints: staff manage all, an operator its seller's (the target is the
+  // operator's; another seller's is 404); customers are a wrong role.
+  ['POST /v1/webhook-endpoints',                     [401,   403,   403,   201,   201,   201]],
+  ['GET /v1/webhook-endpoints',                      [401,   403,   403,   200,   200,   200]],
+  ['GET /v1/webhook-endpoints/{id}',                 [401,   403,   403,   200,   200,   404]],
+  ['PATCH /v1/webhook-endpoints/{id}',               [401,   403,   403,   200,   200,   404]],
+  ['DELETE /v1/webhook-endpoints/{id}',              [401,   403,   403,   200,   200,   404]],
+  ['POST /v1/webhook-endpoints/{id}/rotate-secret',  [401,   403,   403,   200,   200,   404]],
+  ['GET /v1/webhook-endpoints/{id}/deliveries',      [401,   403,   403,   200,   200,   404]],
   // §9 Operating it: public, outside /v1; a token changes nothing.
   ['GET /healthz',                                   [200,   200,   200,   200,   200,   200]],
   ['GET /readyz',                                    [200,   200,   200,   200,   200,   200]],
@@ -320,6 +329,17 @@ async function newParticipant() {
   const [programId, owner] = await Promise.all([newProgram(), actor('customer')]);
   await created(`/v1/programs/${programId}/participants`, staff, { customerId: owner.sub });
   return { owner, programId };
+}
+
+/** WEBHOOK_BODY is a POST /v1/webhook-endpoints body. */
+const WEBHOOK_BODY = { url: 'https://hooks.example.com/matrix', types: ['order.paid'] };
+
+/** newWebhookEndpoint registers an endpoint as the operator of a fresh seller. */
+async function newWebhookEndpoint(): Promise<{ id: string; sellerId: string }> {
+  const sellerId = await newSeller();
+  const operator = await actor('operator', sellerId);
+  const endpoint = await created<{ id: string }>('/v1/webhook-endpoints', operator, WEBHOOK_BODY);
+  return { id: endpoint.id, sellerId };
 }
 
 /** isoIn is the instant `ms` from now, ISO-8601. */
@@ -542,6 +562,30 @@ const SETUPS: { [E in Endpoint]?: Setup } = {
   'GET /v1/participants/{customerId}/balance': shared(async () => {
     const { owner } = await newParticipant();
     return { path: `/v1/participants/${owner.sub}/balance`, owner };
+  }),
+  'POST /v1/webhook-endpoints': shared(async () => ({
+    path: '/v1/webhook-endpoints',
+    body: WEBHOOK_BODY,
+  })),
+  'GET /v1/webhook-endpoints/{id}': shared(async () => {
+    const { id, sellerId } = await newWebhookEndpoint();
+    return { path: `/v1/webhook-endpoints/${id}`, sellerId };
+  }),
+  'PATCH /v1/webhook-endpoints/{id}': shared(async () => {
+    const { id, sellerId } = await newWebhookEndpoint();
+    return { path: `/v1/webhook-endpoints/${id}`, body: { disabled: true }, sellerId };
+  }),
+  'DELETE /v1/webhook-endpoints/{id}': perCaller(async () => {
+    const { id, sellerId } = await newWebhookEndpoint();
+    return { path: `/v1/webhook-endpoints/${id}`, sellerId };
+  }),
+  'POST /v1/webhook-endpoints/{id}/rotate-secret': shared(async () => {
+    const { id, sellerId } = await newWebhookEndpoint();
+    return { path: `/v1/webhook-endpoints/${id}/rotate-secret`, sellerId };
+  }),
+  'GET /v1/webhook-endpoints/{id}/deliveries': shared(async () => {
+    const { id, sellerId } = await newWebhookEndpoint();
+    return { path: `/v1/webhook-endpoints/${id}/deliveries`, sellerId };
   }),
 };
 
