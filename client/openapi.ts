@@ -2612,6 +2612,320 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/webhook-endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List webhook endpoints, newest first (staff: all; operator: its seller’s) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success (JSON) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    /** Register a webhook endpoint (staff: all events; operator: its seller’s) → secret once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            url: string;
+            types: (
+              | 'order.placed'
+              | 'order.paid'
+              | 'order.cancelled'
+              | 'order.expired'
+              | 'order.fulfilled'
+              | 'booking.reserved'
+              | 'booking.confirmed'
+              | 'booking.cancelled'
+              | 'booking.expired'
+              | 'booking.completed'
+              | 'transfer.posted'
+              | 'hold.posted'
+              | 'hold.voided'
+              | 'payment_request.created'
+              | 'payment_request.approved'
+              | 'payment_request.rejected'
+              | 'payment_request.paid'
+              | 'payment_request.payout_failed'
+              | 'payment_request.expired'
+            )[];
+            description?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Success (JSON) */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhook-endpoints/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a webhook endpoint, without its secret (staff, its seller’s operator) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success (JSON) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a webhook endpoint and its deliveries → the endpoint as it was */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success (JSON) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an endpoint’s types, description or disabled flag (enabling resets failures) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            types?: (
+              | 'order.placed'
+              | 'order.paid'
+              | 'order.cancelled'
+              | 'order.expired'
+              | 'order.fulfilled'
+              | 'booking.reserved'
+              | 'booking.confirmed'
+              | 'booking.cancelled'
+              | 'booking.expired'
+              | 'booking.completed'
+              | 'transfer.posted'
+              | 'hold.posted'
+              | 'hold.voided'
+              | 'payment_request.created'
+              | 'payment_request.approved'
+              | 'payment_request.rejected'
+              | 'payment_request.paid'
+              | 'payment_request.payout_failed'
+              | 'payment_request.expired'
+            )[];
+            disabled?: boolean;
+            description?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Success (JSON) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/v1/webhook-endpoints/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Replace an endpoint’s signing secret → the new secret, shown once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success (JSON) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhook-endpoints/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List an endpoint’s deliveries, newest first, by status (pending, delivered, failed) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
+          limit?: number;
+          cursor?: string;
+          status?: 'pending' | 'delivered' | 'failed';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success (JSON) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
