@@ -32,7 +32,7 @@ import { insertSeatBooking, insertStayBooking } from '../db/bookings-placement';
 import { postTransferInTx } from '../db/ledger-postings';
 import { lockPayingWallet } from '../db/wallet-payment';
 import { withTransaction } from '../db/transaction';
-import { transition } from '../db/transition';
+import { recordChange, transition } from '../db/transition';
 
 /*
  * The booking activities (SPEC.md §6): each is one transaction that locks in the fixed order
@@ -81,7 +81,9 @@ export async function placeBooking(
     });
     if (input.hold.kind === 'seat') await holdSeats(db, transaction, input, input.hold);
     else await holdNights(db, transaction, input, input.hold);
-    return (await findBooking(db, input.bookingId, transaction))!;
+    const booking = (await findBooking(db, input.bookingId, transaction))!;
+    await recordChange(db, transaction, BOOKINGS, booking, 'reserved');
+    return booking;
   });
 }
 

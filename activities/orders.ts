@@ -27,7 +27,7 @@ import {
   type OrderReference,
 } from '../db/orders';
 import { withTransaction } from '../db/transaction';
-import { transition, writeTransition, type References } from '../db/transition';
+import { recordChange, transition, writeTransition, type References } from '../db/transition';
 
 /*
  * The order activities (SPEC.md §4): each is one transaction that locks in the fixed order
@@ -58,7 +58,8 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
     if (input.paymentMethod === 'allowance')
       await assertAllowanceCovers(db, transaction, allowanceCoverOf(input, products));
     const { pay } = input;
-    if (!pay) return insertOrder(db, transaction, input, products);
+    if (!pay)
+      return placedOrder(db, transaction, await insertOrder(db, transaction, input, products));
     const currency = products.get(input.lines[0]!.productId)!.currency.trim();
     const revenueId = await ensureSystemAccount(db, { kind: 'revenue', currency }, transaction);
     if (input.paymentMethod === 'wallet' && pay.accountId !== undefined) {
@@ -66,7 +67,11 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
       const paying = { payable: 'order' as const, accountId, customerId, currency };
       await lockPayingWallet(db, transaction, { ...paying, amountMinor: totalMinor, revenueId });
     }
-    const order = await insertOrder(db, transaction, input, products);
+    const order = await placedOrder(
+      db,
+      transaction,
+      await insertOrder(db, transaction, input, products),
+    );
     const transferId = workflowIds.orderPayment(order.id);
     const paying = {
       orderId: order.id,
@@ -77,6 +82,12 @@ export async function placeOrder(db: Db, input: PlaceOrderActivityInput): Promis
     const references = await payLockedOrder(db, transaction, { order, input: paying, revenueId });
     return writeTransition(db, transaction, ORDERS, { row: order, target: 'paid', references });
   });
+}
+
+/** placedOrder records the `order.placed` event of an order just inserted, and returns it. */
+async function placedOrder(db: Db, transaction: Transaction, order: OrderView) {
+  await recordChange(db, transaction, ORDERS, order, 'placed');
+  return order;
 }
 
 /**

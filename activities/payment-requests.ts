@@ -9,6 +9,7 @@ import type { Db } from '../db/connection';
 import { lockAccounts, postTransferInTx } from '../db/ledger-postings';
 import {
   findPaymentRequest,
+  changedPaymentRequest,
   insertPaymentRequest,
   lockPaymentRequest,
   markPaymentRequestExpired,
@@ -62,7 +63,7 @@ export async function createPaymentRequest(
       toAccountId: to.id,
       currency: from.currency,
     });
-    return (await findPaymentRequest(db, input.paymentRequestId, transaction))!;
+    return changedPaymentRequest(db, transaction, input.paymentRequestId, 'created');
   });
 }
 
@@ -85,7 +86,7 @@ export async function decidePaymentRequest(
       approverId: input.approverId,
       note: input.note,
     });
-    return (await findPaymentRequest(db, request.id, transaction))!;
+    return changedPaymentRequest(db, transaction, request.id, input.decision);
   });
 }
 
@@ -121,7 +122,7 @@ export async function payOutPaymentRequest(
         paymentRequestId: id,
         transferId: transfer.id,
       });
-      return (await findPaymentRequest(db, id, transaction))!;
+      return changedPaymentRequest(db, transaction, id, 'paid');
     });
   } catch (err) {
     if (!(err instanceof DomainError) || err.code === 'invalid_transition') throw err;
@@ -143,7 +144,7 @@ async function recordPayoutFailure(
       code: refusal.code,
       detail: refusal.message,
     });
-    return (await findPaymentRequest(db, id, transaction))!;
+    return changedPaymentRequest(db, transaction, id, 'payout_failed');
   });
 }
 
@@ -159,6 +160,6 @@ export async function expirePaymentRequest(
     const request = await lockPaymentRequest(db, transaction, input.paymentRequestId);
     if (request.status !== 'pending_approval') return request;
     await markPaymentRequestExpired(db, transaction, request.id);
-    return (await findPaymentRequest(db, request.id, transaction))!;
+    return changedPaymentRequest(db, transaction, request.id, 'expired');
   });
 }

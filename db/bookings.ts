@@ -288,4 +288,9 @@ export const BOOKINGS: StatefulTable<BookingStatus, BookingView, BookingReferenc
     refundTransferId: 'refund_transfer_id',
   },
   touchesUpdatedAt: true,
+  subject: 'booking',
+  audience: async (_db, _transaction, booking) => ({
+    customerIds: [booking.customerId],
+    sellerIds: [booking.sellerId],
+  }),
 };

@@ -22,8 +22,9 @@ import {
   type AccountRow,
   type TransferRow,
 } from './ledger';
-import { execute, lockRows, withTransaction } from './transaction';
-import type { StatefulTable } from './transition';
+import { recordEvent } from './events';
+import { execute, lockRows, query, withTransaction } from './transaction';
+import type { Audience, StatefulTable } from './transition';
 
 /*
  * Ledger postings (SPEC.md §5): double-entry moves of money inside a caller's transaction,
@@ -69,6 +70,13 @@ export async function postTransferInTx(
   assertEntriesInRange(accounts, entries);
   const transfer = await insertTransfer(db, transaction, { ...input, from, status: 'posted' });
   await applyEntries(db, transaction, input.id, entries);
+  await recordEvent(db, transaction, {
+    type: 'transfer.posted',
+    subject: { type: 'transfer', id: transfer.id },
+    customerIds: [from.ownerId, to.ownerId],
+    sellerIds: [],
+    data: transfer,
+  });
   return transfer;
 }
 
@@ -199,7 +207,24 @@ export const HOLDS: StatefulTable<TransferStatus, TransferView, 'amountMinor'> =
   stampColumns: { posted: 'posted_at', voided: 'voided_at' },
   referenceColumns: { amountMinor: 'amount_minor' },
   touchesUpdatedAt: false,
+  subject: 'hold',
+  audience: (db, transaction, hold) => transferAudience(db, transaction, hold),
 };
+
+/** transferAudience reads who sees a transfer's events: the owners of its two accounts. */
+async function transferAudience(
+  db: Db,
+  transaction: Transaction,
+  transfer: TransferView,
+): Promise<Audience> {
+  const rows = await query<{ owner_id: string | null }>(
+    db,
+    'SELECT owner_id FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id = $2 DESC',
+    [[transfer.fromAccountId, transfer.toAccountId], transfer.fromAccountId],
+    transaction,
+  );
+  return { customerIds: rows.map((r) => r.owner_id), sellerIds: [] };
+}
 
 /**
  * addPendingDebits changes an account's `pending_debits_minor` by `deltaMinor` (minor units:

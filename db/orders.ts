@@ -253,4 +253,24 @@ export const ORDERS: StatefulTable<OrderStatus, OrderView, OrderReference> = {
     refundTransferId: 'refund_transfer_id',
   },
   touchesUpdatedAt: true,
+  subject: 'order',
+  audience: async (db, transaction, order) => ({
+    customerIds: [order.customerId],
+    sellerIds: await sellerIdsOf(
+      db,
+      transaction,
+      order.lines.map((l) => l.productId),
+    ),
+  }),
 };
+
+/** sellerIdsOf reads the sellers of the given products (an order's audience). */
+async function sellerIdsOf(db: Db, transaction: Transaction, productIds: string[]) {
+  const rows = await query<{ seller_id: string }>(
+    db,
+    'SELECT DISTINCT seller_id FROM products WHERE id = ANY($1::uuid[]) ORDER BY seller_id',
+    [productIds],
+    transaction,
+  );
+  return rows.map((r) => r.seller_id);
+}

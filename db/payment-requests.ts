@@ -8,6 +8,8 @@ import type {
 import { toSafeInt, type Db } from './connection';
 import { execute, lockRows, query } from './transaction';
 import { beforePosition, newestFirst } from './paging';
+import { recordEvent } from './events';
+import type { EventType } from '../domain/events';
 
 /*
  * Payment-request queries (SPEC.md §7): the reads shared by the API and the approval
@@ -264,4 +266,31 @@ export async function markPaymentRequestExpired(
     [paymentRequestId],
     transaction,
   );
+}
+
+/**
+ * changedPaymentRequest reads a request its transaction just changed and records the change's
+ * event (`payment_request.<change>`, SPEC.md §11) for its requester and the source's owner.
+ */
+export async function changedPaymentRequest(
+  db: Db,
+  transaction: Transaction,
+  id: string,
+  change: 'created' | PaymentRequestStatus,
+): Promise<PaymentRequestView> {
+  const request = (await findPaymentRequest(db, id, transaction))!;
+  const [owner] = await query<{ owner_id: string | null }>(
+    db,
+    'SELECT owner_id FROM accounts WHERE id = $1',
+    [request.fromAccountId],
+    transaction,
+  );
+  await recordEvent(db, transaction, {
+    type: `payment_request.${change}` as EventType,
+    subject: { type: 'payment_request', id },
+    customerIds: [request.requesterId, owner?.owner_id],
+    sellerIds: [],
+    data: request,
+  });
+  return request;
 }

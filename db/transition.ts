@@ -1,13 +1,22 @@
 import type { Transaction } from 'sequelize';
+import type { EventSubjectType, EventType } from '../domain/events';
 import type { StateMachine } from '../domain/state-machine';
 import type { Db } from './connection';
+import { recordEvent } from './events';
 import { execute, withTransaction } from './transaction';
 
 /*
  * The one way a stateful row changes status (orders, bookings, holds): lock the row, check the
  * state machine, run the change's effects (stock, inventory, money), stamp and update, in one
- * transaction. Every status change of SPEC.md §4–§6 passes through writeTransition.
+ * transaction. Every status change of SPEC.md §4–§6 passes through writeTransition, which
+ * also writes its event (SPEC.md §11) in that transaction.
  */
+
+/** Audience is who sees a row's events: its customers and its sellers (SPEC.md §11). */
+export interface Audience {
+  customerIds: readonly (string | null | undefined)[];
+  sellerIds: readonly string[];
+}
 
 /** StatefulRow is what a stateful table reads back: an id and a status. */
 export interface StatefulRow<S extends string> {
@@ -32,6 +41,29 @@ export interface StatefulTable<S extends string, V extends StatefulRow<S>, R ext
   referenceColumns: Record<R, string>;
   /** touchesUpdatedAt: the table has an `updated_at` column to set. */
   touchesUpdatedAt: boolean;
+  /** subject is the event subject type of a row; its changes are `<subject>.<status>`. */
+  subject: EventSubjectType;
+  /** audience reads, in the transaction, who sees the row's events. */
+  audience: (db: Db, transaction: Transaction, row: V) => Promise<Audience>;
+}
+
+/**
+ * recordChange writes the event of `row` reaching `change` (its new status, or `placed` /
+ * `reserved` for an insert), with the row as its data, in the caller's transaction.
+ */
+export async function recordChange<S extends string, V extends StatefulRow<S>, R extends string>(
+  db: Db,
+  transaction: Transaction,
+  table: StatefulTable<S, V, R>,
+  row: V,
+  change: string,
+): Promise<void> {
+  await recordEvent(db, transaction, {
+    type: `${table.subject}.${change}` as EventType,
+    subject: { type: table.subject, id: row.id },
+    ...(await table.audience(db, transaction, row)),
+    data: row,
+  });
 }
 
 /** References are the values a transition records; the ones absent keep their stored value. */
@@ -50,7 +82,8 @@ export interface WriteTransitionInput<
 
 /**
  * writeTransition checks `row.status → target` against the machine, sets the status, its
- * timestamp and the references given, and reads the row back. Call it with the row locked.
+ * timestamp and the references given, reads the row back and records its event. Call it with
+ * the row locked.
  * @throws DomainError the machine's refusal (409).
  */
 export async function writeTransition<S extends string, V extends StatefulRow<S>, R extends string>(
@@ -76,7 +109,9 @@ export async function writeTransition<S extends string, V extends StatefulRow<S>
     params,
     transaction,
   );
-  return (await table.read(db, input.row.id, transaction))!;
+  const changed = (await table.read(db, input.row.id, transaction))!;
+  await recordChange(db, transaction, table, changed, input.target);
+  return changed;
 }
 
 /** TransitionInput is one status change of the row `id`, with its effects. */
