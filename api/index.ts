@@ -21,6 +21,7 @@ import { auditUnroutedRefusals } from './orders/audit';
 import { orderRoutes } from './orders/routes';
 import { paymentRequestRoutes } from './payment-requests/routes';
 import { staffPaymentRoutes } from './staff-payments/routes';
+import { eventRoutes } from './events/routes';
 import { travelRoutes } from './travel/routes';
 import { webhookRoutes } from './webhooks/routes';
 import { newRouter, type ApiDeps } from './router';
@@ -87,6 +88,7 @@ export function createApp(deps: ApiDeps, lifecycle: ApiLifecycle = { draining: f
   app.route('/v1', paymentRequestRoutes(deps));
   app.route('/v1', allowanceRoutes(deps));
   app.route('/v1', orderFailureRoutes(deps));
+  app.route('/v1', eventRoutes(deps));
   app.route('/v1', webhookRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -143,6 +143,8 @@ const MATRIX = [
   // §8 Failed-attempt audit: staff only.
   ['GET /v1/admin/order-failures',                   [401,   403,   403,   200,   403,   403]],
   ['GET /v1/admin/order-failures/analytics',         [401,   403,   403,   200,   403,   403]],
+  // §11 Events: everyone reads the feed, narrowed to what the caller may see.
+  ['GET /v1/events',                                 [401,   200,   200,   200,   200,   200]],
   // §11 Webhook endpoints: staff manage all, an operator its seller's (the target is the
   // operator's; another seller's is 404); customers are a wrong role.
   ['POST /v1/webhook-endpoints',                     [401,   403,   403,   201,   201,   201]],
