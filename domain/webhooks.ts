@@ -1,34 +1,19 @@
+import { EVENT_TYPES, type EventType } from './events';
+
 /*
  * The webhook endpoints of SPEC.md §11: the registry the delivery dispatcher reads (which
  * endpoint wants which events, with which signing secret) and the deliveries it records.
  * Safe to import from workflows: no Node built-ins, no zod.
  */
 
-/** EVENT_TYPES lists every event type of SPEC.md §11, `<subject>.<change>`, in SPEC order. */
-export const EVENT_TYPES = [
-  'order.placed',
-  'order.paid',
-  'order.cancelled',
-  'order.expired',
-  'order.fulfilled',
-  'booking.reserved',
-  'booking.confirmed',
-  'booking.cancelled',
-  'booking.expired',
-  'booking.completed',
-  'transfer.posted',
-  'hold.posted',
-  'hold.voided',
-  'payment_request.created',
-  'payment_request.approved',
-  'payment_request.rejected',
-  'payment_request.paid',
-  'payment_request.payout_failed',
-  'payment_request.expired',
-] as const;
+/**
+ * EVENT_TYPES are the types an endpoint may subscribe to: every event of SPEC.md §11, one
+ * list shared with the outbox (domain/events.ts), so a new event type is subscribable at once.
+ */
+export { EVENT_TYPES };
 
 /** WebhookEventType is one of EVENT_TYPES. */
-export type WebhookEventType = (typeof EVENT_TYPES)[number];
+export type WebhookEventType = EventType;
 
 /** WebhookEndpointView is an endpoint as the API returns it: never its secret. */
 export interface WebhookEndpointView {
