@@ -2612,6 +2612,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Events in commit order (staff all, a customer its own, an operator its seller’s); nextCursor is always the position to poll from */
+    get: {
+      parameters: {
+        query?: {
+          /** @description page size, at most LIST_LIMIT_MAX (default 200) */
+          limit?: number;
+          cursor?: string;
+          type?:
+            | 'order.placed'
+            | 'order.paid'
+            | 'order.cancelled'
+            | 'order.expired'
+            | 'order.fulfilled'
+            | 'booking.reserved'
+            | 'booking.confirmed'
+            | 'booking.cancelled'
+            | 'booking.expired'
+            | 'booking.completed'
+            | 'transfer.posted'
+            | 'hold.posted'
+            | 'hold.voided'
+            | 'payment_request.created'
+            | 'payment_request.approved'
+            | 'payment_request.rejected'
+            | 'payment_request.paid'
+            | 'payment_request.payout_failed'
+            | 'payment_request.expired';
+          subjectId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Success (JSON) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description RFC 9457 problem+json with a stable `code` (SPEC.md §1) */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/webhook-endpoints': {
     parameters: {
       query?: never;
