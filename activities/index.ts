@@ -10,6 +10,7 @@ import * as orders from './orders';
 import * as paymentRequests from './payment-requests';
 import * as retention from './retention';
 import * as staffPayments from './staff-payments';
+import * as webhooks from './webhooks';
 
 /**
  * ActivityDeps are what activities need: the database (a real pool, or a test's), a Temporal
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   temporal: Client;
   /** bookingHeldUnitsMax is BOOKING_HELD_UNITS_MAX, checked by placeBooking (SPEC.md §10). */
   bookingHeldUnitsMax: number;
+  /** webhooks are the delivery settings of SPEC.md §11 (WEBHOOK_TIMEOUT …). */
+  webhooks: webhooks.WebhookDeliveryConfig;
 }
 
 /**
@@ -75,6 +78,10 @@ export function createActivities(deps: ActivityDeps) {
     expirePaymentRequest: withDomainFailures(db, paymentRequests.expirePaymentRequest),
     deleteOrderFailures: withDomainFailures(db, orderFailures.deleteOrderFailures),
     purgeRetention: withDomainFailures(db, retention.purgeRetention),
+    dispatchWebhooks: withDomainFailures(
+      { db, webhooks: deps.webhooks },
+      webhooks.dispatchWebhooks,
+    ),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   ApplicationFailure,
   TypedSearchAttributes,
   type SearchAttributePair,
+  type SignalDefinition,
   type UpdateDefinition,
   type Workflow,
 } from '@temporalio/common';
@@ -58,6 +59,34 @@ export async function runOnce<W extends Workflow>(
   } catch (err) {
     throw domainErrorFromFailure(err) ?? err;
   }
+}
+
+/** WakeInput names a long-running workflow to wake, or start when it is not running. */
+export interface WakeInput<W extends Workflow> {
+  workflowId: string;
+  taskQueue: string;
+  args: Parameters<W>;
+  signal: SignalDefinition<[]>;
+}
+
+/**
+ * wakeOrStart sends `signal` with Signal-with-Start: a running run is woken, else a new run
+ * starts with `args` (reuse policy ALLOW_DUPLICATE: a dispatcher that ended may run again).
+ * Safe to repeat. @throws what the client throws when Temporal is unreachable (503).
+ */
+export async function wakeOrStart<W extends Workflow>(
+  client: Client,
+  workflow: W,
+  input: WakeInput<W>,
+): Promise<void> {
+  await client.workflow.signalWithStart(workflow, {
+    workflowId: input.workflowId,
+    taskQueue: input.taskQueue,
+    args: input.args,
+    signal: input.signal,
+    signalArgs: [],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  } as Parameters<Client['workflow']['signalWithStart']>[1]);
 }
 
 /** StartWithUpdateInput names the workflow to start (or attach to) and the Update to send. */

@@ -166,7 +166,8 @@ export interface WebhookEndpointPatch {
 /**
  * patchWebhookEndpoint applies `patch` to one endpoint within `scope` and returns it, or
  * undefined when there is none. Disabling keeps an earlier reason (the dispatcher's) or
- * says MANUALLY_DISABLED; enabling clears the reason and the count of failures in a row.
+ * says MANUALLY_DISABLED; enabling clears the reason and the count of failures in a row,
+ * and starts its deliveries from the events that commit from then on.
  */
 export async function patchWebhookEndpoint(
   db: Db,
@@ -188,7 +189,10 @@ export async function patchWebhookEndpoint(
       ELSE $${bind.length} END`);
   }
   if (patch.disabled === false)
-    set.push('disabled = false, disabled_reason = NULL, consecutive_failures = 0');
+    // Enabled again, it gets what commits from now on, not what it missed while disabled.
+    set.push(`disabled = false, disabled_reason = NULL, consecutive_failures = 0,
+      events_from = CASE WHEN disabled THEN pg_snapshot_xmin(pg_current_snapshot())
+        ELSE events_from END`);
   const where: string[] = [];
   scoped(id, scope, where, bind);
   const rows = await execute<WebhookEndpointRow>(
@@ -297,4 +301,25 @@ export async function listWebhookDeliveries(
     FROM webhook_deliveries d LEFT JOIN events e ON e.id = d.event_id
     WHERE ${where.join(' AND ')} ${newestFirst('d')} LIMIT $${bind.length}`;
   return (await query<WebhookDeliveryRow>(db, sql, bind)).map(toWebhookDeliveryView);
+}
+
+/**
+ * requeueWebhookDelivery makes one of the endpoint's deliveries pending and due now (a
+ * redelivery, SPEC.md §11), whatever it was, and returns it; undefined when there is none.
+ */
+export async function requeueWebhookDelivery(
+  db: Db,
+  input: { endpointId: string; deliveryId: string },
+): Promise<WebhookDeliveryView | undefined> {
+  const [row] = await execute<WebhookDeliveryRow>(
+    db,
+    `WITH d AS (
+       UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now()
+       WHERE id = $1 AND endpoint_id = $2
+       RETURNING id, event_id, status, attempts, last_status_code, last_error, next_attempt_at,
+         created_at)
+     SELECT d.*, e.type AS event_type FROM d LEFT JOIN events e ON e.id = d.event_id`,
+    [input.deliveryId, input.endpointId],
+  );
+  return row ? toWebhookDeliveryView(row) : undefined;
 }

@@ -108,3 +108,13 @@ export function assertWebhookUrl(url: string, policy: WebhookUrlPolicy): string 
     throw invalidField('url', 'must not name a loopback, private or link-local address');
   return parsed.href;
 }
+
+/**
+ * isPrivateAddress tells whether a resolved IP address (as `dns.lookup` gives it) is loopback,
+ * private, link-local or unspecified: the dispatcher's check when it connects.
+ */
+export function isPrivateAddress(address: string): boolean {
+  if (!address.includes(':')) return isPrivateHost(address);
+  // The WHATWG serialisation writes a dotted IPv4 tail (::ffff:1.2.3.4) as hex groups.
+  return isPrivateHost(new URL(`http://[${address}]/`).hostname);
+}

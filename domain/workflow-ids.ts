@@ -19,6 +19,8 @@ export const workflowIds = {
   paymentRequestApproval: (id: string) => `payment-request-${id}-approval`,
   /** staffPayment completes one staff payment (SPEC.md §5): `payment-<paymentId>`. */
   staffPayment: (paymentId: string) => `payment-${paymentId}`,
+  /** webhookEndpoint is the endpoint's dispatcher, which delivers its events (SPEC.md §11). */
+  webhookEndpoint: (endpointId: string) => `webhook-endpoint-${endpointId}`,
 } as const;
 
 /**

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { WebhookDeliveryConfig } from '../activities/webhooks';
 import type { Config } from '../config';
 import type { Db } from '../db/connection';
 
@@ -22,6 +23,8 @@ export interface CreateWorkerInput {
   tuning?: Partial<WorkerTuning>;
   /** bookingHeldUnitsMax is BOOKING_HELD_UNITS_MAX, the holding limit placements enforce. */
   bookingHeldUnitsMax: number;
+  /** webhooks are the delivery settings of SPEC.md §11 (webhookDeliveryConfigOf). */
+  webhooks: WebhookDeliveryConfig;
 }
 
 /**
@@ -68,6 +71,7 @@ export async function createWorker(
       db: input.db,
       temporal: new Client({ connection, namespace: input.namespace }),
       bookingHeldUnitsMax: input.bookingHeldUnitsMax,
+      webhooks: input.webhooks,
     }),
     ...(input.workflowBundle
       ? { workflowBundle: input.workflowBundle }
@@ -97,8 +101,21 @@ export function workerInputFromConfig(config: Config, db: Db): CreateWorkerInput
     maxConcurrentActivities: config.workerMaxConcurrentActivities,
     tuning: config.workerTuning,
     bookingHeldUnitsMax: config.bookingHeldUnitsMax,
+    webhooks: webhookDeliveryConfigOf(config),
     ...(config.workflowBundlePath
       ? { workflowBundle: { codePath: config.workflowBundlePath } }
       : {}),
+  };
+}
+
+/** webhookDeliveryConfigOf maps WEBHOOK_TIMEOUT, _BACKOFF_*, _RETRY_FOR, … onto the dispatcher's. */
+export function webhookDeliveryConfigOf(config: Config): WebhookDeliveryConfig {
+  return {
+    timeoutMs: config.webhookTimeoutMs,
+    backoffBaseMs: config.webhookBackoffBaseMs,
+    backoffMaxMs: config.webhookBackoffMaxMs,
+    retryForMs: config.webhookRetryForMs,
+    failuresToDisable: config.webhookFailuresToDisable,
+    allowPrivate: config.webhookAllowPrivate,
   };
 }

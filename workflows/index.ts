@@ -1,7 +1,7 @@
 /**
  * Every workflow holdfast runs, exported for the worker's `workflowsPath` and for clients. One
  * file per domain: orders.ts, order-gate.ts, ledger.ts, staff-payments.ts, bookings.ts,
- * payment-requests.ts, order-failures.ts, retention.ts; kit.ts holds what they share.
+ * payment-requests.ts, order-failures.ts, retention.ts, webhooks.ts; kit.ts holds what they share.
  */
 export { orderWorkflow, orderPaymentWorkflow } from './orders';
 export { orderGateWorkflow } from './order-gate';
@@ -11,3 +11,4 @@ export { bookingWorkflow, bookingPaymentWorkflow } from './bookings';
 export { paymentRequestWorkflow } from './payment-requests';
 export { orderFailuresCleanupWorkflow } from './order-failures';
 export { retentionWorkflow } from './retention';
+export { webhookDispatcherWorkflow } from './webhooks';

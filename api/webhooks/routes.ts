@@ -1,5 +1,5 @@
 import { listWebhookEndpoints } from '../../db/webhook-endpoints';
-import { idParamSchema, pageQuerySchema } from '../../domain/schemas';
+import { idParamSchema, pageQuerySchema, uuidSchema } from '../../domain/schemas';
 import {
   createWebhookEndpointBodySchema,
   listWebhookDeliveriesQuerySchema,
@@ -17,6 +17,7 @@ import {
 import {
   createWebhookEndpoint,
   endpointDeliveries,
+  redeliver,
   removeWebhookEndpoint,
   rotateSecret,
   scopeOf,
@@ -25,6 +26,9 @@ import {
 } from './service';
 
 const route = routeFor('webhooks');
+
+/** deliveryParamSchema names one delivery of one endpoint in a path. */
+const deliveryParamSchema = idParamSchema.extend({ deliveryId: uuidSchema });
 
 /** MANAGERS are the roles that manage endpoints: staff (all), operators (their seller's). */
 const MANAGERS = ['staff', 'operator'] as const;
@@ -78,6 +82,13 @@ const deliveriesRoute = route('get', '/webhook-endpoints/{id}/deliveries', {
   roles: MANAGERS,
 });
 
+const redeliverRoute = route('post', '/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver', {
+  summary: 'Send a delivery again (same webhook-id) → the delivery, pending and due now',
+  request: { params: deliveryParamSchema },
+  status: 200,
+  roles: MANAGERS,
+});
+
 /**
  * webhookRoutes serves the webhook endpoints of SPEC.md §11: register (201, the `whsec_`
  * secret shown once; Idempotency-Key scope `webhook-endpoint`), list, read, patch, delete,
@@ -122,6 +133,10 @@ export function webhookRoutes(deps: ApiDeps) {
     const after = afterCursor(cursor);
     const items = await endpointDeliveries(deps, { user: c.get('user'), id, status, limit }, after);
     return c.json(newestFirstPage(items, limit), 200);
+  });
+  app.openapi(redeliverRoute, async (c) => {
+    const { id, deliveryId } = c.req.valid('param');
+    return c.json(await redeliver(deps, { user: c.get('user'), id, deliveryId }), 200);
   });
   return app;
 }

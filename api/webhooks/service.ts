@@ -5,6 +5,7 @@ import {
   insertWebhookEndpoint,
   listWebhookDeliveries,
   patchWebhookEndpoint,
+  requeueWebhookDelivery,
   rotateWebhookSecret,
   type EndpointScope,
 } from '../../db/webhook-endpoints';
@@ -23,14 +24,29 @@ import type {
   PatchWebhookEndpointBody,
 } from '../../domain/webhooks-schemas';
 import type { CreatedAtPosition } from '../../db/paging';
+import { wakeDispatcherSignal } from '../../domain/webhook-delivery';
+import { workflowIds } from '../../domain/workflow-ids';
+import { webhookDispatcherWorkflow } from '../../workflows/webhooks';
 import type { AuthUser } from '../middleware/auth';
 import type { ApiDeps } from '../router';
+import { wakeOrStart } from '../temporal-kit';
 
 /*
  * The webhook-endpoint service (SPEC.md §11): staff manage every endpoint and create ones for
  * all events (seller null); an operator manages its seller's only, and another seller's is
- * 404. Plain rows, no workflow: an endpoint is configuration, and the dispatcher reads it.
+ * 404. An endpoint is a row; its dispatcher `webhook-endpoint-<id>` reads it, and is started
+ * or woken whenever an endpoint is created, enabled or asked to redeliver.
  */
+
+/** wakeDispatcher starts or wakes the endpoint's dispatcher (workflows/webhooks.ts). */
+async function wakeDispatcher(deps: ApiDeps, endpointId: string): Promise<void> {
+  await wakeOrStart(deps.temporal, webhookDispatcherWorkflow, {
+    workflowId: workflowIds.webhookEndpoint(endpointId),
+    taskQueue: deps.config.taskQueue,
+    args: [{ endpointId }],
+    signal: wakeDispatcherSignal,
+  });
+}
 
 /**
  * newWebhookSecret makes a signing secret in the Standard Webhooks format: `whsec_` and the
@@ -66,7 +82,7 @@ export async function createWebhookEndpoint(
     allowHttp: deps.config.webhookAllowHttp,
     allowPrivate: deps.config.webhookAllowPrivate,
   });
-  return insertWebhookEndpoint(deps.db, {
+  const endpoint = await insertWebhookEndpoint(deps.db, {
     id: input.endpointId,
     url,
     description: body.description ?? null,
@@ -75,6 +91,8 @@ export async function createWebhookEndpoint(
     createdBy: user.sub,
     secret: newWebhookSecret(),
   });
+  await wakeDispatcher(deps, endpoint.id);
+  return endpoint;
 }
 
 /** visibleWebhookEndpoint reads one endpoint `user` reaches. @throws DomainError `not_found` (404). */
@@ -95,7 +113,9 @@ export async function updateWebhookEndpoint(
   input: { user: AuthUser; id: string; patch: PatchWebhookEndpointBody },
 ): Promise<WebhookEndpointView> {
   const { user, id, patch } = input;
-  return found(await patchWebhookEndpoint(deps.db, id, scopeOf(user), patch), id);
+  const endpoint = found(await patchWebhookEndpoint(deps.db, id, scopeOf(user), patch), id);
+  if (!endpoint.disabled) await wakeDispatcher(deps, endpoint.id);
+  return endpoint;
 }
 
 /**
@@ -135,4 +155,22 @@ export async function endpointDeliveries(
   const { user, id, status, limit } = input;
   found(await findWebhookEndpoint(deps.db, id, scopeOf(user)), id);
   return listWebhookDeliveries(deps.db, { endpointId: id, status, limit, after });
+}
+
+/**
+ * redeliver sends one of an endpoint's deliveries again: pending and due now, whatever its
+ * status, and the dispatcher is woken (SPEC.md §11). The receiver sees the same `webhook-id`.
+ * @throws DomainError `not_found` (404) for an endpoint `user` does not reach or a delivery it
+ *   does not have.
+ */
+export async function redeliver(
+  deps: ApiDeps,
+  input: { user: AuthUser; id: string; deliveryId: string },
+): Promise<WebhookDeliveryView> {
+  const { user, id, deliveryId } = input;
+  found(await findWebhookEndpoint(deps.db, id, scopeOf(user)), id);
+  const delivery = await requeueWebhookDelivery(deps.db, { endpointId: id, deliveryId });
+  if (!delivery) throw new DomainError('not_found', `Delivery ${deliveryId} does not exist`);
+  await wakeDispatcher(deps, id);
+  return delivery;
 }

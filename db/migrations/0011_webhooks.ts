@@ -5,7 +5,8 @@ import type { QueryInterface } from 'sequelize';
  * The webhook registry of SPEC.md §11. `webhook_endpoints`: who wants which event types at
  * which URL, signed with which secret; `seller_id` NULL is a staff endpoint (every event),
  * else an operator's (its seller's events). `webhook_deliveries`: one row per event and
- * endpoint, written and retried by the dispatcher. `event_id` has no foreign key: events are
+ * endpoint, written and retried by the dispatcher. `events_from` is the outbox's horizon when
+ * the endpoint was made: every event from a transaction at or above it is delivered. `event_id` has no foreign key: events are
  * deleted after EVENT_RETENTION_DAYS independently of their deliveries.
  */
 export const up: MigrationFn<QueryInterface> = async ({ context }) => {
@@ -21,6 +22,7 @@ export const up: MigrationFn<QueryInterface> = async ({ context }) => {
       disabled boolean NOT NULL DEFAULT false,
       disabled_reason text,
       consecutive_failures integer NOT NULL DEFAULT 0,
+      events_from xid8 NOT NULL DEFAULT pg_snapshot_xmin(pg_current_snapshot()),
       created_at timestamptz(3) NOT NULL DEFAULT now(),
       updated_at timestamptz(3) NOT NULL DEFAULT now(),
       CONSTRAINT webhook_endpoints_types_nonempty CHECK (cardinality(types) > 0)
@@ -45,6 +47,8 @@ export const up: MigrationFn<QueryInterface> = async ({ context }) => {
     );
     CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint_status_idx
       ON webhook_deliveries (endpoint_id, status, created_at);
+    CREATE INDEX IF NOT EXISTS webhook_deliveries_due_idx
+      ON webhook_deliveries (endpoint_id, next_attempt_at) WHERE status = 'pending';
   `);
 };
 

@@ -154,6 +154,8 @@ const MATRIX = [
   ['DELETE /v1/webhook-endpoints/{id}',              [401,   403,   403,   200,   200,   404]],
   ['POST /v1/webhook-endpoints/{id}/rotate-secret',  [401,   403,   403,   200,   200,   404]],
   ['GET /v1/webhook-endpoints/{id}/deliveries',      [401,   403,   403,   200,   200,   404]],
+  ['POST /v1/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver',
+                                                     [401,   403,   403,   200,   200,   404]],
   // §9 Operating it: public, outside /v1; a token changes nothing.
   ['GET /healthz',                                   [200,   200,   200,   200,   200,   200]],
   ['GET /readyz',                                    [200,   200,   200,   200,   200,   200]],
@@ -588,6 +590,18 @@ const SETUPS: { [E in Endpoint]?: Setup } = {
   'GET /v1/webhook-endpoints/{id}/deliveries': shared(async () => {
     const { id, sellerId } = await newWebhookEndpoint();
     return { path: `/v1/webhook-endpoints/${id}/deliveries`, sellerId };
+  }),
+  'POST /v1/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver': shared(async () => {
+    const { id, sellerId } = await newWebhookEndpoint();
+    // A delivery row as the dispatcher leaves it: redelivering it is what is authorised here.
+    const deliveryId = randomUUID();
+    await query(
+      stack.db,
+      `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts)
+       VALUES ($1, $2, $3, 'delivered', 1)`,
+      [deliveryId, id, randomUUID()],
+    );
+    return { path: `/v1/webhook-endpoints/${id}/deliveries/${deliveryId}/redeliver`, sellerId };
   }),
 };
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/errors';
-import { assertWebhookUrl, type WebhookUrlPolicy } from '../../domain/webhook-rules';
+import {
+  assertWebhookUrl,
+  isPrivateAddress,
+  type WebhookUrlPolicy,
+} from '../../domain/webhook-rules';
 
 /*
  * The endpoint URL rule of SPEC.md §11: https only, and no loopback, private, link-local or
@@ -119,5 +123,21 @@ describe('assertWebhookUrl', () => {
       'https://example.com/a%20b',
     );
     expect(assertWebhookUrl('http://2130706433:8080/h', OPEN)).toBe('http://127.0.0.1:8080/h');
+  });
+});
+
+describe('isPrivateAddress (the dispatcher’s check of a resolved address)', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['10.1.2.3', true],
+    ['169.254.169.254', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:8.8.8.8', false],
+    ['fe80::1', true],
+    ['8.8.8.8', false],
+    ['2606:4700:4700::1111', false],
+  ])('%s → %s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
   });
 });

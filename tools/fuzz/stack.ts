@@ -7,6 +7,7 @@ import { migrate } from '../../db/migrate';
 import { createWorker } from '../../worker/create';
 import { connectStack, type TestStack } from '../app';
 import { FUZZ_CONFIG_OVERRIDES } from './check';
+import { TEST_WEBHOOK_DELIVERY } from '../stack/local-stack';
 
 /*
  * An isolated stack for the fuzz test: its own database on the run's PostgreSQL server and its
@@ -62,6 +63,7 @@ export async function startIsolatedStack(
     maxConcurrentActivities: 20,
     workflowBundle: { codePath: shared.workflowBundlePath },
     bookingHeldUnitsMax: FUZZ_BOOKING_HELD_UNITS_MAX,
+    webhooks: TEST_WEBHOOK_DELIVERY,
   });
   const running = worker.run();
   const app = await connectStack(

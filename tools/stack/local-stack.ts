@@ -306,6 +306,19 @@ export interface EphemeralStack {
 }
 
 /**
+ * TEST_WEBHOOK_DELIVERY are the test worker's delivery settings: receivers on 127.0.0.1, and
+ * retries, giving up and disabling within seconds instead of SPEC.md §11's days.
+ */
+export const TEST_WEBHOOK_DELIVERY = {
+  timeoutMs: 1_000,
+  backoffBaseMs: 200,
+  backoffMaxMs: 1_000,
+  retryForMs: 8_000,
+  failuresToDisable: 3,
+  allowPrivate: true,
+};
+
+/**
  * startEphemeralStack starts an embedded PostgreSQL and a headless, in-memory Temporal dev
  * server on free ports, migrates, bundles the workflows once and runs the real worker in this
  * process on `taskQueue`. `stop()` tears all of it down and deletes its data.
@@ -356,6 +369,7 @@ export async function startEphemeralStack(input: {
     workflowBundle: { codePath: workflowBundlePath },
     // The configured default (10), so tests see the holding limit production has.
     bookingHeldUnitsMax: loadConfig({ NODE_ENV: 'test' }).bookingHeldUnitsMax,
+    webhooks: TEST_WEBHOOK_DELIVERY,
   });
   const running = worker.run();
   return {

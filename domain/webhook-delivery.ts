@@ -1,0 +1,27 @@
+import { defineSignal } from '@temporalio/workflow';
+
+/*
+ * The retry rule of webhook deliveries (SPEC.md §11): exponential backoff from
+ * WEBHOOK_BACKOFF_BASE, doubling per attempt, capped at WEBHOOK_BACKOFF_MAX. Pure.
+ */
+
+/**
+ * retryDelayMs is the wait before the attempt after `attemptsMade` failed ones (1-based):
+ * base, 2 × base, 4 × base …, at most `backoffMaxMs`.
+ */
+export function retryDelayMs(
+  attemptsMade: number,
+  config: { backoffBaseMs: number; backoffMaxMs: number },
+): number {
+  const doublings = Math.min(Math.max(attemptsMade - 1, 0), 40);
+  return Math.min(config.backoffBaseMs * 2 ** doublings, config.backoffMaxMs);
+}
+
+/** wakeDispatcherSignal makes an endpoint's dispatcher pass now (a redelivery, a re-enable). */
+export const wakeDispatcherSignal = defineSignal('wake');
+
+/** WEBHOOK_POLL_MS is how often an idle dispatcher looks for new events (first attempt ≤ 5 s). */
+export const WEBHOOK_POLL_MS = 1_000;
+
+/** WEBHOOK_PASSES_PER_RUN bounds a dispatcher run's passes before it continues as new. */
+export const WEBHOOK_PASSES_PER_RUN = 200;
