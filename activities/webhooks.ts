@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { Context } from '@temporalio/activity';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/connection';
 import type { EventPosition } from '../db/events';
@@ -72,6 +73,8 @@ export async function dispatchWebhooks(
   await forEachLimited(due, DISPATCH_CONCURRENCY, async (delivery) => {
     const outcome = await attempt(endpoint, delivery, webhooks);
     await recordAttempt(db, outcome, webhooks.failuresToDisable);
+    // A pass of slow receivers outlasts the heartbeat timeout; each stored outcome says it lives.
+    Context.current().heartbeat();
   });
   return {
     stop: false,

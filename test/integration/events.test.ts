@@ -224,6 +224,61 @@ describe('every change writes its event in its own transaction', () => {
   });
 });
 
+describe('timers and refusals that change state write their events too', () => {
+  it('when a hold expires, a trip completes, a payout fails and a request expires, then booking.expired, booking.completed, payment_request.payout_failed and payment_request.expired', async () => {
+    const short = await useStack({ bookingHoldTtlMs: 1_500, approvalTtlMs: 1_500 });
+    const traveller = await actor('customer');
+    const walletId = await openWallet(short, staff, traveller, 10_000);
+    const { scheduleId } = await seedBus(short, staff, {
+      seatCount: 4,
+      departsInMs: 2_000,
+      durationMs: 1_500,
+    });
+    const hold = (seats: number[]) =>
+      call(short, 'POST', '/v1/bookings', { token: traveller.token, body: { scheduleId, seats } });
+    const lapsed = expectStatus<{ id: string }>(await hold([1]), 201);
+    const trip = expectStatus<{ id: string }>(await hold([2]), 201);
+    expectStatus(
+      await call(short, 'POST', `/v1/bookings/${trip.id}/confirm`, {
+        token: traveller.token,
+        body: { accountId: walletId },
+      }),
+      200,
+    );
+    const requester = await actor('customer');
+    const unfunded = await openRequest(short, staff, requester, {
+      amountMinor: 5_000,
+      fundedMinor: 100,
+    });
+    const ignored = await openRequest(short, staff, requester, { amountMinor: 1, fundedMinor: 1 });
+    expectStatus(
+      await call(short, 'POST', `/v1/payment-requests/${unfunded.request.id}/approve`, {
+        token: (await actor('staff')).token,
+        body: { note: 'ok' },
+      }),
+      200,
+    );
+
+    const typesOf = async (who: Actor, id: string, n: number) =>
+      (await eventsOf(who, id, n)).map((e) => e.type);
+    expect(await typesOf(traveller, lapsed.id, 2)).toEqual(['booking.reserved', 'booking.expired']);
+    expect(await typesOf(traveller, trip.id, 3)).toEqual([
+      'booking.reserved',
+      'booking.confirmed',
+      'booking.completed',
+    ]);
+    expect(await typesOf(requester, unfunded.request.id, 3)).toEqual([
+      'payment_request.created',
+      'payment_request.approved',
+      'payment_request.payout_failed',
+    ]);
+    expect(await typesOf(requester, ignored.request.id, 2)).toEqual([
+      'payment_request.created',
+      'payment_request.expired',
+    ]);
+  });
+});
+
 describe('a refused change writes no event', () => {
   it('when an order is refused for stock and a payment for funds, then the buyer’s feed holds only what happened', async () => {
     const buyer = await actor('customer');
