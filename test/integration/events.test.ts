@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../domain/events';
 import { recordEvent } from '../../db/events';
 import { query } from '../../db/transaction';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
@@ -15,11 +19,62 @@ import { seedBus } from '../../tools/seed';
 
 let stack: TestStack;
 let staff: Actor;
+let hook: { server: Server; secret: string; typesVerified: Set<string>; badSignatures: number };
 
 beforeAll(async () => {
   stack = await useStack();
   staff = await actor('staff');
+  hook = await staffReceiver();
 });
+
+afterAll(async () => {
+  await new Promise((resolve) => hook.server.close(resolve));
+});
+
+/**
+ * staffReceiver listens on 127.0.0.1 and registers a staff endpoint for every event type; it
+ * records the type of each request whose Standard Webhooks signature verifies.
+ */
+async function staffReceiver() {
+  const typesVerified = new Set<string>();
+  const state = { secret: '', badSignatures: 0 };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const event = new Webhook(state.secret).verify(
+          Buffer.concat(chunks).toString('utf8'),
+          req.headers as Record<string, string>,
+        ) as { type: string };
+        typesVerified.add(event.type);
+      } catch {
+        state.badSignatures += 1;
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const endpoint = expectStatus<{ secret: string }>(
+    await call(stack, 'POST', '/v1/webhook-endpoints', {
+      token: staff.token,
+      body: { url: `http://127.0.0.1:${port}/all`, types: [...EVENT_TYPES] },
+    }),
+    201,
+  );
+  state.secret = endpoint.secret;
+  return {
+    server,
+    get secret() {
+      return state.secret;
+    },
+    typesVerified,
+    get badSignatures() {
+      return state.badSignatures;
+    },
+  };
+}
 
 /** FeedEvent is an event as GET /v1/events returns it. */
 interface FeedEvent {
@@ -387,5 +442,14 @@ describe('the feed', () => {
       .map((e) => e.subject.id)
       .filter((id) => id === first || id === second);
     expect(ours).toEqual([first, second]);
+  });
+});
+
+describe('webhooks for every event type', () => {
+  it('when the changes above have happened, then a staff endpoint for every type got each type, every request signed', async () => {
+    await waitFor(async () => hook.typesVerified.size === EVENT_TYPES.length, 30_000);
+
+    expect([...hook.typesVerified].sort()).toEqual([...EVENT_TYPES].sort());
+    expect(hook.badSignatures).toBe(0);
   });
 });
