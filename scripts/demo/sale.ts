@@ -69,7 +69,7 @@ async function playSale(ctx: SceneContext): Promise<SaleState> {
   };
 }
 
-/** saleScene is the flash sale as a Scene: six numbered steps, the stock and money tables, ten checks. */
+/** saleScene is the flash sale as a Scene: six numbered steps, the stock, money and webhook tables, eleven checks. */
 export const saleScene: Scene<SaleState> = {
   title: 'holdfast demo',
   cast: `${CUSTOMER_COUNT} customers`,
@@ -78,4 +78,9 @@ export const saleScene: Scene<SaleState> = {
   verdict: 'nothing oversold, every payment debited once, money conserved',
   play: playSale,
   report: reportSale,
+  placed: (state) => ({
+    type: 'order.placed',
+    noun: 'placed orders',
+    ids: state.outcomes.filter((o) => o.result.status === 201).map((o) => o.result.body.id),
+  }),
 };

@@ -3,6 +3,7 @@ import { newBar } from '../shared/progress';
 import type { DemoClient } from './client';
 import { RUN_TAG } from './settings';
 import { heading } from './report';
+import { watchWebhooks, type Placed } from './webhooks';
 
 /**
  * The skeleton both demo scenes run on: a Scene plays its numbered steps (seed, rush, settle),
@@ -38,6 +39,7 @@ export interface SceneContext {
  * report reads; `report` prints the report sections and returns the end-state checks, listed
  * before the steps' own. `title` and `cast` word the header, `stepPrefix` goes before each
  * step's number, `checksTitle` heads the checks and `verdict` is what the PASS/FAIL line claims.
+ * `placed` names the subjects the scene placed, whose events its webhook receiver must get.
  */
 export interface Scene<S> {
   title: string;
@@ -47,6 +49,7 @@ export interface Scene<S> {
   verdict: string;
   play(ctx: SceneContext): Promise<S>;
   report(ctx: SceneContext, state: S): Promise<Check[]>;
+  placed(state: S): Placed;
 }
 
 /** printCheck prints one check line: `[ok] name (figures)` or `[FAIL] name: problems` (cut at 2,000 characters). */
@@ -65,7 +68,10 @@ export function printVerdict(title: string, verdict: string, checks: readonly Ch
   return passed;
 }
 
-/** runScene plays `scene` against the service: header, numbered steps, report, checks; resolves true on PASS. */
+/**
+ * runScene plays `scene` against the service: header, a webhook receiver (./webhooks.ts),
+ * numbered steps, report, the events received, checks; resolves true on PASS.
+ */
 export async function runScene<S>(
   scene: Scene<S>,
   client: DemoClient,
@@ -86,9 +92,15 @@ export async function runScene<S>(
       for (const c of checks) if (c) stepChecks.push(c);
     },
   };
-  const state = await scene.play(ctx);
-  const checks = [...(await scene.report(ctx, state)), ...stepChecks];
-  return printVerdict(scene.checksTitle, scene.verdict, checks);
+  const webhooks = await watchWebhooks(client, staff);
+  try {
+    const state = await scene.play(ctx);
+    const checks = [...(await scene.report(ctx, state)), ...stepChecks];
+    checks.push(await webhooks.finish(scene.placed(state)));
+    return printVerdict(scene.checksTitle, scene.verdict, checks);
+  } finally {
+    await webhooks.close();
+  }
 }
 
 /** runScenes plays every scene in turn, even after a FAIL; returns the exit code: 0 when all passed, else 1. */

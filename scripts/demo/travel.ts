@@ -40,7 +40,7 @@ async function playTravel(ctx: SceneContext): Promise<TravelState> {
   });
 }
 
-/** travelScene is the bus-seat and hotel-night rush as a Scene: five numbered steps, the seat map and night table, ten checks. */
+/** travelScene is the bus-seat and hotel-night rush as a Scene: five numbered steps, the seat map, night and webhook tables, eleven checks. */
 export const travelScene: Scene<TravelState> = {
   title: 'holdfast travel demo',
   cast: `${TRAVELLER_COUNT} travellers, ${BUS_SEAT_COUNT} seats`,
@@ -49,4 +49,11 @@ export const travelScene: Scene<TravelState> = {
   verdict: 'no seat or room-night sold twice, every confirm debited once',
   play: playTravel,
   report: reportTravel,
+  placed: (state) => ({
+    type: 'booking.reserved',
+    noun: 'placed bookings',
+    ids: [...state.seatRush.attempts, ...state.stayRush.attempts]
+      .filter((a) => a.result.status === 201)
+      .map((a) => a.result.body.id),
+  }),
 };
