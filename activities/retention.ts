@@ -1,5 +1,7 @@
 import { DomainError } from '../domain/errors';
 import {
+  isAgeRetentionTable,
+  isRetentionDays,
   isRetentionTable,
   RETENTION_ACTIVITY_BATCHES_MAX,
   RETENTION_DELETE_BATCH_SIZE_MAX,
@@ -15,22 +17,24 @@ import { purgeRetentionDue } from '../db/retention';
  */
 
 /**
- * purgeRetention deletes the due rows of `input.table` (db/retention.ts says which) in at most
- * RETENTION_ACTIVITY_BATCHES_MAX batches of `batchSize` rows, and returns the count and
- * whether no due row was left (`complete`); retentionWorkflow calls it again while one was.
+ * purgeRetention deletes the due rows of `input.table` (db/retention.ts says which; rows older
+ * than `olderThanDays` for AGE_RETENTION_TABLES) in at most RETENTION_ACTIVITY_BATCHES_MAX batches
+ * of `batchSize` rows, and returns the count and whether no due row was left (`complete`).
  * @throws DomainError `validation_failed` (422, not retried) for a table outside
- *   RETENTION_TABLES or a batch size outside 1–10 000.
+ *   RETENTION_TABLES, a batch size outside 1–10 000, or an age-kept table without 1–3650 days.
  */
 export async function purgeRetention(
   db: Db,
-  input: Pick<RetentionInput, 'table' | 'batchSize'>,
+  input: Pick<RetentionInput, 'table' | 'batchSize' | 'olderThanDays'>,
 ): Promise<PurgeRetentionResult> {
-  const { table, batchSize } = input;
+  const { table, batchSize, olderThanDays } = input;
   if (!isRetentionTable(table))
     throw new DomainError('validation_failed', `${String(table)} has no retention rule`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > RETENTION_DELETE_BATCH_SIZE_MAX)
     throw new DomainError('validation_failed', `batchSize ${batchSize} is not 1–10000`);
+  if (isAgeRetentionTable(table) && !isRetentionDays(olderThanDays))
+    throw new DomainError('validation_failed', `olderThanDays of ${table} is not 1–3650`);
   const batchesMax = RETENTION_ACTIVITY_BATCHES_MAX;
-  const deleted = await purgeRetentionDue(db, { table, batchSize, batchesMax });
+  const deleted = await purgeRetentionDue(db, { table, batchSize, batchesMax, olderThanDays });
   return { deleted, complete: deleted < batchSize * batchesMax };
 }

@@ -2,18 +2,18 @@
  * The retention contract of SPEC.md §10 "Bounded storage": every table the API writes per
  * request has a rule for when a row is due, and a Temporal Schedule that deletes the due rows
  * in bounded batches. One workflow (workflows/retention.ts) serves every table: its input names
- * the table, and db/retention.ts holds one batch DELETE per table. Adding a table (events,
- * webhook deliveries) means a name in RETENTION_TABLES, its DELETE, and its Schedule's spec.
- * Safe for workflow code: no I/O.
+ * the table, and db/retention.ts holds one batch DELETE per table. Adding a table means a name
+ * in RETENTION_TABLES, its DELETE, and its Schedule's spec; a table kept a number of days
+ * (AGE_RETENTION_TABLES) gets them in its Schedule's input. Safe for workflow code: no I/O.
  */
 
 /**
  * RETENTION_TABLES are the tables the generic retention purges, each with its own rule
- * (db/retention.ts): `idempotency_keys` rows past `expires_at` (IDEMPOTENCY_KEY_TTL after their
- * claim) whose write has settled or whose lease ran out long ago. `order_failures` keeps its
+ * (db/retention.ts): `idempotency_keys` past IDEMPOTENCY_KEY_TTL once settled; `events` and
+ * `webhook_deliveries` older than EVENT_RETENTION_DAYS (SPEC.md §11). `order_failures` keeps its
  * own daily cleanup (workflows/order-failures.ts, SPEC.md §8 "Retention").
  */
-export const RETENTION_TABLES = ['idempotency_keys'] as const;
+export const RETENTION_TABLES = ['idempotency_keys', 'events', 'webhook_deliveries'] as const;
 
 /** RetentionTable names one table the generic retention purges. */
 export type RetentionTable = (typeof RETENTION_TABLES)[number];
@@ -21,6 +21,39 @@ export type RetentionTable = (typeof RETENTION_TABLES)[number];
 /** isRetentionTable tells whether `value` names a table of RETENTION_TABLES. */
 export function isRetentionTable(value: unknown): value is RetentionTable {
   return (RETENTION_TABLES as readonly unknown[]).includes(value);
+}
+
+/**
+ * AGE_RETENTION_TABLES are the tables whose rows are due by age alone: `events` by
+ * `occurred_at`, `webhook_deliveries` by `created_at`, older than `olderThanDays` days.
+ */
+export const AGE_RETENTION_TABLES = ['events', 'webhook_deliveries'] as const;
+
+/** isAgeRetentionTable tells whether `table` is kept a number of days (AGE_RETENTION_TABLES). */
+export function isAgeRetentionTable(table: RetentionTable): boolean {
+  return (AGE_RETENTION_TABLES as readonly RetentionTable[]).includes(table);
+}
+
+/** RETENTION_OLDER_THAN_DAYS_MAX bounds `olderThanDays` (EVENT_RETENTION_DAYS: 1–3650). */
+export const RETENTION_OLDER_THAN_DAYS_MAX = 3_650;
+
+/**
+ * EVENT_RETENTION_DAYS_DEFAULT is EVENT_RETENTION_DAYS' default (SPEC.md §11: 30), for the
+ * Schedules of a caller that names no retention.
+ */
+export const EVENT_RETENTION_DAYS_DEFAULT = 30;
+
+/**
+ * isRetentionDays tells whether `value` is a valid `olderThanDays`: a whole number of days,
+ * 1–RETENTION_OLDER_THAN_DAYS_MAX.
+ */
+export function isRetentionDays(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= 1 &&
+    value <= RETENTION_OLDER_THAN_DAYS_MAX
+  );
 }
 
 /** RETENTION_DELETE_BATCH_SIZE is how many rows one DELETE statement removes at most. */
@@ -58,13 +91,14 @@ export const IDEMPOTENCY_LEASE_GRACE_MS = 60 * 60_000;
 
 /**
  * RetentionInput starts retentionWorkflow: purge `table`'s due rows in DELETE batches of
- * `batchSize` rows (1–10 000). `roundsMax` (≥ 1) lowers RETENTION_ROUNDS_MAX (activities per run)
- * so tests can make runs short. `run` (1-based, default 1) and `deletedBefore` (default 0) are
- * carried by continue-as-new: which run of this firing this is, and what earlier runs deleted.
+ * `batchSize` rows (1–10 000); `olderThanDays` (1–3650) is the age of a due row, required for
+ * AGE_RETENTION_TABLES. `roundsMax` (≥ 1) lowers RETENTION_ROUNDS_MAX so tests can make runs
+ * short. `run` (default 1) and `deletedBefore` (default 0) are carried by continue-as-new.
  */
 export interface RetentionInput {
   table: RetentionTable;
   batchSize: number;
+  olderThanDays?: number;
   roundsMax?: number;
   run?: number;
   deletedBefore?: number;
@@ -93,7 +127,8 @@ export interface RetentionResult {
 
 /**
  * retentionScheduleId names the Temporal Schedule of a table's retention:
- * `retention-<table with dashes>` (`retention-idempotency-keys`). Temporal appends the
+ * `retention-<table with dashes>` (`retention-idempotency-keys`, `retention-events`,
+ * `retention-webhook-deliveries`). Temporal appends the
  * scheduled time to the workflow IDs it starts.
  */
 export function retentionScheduleId(table: RetentionTable): string {

@@ -15,6 +15,8 @@ import {
   type OrderFailuresCleanupInput,
 } from '../domain/order-failures';
 import {
+  EVENT_RETENTION_DAYS_DEFAULT,
+  isAgeRetentionTable,
   RETENTION_DELETE_BATCH_SIZE,
   RETENTION_TABLES,
   retentionScheduleId,
@@ -142,11 +144,24 @@ export async function ensureOrderFailuresCleanupSchedule(
 /**
  * RETENTION_SPECS say when each table's retention Schedule fires, with the words ensureSchedules
  * logs. idempotency_keys: hourly, so a key is gone at most an hour after IDEMPOTENCY_KEY_TTL.
+ * events and webhook_deliveries: daily, 20 and 40 minutes after order-failures-cleanup (03:00).
  */
 export const RETENTION_SPECS: Record<RetentionTable, { spec: ScheduleSpec; every: string }> = {
   idempotency_keys: {
     spec: { intervals: [{ every: '1h' }] },
     every: 'hourly',
+  },
+  events: {
+    spec: { calendars: [{ hour: 3, minute: 20, comment: 'events retention, daily at 03:20 UTC' }] },
+    every: 'daily 03:20 UTC',
+  },
+  webhook_deliveries: {
+    spec: {
+      calendars: [
+        { hour: 3, minute: 40, comment: 'webhook_deliveries retention, daily at 03:40 UTC' },
+      ],
+    },
+    every: 'daily 03:40 UTC',
   },
 };
 
@@ -167,16 +182,28 @@ export const RETENTION_POLICIES = {
  */
 export const RETENTION_EXECUTION_TIMEOUT: Duration = '6h';
 
+/** RetentionScheduleInput is one table's retention Schedule: where it runs and what it keeps. */
+export interface RetentionScheduleInput {
+  table: RetentionTable;
+  /** taskQueue is the workers' task queue (TEMPORAL_TASK_QUEUE). */
+  taskQueue: string;
+  /** olderThanDays keeps AGE_RETENTION_TABLES' rows this many days (EVENT_RETENTION_DAYS). */
+  olderThanDays: number;
+}
+
 /**
- * retentionAction is the action of `table`'s retention Schedule: start retentionWorkflow on
- * `taskQueue` with the table and RETENTION_DELETE_BATCH_SIZE. Temporal appends the scheduled
- * time to the workflow ID (`retention-idempotency-keys-<time>`).
+ * retentionAction is the action of a table's retention Schedule: start retentionWorkflow on
+ * `taskQueue` with the table, RETENTION_DELETE_BATCH_SIZE and, for AGE_RETENTION_TABLES,
+ * `olderThanDays`. Temporal appends the scheduled time to the workflow ID.
  */
 export function retentionAction(
-  table: RetentionTable,
-  taskQueue: string,
+  input: RetentionScheduleInput,
 ): ScheduleOptionsStartWorkflowAction<typeof retentionWorkflow> {
-  const args: [RetentionInput] = [{ table, batchSize: RETENTION_DELETE_BATCH_SIZE }];
+  const { table, taskQueue, olderThanDays } = input;
+  const batchSize = RETENTION_DELETE_BATCH_SIZE;
+  const args: [RetentionInput] = [
+    isAgeRetentionTable(table) ? { table, batchSize, olderThanDays } : { table, batchSize },
+  ];
   return {
     type: 'startWorkflow',
     workflowType: retentionWorkflow,
@@ -194,12 +221,12 @@ export function retentionAction(
  */
 export async function ensureRetentionSchedule(
   client: Client,
-  input: { table: RetentionTable; taskQueue: string },
+  input: RetentionScheduleInput,
 ): Promise<'created' | 'updated'> {
   return ensureSchedule(client, {
     scheduleId: retentionScheduleId(input.table),
     spec: RETENTION_SPECS[input.table].spec,
-    action: retentionAction(input.table, input.taskQueue),
+    action: retentionAction(input),
     policies: RETENTION_POLICIES,
   });
 }
@@ -209,18 +236,24 @@ export interface EnsureSchedulesInput extends OrderFailuresCleanupScheduleInput 
   /** address is the Temporal frontend, `host:port`. */
   address: string;
   namespace: string;
+  /** eventRetentionDays keeps events and deliveries (EVENT_RETENTION_DAYS); default 30. */
+  eventRetentionDays?: number;
   /** log receives one line per Schedule; default: none. */
   log?: (line: string) => void;
 }
 
 /**
  * schedulesInputOf is the EnsureSchedulesInput of a configuration: TEMPORAL_ADDRESS,
- * TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE and ORDER_FAILURE_RETENTION_DAYS.
+ * TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, ORDER_FAILURE_RETENTION_DAYS and EVENT_RETENTION_DAYS.
  */
 export function schedulesInputOf(
   config: Pick<
     Config,
-    'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'orderFailureRetentionDays'
+    | 'temporalAddress'
+    | 'temporalNamespace'
+    | 'taskQueue'
+    | 'orderFailureRetentionDays'
+    | 'eventRetentionDays'
   >,
   log?: (line: string) => void,
 ): EnsureSchedulesInput {
@@ -229,6 +262,7 @@ export function schedulesInputOf(
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     retentionDays: config.orderFailureRetentionDays,
+    eventRetentionDays: config.eventRetentionDays,
     log,
   };
 }
@@ -248,11 +282,17 @@ export async function ensureSchedules(input: EnsureSchedulesInput): Promise<void
       `schedule ${ORDER_FAILURES_CLEANUP_SCHEDULE_ID} ${outcome} (daily 03:00 UTC, ` +
         `retention ${input.retentionDays} days, task queue ${input.taskQueue})`,
     );
+    const olderThanDays = input.eventRetentionDays ?? EVENT_RETENTION_DAYS_DEFAULT;
     for (const table of RETENTION_TABLES) {
-      const made = await ensureRetentionSchedule(client, { table, taskQueue: input.taskQueue });
+      const made = await ensureRetentionSchedule(client, {
+        table,
+        taskQueue: input.taskQueue,
+        olderThanDays,
+      });
+      const kept = isAgeRetentionTable(table) ? `retention ${olderThanDays} days, ` : '';
       input.log?.(
         `schedule ${retentionScheduleId(table)} ${made} (${RETENTION_SPECS[table].every}, ` +
-          `task queue ${input.taskQueue})`,
+          `${kept}task queue ${input.taskQueue})`,
       );
     }
   } finally {

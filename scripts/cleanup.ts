@@ -9,6 +9,7 @@ import {
 import { countRetentionDue, purgeRetentionDue } from '../db/retention';
 import { ORDER_FAILURES_DELETE_BATCH_SIZE, RETENTION_DAYS_MAX } from '../domain/order-failures';
 import {
+  isAgeRetentionTable,
   isRetentionTable,
   RETENTION_DELETE_BATCH_SIZE,
   RETENTION_TABLES,
@@ -18,11 +19,13 @@ import { exitWithUsage, parseCli } from './shared/cli';
 
 /** USAGE is printed for --help, and on stderr with exit code 2 for a bad or unknown argument. */
 const USAGE = `usage: npm run cleanup -- [--days N] [--dry-run]
-       npm run cleanup -- --table T [--dry-run]
+       npm run cleanup -- --table T [--days N] [--dry-run]
   --days N    delete order_failures rows older than N whole days, 1-${RETENTION_DAYS_MAX}
-              (default: ORDER_FAILURE_RETENTION_DAYS, 90)
+              (default: ORDER_FAILURE_RETENTION_DAYS, 90); with --table events or
+              webhook_deliveries, their age instead (default: EVENT_RETENTION_DAYS, 30)
   --table T   apply the retention of T instead (${RETENTION_TABLES.join(', ')}), as its
-              Schedule does: idempotency_keys past IDEMPOTENCY_KEY_TTL and settled
+              Schedule does: idempotency_keys past IDEMPOTENCY_KEY_TTL and settled, events
+              and webhook_deliveries older than EVENT_RETENTION_DAYS
   --dry-run   print how many rows are due (and for order_failures a sample); delete nothing`;
 
 /** SAMPLE_MAX bounds the rows a dry run prints. */
@@ -46,7 +49,7 @@ interface CleanupArgs {
 
 /**
  * parseCommandLine reads `argv` strictly; see USAGE. Exits 0 for --help, and 2 for an unknown
- * option, a bad --days or --table, or --days with --table.
+ * option, a bad --days or --table, or --days with a table not kept by age.
  */
 function parseCommandLine(argv: string[]): CleanupArgs {
   const { values } = parseCli(USAGE, {
@@ -58,18 +61,22 @@ function parseCommandLine(argv: string[]): CleanupArgs {
     },
   });
   const dryRun = values['dry-run'] === true;
-  if (values.table !== undefined) {
-    if (!isRetentionTable(values.table))
-      exitWithUsage(USAGE, `--table ${values.table}: not one of ${RETENTION_TABLES.join(', ')}`);
-    // A table's own rule says which rows are due: --days belongs to order_failures alone.
-    if (values.days !== undefined) exitWithUsage(USAGE, '--days applies to order_failures only');
-    return { days: undefined, dryRun, table: values.table };
-  }
-  if (values.days === undefined) return { days: undefined, dryRun };
-  const days = Number(values.days);
-  if (!/^\d{1,4}$/.test(values.days) || days < 1 || days > RETENTION_DAYS_MAX)
-    exitWithUsage(USAGE, `--days ${values.days}: a whole number of days, 1-${RETENTION_DAYS_MAX}`);
-  return { days, dryRun };
+  const days = values.days === undefined ? undefined : parseDays(values.days);
+  if (values.table === undefined) return { days, dryRun };
+  if (!isRetentionTable(values.table))
+    exitWithUsage(USAGE, `--table ${values.table}: not one of ${RETENTION_TABLES.join(', ')}`);
+  // idempotency_keys' own rule says which rows are due: --days is for tables kept by age.
+  if (days !== undefined && !isAgeRetentionTable(values.table))
+    exitWithUsage(USAGE, `--days does not apply to ${values.table}`);
+  return { days, dryRun, table: values.table };
+}
+
+/** parseDays reads --days: a whole number 1–RETENTION_DAYS_MAX, else exits 2 with the usage. */
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!/^\d{1,4}$/.test(value) || days < 1 || days > RETENTION_DAYS_MAX)
+    exitWithUsage(USAGE, `--days ${value}: a whole number of days, 1-${RETENTION_DAYS_MAX}`);
+  return days;
 }
 
 /** dryRun prints how many rows are older than `cutoff` and up to SAMPLE_MAX of them, oldest first. */
@@ -90,16 +97,25 @@ async function dryRun(db: Db, days: number, cutoff: Date): Promise<void> {
 /**
  * purgeTable applies `table`'s retention by hand (db/retention.ts), as its Schedule does, in
  * batches of RETENTION_DELETE_BATCH_SIZE, and prints the count; a dry run prints the count only.
+ * `olderThanDays` is the age of a due row of AGE_RETENTION_TABLES.
  */
-async function purgeTable(db: Db, table: RetentionTable, dryRun: boolean): Promise<void> {
-  if (dryRun) {
-    const due = await countRetentionDue(db, table);
-    console.log(`dry run: ${due} ${table} rows are due and would be deleted; nothing was deleted`);
+async function purgeTable(
+  db: Db,
+  input: { table: RetentionTable; olderThanDays: number; dryRun: boolean },
+): Promise<void> {
+  const { table, olderThanDays } = input;
+  const age = isAgeRetentionTable(table) ? ` (older than ${olderThanDays} days)` : '';
+  if (input.dryRun) {
+    const due = await countRetentionDue(db, table, olderThanDays);
+    console.log(
+      `dry run: ${due} ${table} rows are due${age} and would be deleted; nothing was deleted`,
+    );
     return;
   }
   const batchSize = RETENTION_DELETE_BATCH_SIZE;
-  const deleted = await purgeRetentionDue(db, { table, batchSize, batchesMax: BATCHES_MAX });
-  console.log(`deleted ${deleted} ${table} rows past their retention`);
+  const batchesMax = BATCHES_MAX;
+  const deleted = await purgeRetentionDue(db, { table, batchSize, batchesMax, olderThanDays });
+  console.log(`deleted ${deleted} ${table} rows past their retention${age}`);
   if (deleted === batchSize * BATCHES_MAX) console.log('more rows may be due: run it again');
 }
 
@@ -109,16 +125,20 @@ async function purgeTable(db: Db, table: RetentionTable, dryRun: boolean): Promi
  * rows of DATABASE_URL older than N days (default ORDER_FAILURE_RETENTION_DAYS) in batches of
  * ORDER_FAILURES_DELETE_BATCH_SIZE, and prints the count. `--dry-run` prints the count and a
  * sample of up to five rows and deletes nothing. `--table T` applies the retention of another
- * table instead (purgeTable). `--help` prints the usage; exit code 2 with the usage for a bad
- * or unknown argument, 1 on a failure.
+ * table instead (purgeTable; `--days` or EVENT_RETENTION_DAYS for events and deliveries).
+ * `--help` prints the usage; exit code 2 with the usage for a bad or unknown argument, 1 on a
+ * failure.
  */
 async function main(): Promise<void> {
   const args = parseCommandLine(process.argv.slice(2));
   const config = loadConfig();
-  const days = args.days ?? config.orderFailureRetentionDays;
   const db = createDb({ ...config, dbPoolMax: 1 }, 'cleanup');
   try {
-    if (args.table) return await purgeTable(db, args.table, args.dryRun);
+    if (args.table) {
+      const olderThanDays = args.days ?? config.eventRetentionDays;
+      return await purgeTable(db, { table: args.table, olderThanDays, dryRun: args.dryRun });
+    }
+    const days = args.days ?? config.orderFailureRetentionDays;
     const cutoff = await orderFailureCutoff(db, days);
     if (args.dryRun) return await dryRun(db, days, cutoff);
     const batchSize = ORDER_FAILURES_DELETE_BATCH_SIZE;

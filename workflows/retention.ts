@@ -11,6 +11,17 @@ import { DB_ACTIVITY_OPTIONS } from './kit';
 const { purgeRetention } = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
 
 /**
+ * purgeInputOf is what each purgeRetention call gets: the table, the batch size, and the days
+ * only when the input has them, so an idempotency_keys purge gets `{table, batchSize}` exactly.
+ */
+function purgeInputOf(
+  input: RetentionInput,
+): Pick<RetentionInput, 'table' | 'batchSize' | 'olderThanDays'> {
+  const { table, batchSize, olderThanDays } = input;
+  return olderThanDays === undefined ? { table, batchSize } : { table, batchSize, olderThanDays };
+}
+
+/**
  * retentionWorkflow applies one table's retention (SPEC.md §10 "Bounded storage"): it calls
  * `purgeRetention` while due rows were left, at most RETENTION_ROUNDS_MAX (or `roundsMax`) times a
  * run, then continues as new so no history grows long, up to RETENTION_RUNS_MAX runs per firing of
@@ -26,7 +37,7 @@ export async function retentionWorkflow(input: RetentionInput): Promise<Retentio
   let deleted = input.deletedBefore ?? 0;
   let complete = false;
   for (let round = 0; round < roundsMax && !complete; round += 1) {
-    const purged = await purgeRetention({ table: input.table, batchSize: input.batchSize });
+    const purged = await purgeRetention(purgeInputOf(input));
     deleted += purged.deleted;
     complete = purged.complete;
   }
