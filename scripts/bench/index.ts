@@ -24,11 +24,18 @@ import {
 import type { LoadHandle } from './paced';
 import { clockTicksPerSecond, cpuDelta, sampleCpu } from './proc-cpu';
 import { loadProgress } from './progress';
-import { computeRatios, connectionsText, type ModeResult, type ReportMeta } from './report';
+import {
+  computeRatios,
+  connectionsText,
+  webhookText,
+  type ModeResult,
+  type ReportMeta,
+} from './report';
 import { SCENARIOS, type PreparedScenario } from './scenarios';
 import { seedFixtures, type Fixtures } from './seed';
 import { startBenchStack, type BenchStack } from './stack';
 import { writeReport, printReport } from './output';
+import { startWebhookHook, type WebhookHook } from './webhook';
 import { sleep, StopSteps } from '../../tools/process';
 
 /*
@@ -71,19 +78,12 @@ async function measureIdle(stack: BenchStack, ticksPerSecond: number) {
   );
 }
 
-/** runAll warms every scenario up, then measures every scenario at every connection count. */
-async function runAll(stack: BenchStack, fixtures: Fixtures, context: ModeContext) {
-  const { options } = context;
-  const common = {
-    apiUrl: stack.apiUrl,
-    rolePids: stack.rolePids as Record<Role, number>,
-    ticksPerSecond: context.ticksPerSecond,
-    temporalMetricsUrl: stack.temporalMetricsUrl,
-    onLoad: context.onLoad,
-  };
-  // Connection count outermost: the runs a ratio compares are measured minutes apart at most.
-  // The half-peak runs come last, at the largest connection count.
-  const plan = [
+/**
+ * runPlan lists the measured runs. Connection count outermost: the runs a ratio compares are
+ * measured minutes apart at most. The half-peak runs come last, at the largest connection count.
+ */
+function runPlan(options: BenchOptions) {
+  return [
     ...options.connections.flatMap((connections) =>
       options.scenarios.map((name) => ({ name, connections, halfPeak: false })),
     ),
@@ -93,6 +93,24 @@ async function runAll(stack: BenchStack, fixtures: Fixtures, context: ModeContex
       halfPeak: true,
     })),
   ];
+}
+
+/** runAll warms every scenario up, then measures every scenario at every connection count. */
+async function runAll(
+  stack: BenchStack,
+  fixtures: Fixtures,
+  hook: WebhookHook,
+  context: ModeContext,
+) {
+  const { options } = context;
+  const common = {
+    apiUrl: stack.apiUrl,
+    rolePids: stack.rolePids as Record<Role, number>,
+    ticksPerSecond: context.ticksPerSecond,
+    temporalMetricsUrl: stack.temporalMetricsUrl,
+    onLoad: context.onLoad,
+  };
+  const plan = runPlan(options);
   const warmupSeconds =
     options.warmupMs > 0 ? (options.scenarios.length * options.warmupMs) / 1000 : 0;
   const progress = loadProgress(warmupSeconds + (plan.length * options.durationMs) / 1000);
@@ -118,7 +136,7 @@ async function runAll(stack: BenchStack, fixtures: Fixtures, context: ModeContex
       const scenario = await SCENARIOS[name].prepare(fixtures);
       const input = { ...common, scenario, connections: WARMUP_CONNECTIONS };
       await ticking(`warm-up ${name}`, options.warmupMs / 1000, () =>
-        warmUp({ ...input, durationMs: options.warmupMs }),
+        hook.around(name, () => warmUp({ ...input, durationMs: options.warmupMs })),
       );
     }
     for (const { name, connections, halfPeak } of plan) {
@@ -132,6 +150,7 @@ async function runAll(stack: BenchStack, fixtures: Fixtures, context: ModeContex
         measureQuietly(
           { ...common, connections, offeredPerSecond, durationMs: options.durationMs },
           async () => SCENARIOS[name].prepare(fixtures, { expectedRequests: expected }),
+          hook,
         ),
       );
       runs.push(result);
@@ -155,14 +174,19 @@ const QUIET_WAIT_MS = 120_000;
  * outside the bench used more than NOISY_OTHERS_PERCENT of a core meanwhile (a shared
  * machine), it waits for quiet and measures again, at most NOISY_RETRIES_MAX times, keeping
  * the discarded attempts' figures. The last attempt stands, noisy or not (the table marks it).
+ * Each attempt runs inside `hook.around`, the one place the webhook endpoint is enabled (for a
+ * hooked scenario) and disabled again.
  */
 async function measureQuietly(
   input: Omit<RunInput, 'scenario'>,
   prepare: () => Promise<PreparedScenario>,
+  hook: WebhookHook,
 ): Promise<RunResult> {
   const discardedNoisy: NonNullable<RunResult['discardedNoisy']> = [];
   for (let attempt = 0; ; attempt += 1) {
-    const result = await measureRun({ ...input, scenario: await prepare() });
+    const scenario = await prepare();
+    const hooked = await hook.around(scenario.name, () => measureRun({ ...input, scenario }));
+    const result = hooked.webhook ? { ...hooked.value, webhook: hooked.webhook } : hooked.value;
     const noisy = othersPercent(result) > NOISY_OTHERS_PERCENT;
     if (!noisy || attempt >= NOISY_RETRIES_MAX) return { ...result, discardedNoisy };
     discardedNoisy.push({ okPerSecond: result.okPerSecond, othersPercent: othersPercent(result) });
@@ -204,7 +228,8 @@ function runLine(run: RunResult): string {
     `CPU ms/order ${cpuText}, ${temporalText(run)}, ` +
     `statuses ${JSON.stringify(run.statusCounts)}, ` +
     `others ${othersPercent(run).toFixed(0)}% of a core` +
-    (run.discardedNoisy?.length ? ` (${run.discardedNoisy.length} noisy attempts discarded)` : '')
+    (run.discardedNoisy?.length ? ` (${run.discardedNoisy.length} noisy attempts discarded)` : '') +
+    (run.webhook ? `, webhooks ${webhookText(run.webhook)}` : '')
   );
 }
 
@@ -234,8 +259,10 @@ async function benchMode(persistence: Persistence, context: ModeContext): Promis
     log(`starting the ${persistence} stack`);
     stack = await startBenchStack(persistence, context.cleanup, log);
     const fixtures = await seedFixtures(stack.apiUrl, options.scenarios);
+    const hook = await startWebhookHook(fixtures.seed, stack.db, options.scenarios);
+    cleanup.add('webhook receiver', () => hook.close());
     const idleCpuPercent = await measureIdle(stack, context.ticksPerSecond);
-    const runs = await runAll(stack, fixtures, context);
+    const runs = await runAll(stack, fixtures, hook, context);
     log('checking invariants');
     const checks = await runChecks(stack.db, stack.apiUrl, runs);
     const logLines = Object.fromEntries(

@@ -10,6 +10,7 @@ import {
   type TemporalCounters,
 } from './temporal-metrics';
 import { sleep } from '../../tools/process';
+import type { WebhookFigures } from './webhook';
 
 /** REQUEST_TIMEOUT_S bounds one request of a run (autocannon counts it as a timeout after). */
 const REQUEST_TIMEOUT_S = 30;
@@ -71,6 +72,8 @@ export interface RunResult {
   scarceUnits?: number;
   /** discardedNoisy are earlier attempts of this run thrown away as noisy (ok/s, others %). */
   discardedNoisy?: { okPerSecond: number; othersPercent: number }[];
+  /** webhook are a hooked run's deliveries (webhook.ts); absent for the other scenarios. */
+  webhook?: WebhookFigures;
 }
 
 /** othersPercent is the CPU of processes outside the bench during a run, in % of one core. */

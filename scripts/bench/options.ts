@@ -8,6 +8,7 @@ export const SCENARIO_NAMES = [
   'ceiling',
   'orders-hot',
   'orders-spread',
+  'orders-spread-webhook',
   'flash-sale',
   'orders-duplicates',
   'transfers',
@@ -51,6 +52,9 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup 1s                 unmeasured run of each scenario first (0 for none)
   --connections 1,8,64        concurrent HTTP connections per run
   --scenarios a,b             subset of ${SCENARIO_NAMES.join(', ')}
+                              (orders-spread-webhook: orders-spread while one webhook endpoint
+                              for every event type delivers to a receiver in the bench; the
+                              other scenarios run with that endpoint disabled)
   --persistence sqlite        Temporal persistence modes, comma-separated (${PERSISTENCE_MODES.join(', ')})
   --half-peak ceiling,orders-spread
                               scenarios run again at half their peak rate (none for no such run)

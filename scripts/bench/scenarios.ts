@@ -187,7 +187,7 @@ function transfers(fixtures: Fixtures): PreparedScenario {
 /**
  * SCENARIOS are the issue's measurements, side by side on one stack: the non-durable
  * baseline, the no-op Update-with-Start ceiling, holdfast placement on a hot product and over
- * 1000 products, a flash sale on 20 fresh products of 10 units each per run (most requests
+ * 1000 products (also with one webhook endpoint for every event enabled), a flash sale on 20 fresh products of 10 units each per run (most requests
  * are refused with 409 insufficient_stock), keyless repeats of one line per customer (refused
  * 409 duplicate_submission by the customer's gate after its first), holdfast transfers between
  * 200 wallets, and bookings.
@@ -226,6 +226,15 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     name: 'orders-spread',
     description: 'holdfast POST /v1/orders, 1000 products',
     prepare: async (fixtures) => orders('orders-spread', () => fixtures.spreadProductIds)(fixtures),
+  },
+  'orders-spread-webhook': {
+    name: 'orders-spread-webhook',
+    description:
+      'orders-spread, measured while one staff webhook endpoint subscribed to every event type ' +
+      'is enabled, delivering to a receiver in the bench process on 127.0.0.1 (answers 204 at ' +
+      'once); every other scenario runs with that endpoint disabled',
+    prepare: async (fixtures) =>
+      orders('orders-spread-webhook', () => fixtures.spreadProductIds)(fixtures),
   },
   'flash-sale': {
     name: 'flash-sale',

@@ -83,7 +83,7 @@ export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): P
     approved: true,
   });
   const hot = await createProduct(seed, productInput(sellerId, 'HOT', SEED.hotStock));
-  const needsSpread = scenarios.some((name) => name.endsWith('-spread'));
+  const needsSpread = scenarios.some((name) => name.includes('-spread'));
   const spreadProductIds = needsSpread
     ? await withBar('products', range(SEED.spreadProductsN), SEED_CONCURRENCY, async (index) => {
         const input = productInput(sellerId, `SPREAD-${index}`, SEED.spreadStock);

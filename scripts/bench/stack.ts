@@ -199,7 +199,9 @@ export async function startBenchStack(
  * ends after 1 ms whenever the gate's timer fires). The write and holding limits (SPEC.md §10)
  * are lifted the same way: the bench measures writes, not their 429s. The duplicate rule keeps
  * its default window (orders-duplicates measures it; the other scenarios send
- * Idempotency-Keys, to which it does not apply).
+ * Idempotency-Keys, to which it does not apply). Webhook URLs may be plain http on a loopback
+ * address: orders-spread-webhook's endpoint points at the bench's own receiver on 127.0.0.1
+ * (webhook.ts).
  */
 function childEnv(input: {
   databaseUrl: string;
@@ -222,6 +224,8 @@ function childEnv(input: {
     BOOKING_HELD_UNITS_MAX: '1000000',
     ORDER_BACKOFF_BASE: '1ms',
     ORDER_BACKOFF_MAX: '1ms',
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
   };
 }
 
