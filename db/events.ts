@@ -101,11 +101,12 @@ export async function listEvents(db: Db, input: ListEventsInput): Promise<FeedPa
   if (input.customerId) add((at) => `customer_ids @> ARRAY[${at}::uuid]`, input.customerId);
   if (input.sellerId) add((at) => `seller_ids @> ARRAY[${at}::uuid]`, input.sellerId);
   params.push(input.limit);
+  // ORDER BY names the column: the text alias `txid` would sort '10' before '9'.
   const rows = await query<EventRow>(
     db,
     `SELECT id, type, subject_type, subject_id, sequence, customer_id, seller_ids, data,
        occurred_at, txid::text AS txid
-     FROM events WHERE ${where.join(' AND ')} ORDER BY txid, id LIMIT $${params.length}`,
+     FROM events WHERE ${where.join(' AND ')} ORDER BY events.txid, events.id LIMIT $${params.length}`,
     params,
   );
   return { items: rows.map(toEventView), positions: rows.map((r) => ({ txid: r.txid, id: r.id })) };

@@ -70,7 +70,7 @@ export async function queueNewDeliveries(
        type = ANY($4::text[]) AND ($5::uuid IS NULL OR seller_ids @> ARRAY[$5::uuid]) AS wanted
      FROM events WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
        AND (txid, id) > ($1::xid8, $2::uuid)
-     ORDER BY txid, id LIMIT $3`,
+     ORDER BY events.txid, events.id LIMIT $3`,
     [after.txid, after.id, input.limit, endpoint.types, endpoint.sellerId],
   );
   const wanted = rows.filter((r) => r.wanted).map((r) => r.id);

@@ -416,6 +416,34 @@ describe('the feed', () => {
     expect(new Set(seen).size).toBe(50);
   });
 
+  it('when transaction ids cross a power of ten, then the feed pages in numeric order and skips nothing', async () => {
+    const ids = [randomUUID(), randomUUID()];
+    await query(
+      stack.db,
+      `INSERT INTO events (id, type, subject_type, subject_id, sequence, data, txid)
+       VALUES ($1::uuid, 'hold.voided', 'hold', $1::text, 1, '{}', '9'::xid8),
+              ($2::uuid, 'hold.voided', 'hold', $2::text, 1, '{}', '10'::xid8)`,
+      ids,
+    );
+    const pages: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 2; i += 1) {
+      const search = new URLSearchParams({
+        type: 'hold.voided',
+        limit: '1',
+        ...(cursor ? { cursor } : {}),
+      });
+      const page = expectStatus<{ items: FeedEvent[]; nextCursor: string }>(
+        await call(stack, 'GET', `/v1/events?${search}`, { token: staff.token }),
+        200,
+      );
+      pages.push(...page.items.map((e) => e.id));
+      cursor = page.nextCursor;
+    }
+
+    expect(pages).toEqual(ids);
+  });
+
   it('when a transaction that began first commits after a later one, then the reader sees neither until both ended, then both in order', async () => {
     const { end } = await readAll(staff, { type: 'transfer.posted' });
     const event = (id: string) => ({
