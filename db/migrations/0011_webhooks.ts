@@ -47,6 +47,7 @@ export const up: MigrationFn<QueryInterface> = async ({ context }) => {
     );
     CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint_status_idx
       ON webhook_deliveries (endpoint_id, status, created_at);
+    CREATE INDEX IF NOT EXISTS webhook_deliveries_created_idx ON webhook_deliveries (created_at);
     CREATE INDEX IF NOT EXISTS webhook_deliveries_due_idx
       ON webhook_deliveries (endpoint_id, next_attempt_at) WHERE status = 'pending';
   `);

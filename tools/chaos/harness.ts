@@ -4,6 +4,7 @@ import { runApprovals, type ApprovalsLog } from './approvals';
 import { runBank, type BankLog } from './bank';
 import { runBookings, type BookingsLog } from './bookings';
 import { checkBacklog } from './backlog';
+import { ChaosReceiver, checkDeliveries } from './deliveries';
 import { checkBookings } from './checks-bookings';
 import { checkApprovals, checkBank, checkWallets } from './checks-money';
 import { checkOrders } from './checks-orders';
@@ -147,6 +148,8 @@ export interface ChaosReport {
   openWorkflows: number;
   /** unhandled are the API's `unhandled error` log lines (each a 500, with its stack). */
   unhandled: string[];
+  /** deliveries: events committed since the receiver's endpoint was made, and what arrived. */
+  deliveries: { events: number; delivered: number; requests: number };
   /** phasesMs is how long each phase took, in ms. */
   phasesMs: Record<'start' | 'seed' | 'load' | 'drain' | 'settle' | 'checks' | 'total', number>;
   /** long is what the long run's own checks found (absent in the default run). */
@@ -186,9 +189,13 @@ export async function runChaos(
       clients: options.clients,
       long: options.long !== undefined,
     });
+    const receiver = await ChaosReceiver.start();
+    teardown.add('webhook receiver', () => receiver.close());
+    await receiver.register(stack.apiUrl, world.staff[0]!);
     log(`seeded in ${Date.now() - seededMs} ms; load for ${options.durationMs} ms`);
     const phases = { start: seededMs - startedMs, seed: Date.now() - seededMs };
-    return await loadAndCheck({ options, stack, world, teardown, log, startedMs, phases });
+    const input = { options, stack, world, receiver, teardown, log, startedMs, phases };
+    return await loadAndCheck(input);
   } finally {
     await teardown.runAll(log);
   }
@@ -199,6 +206,7 @@ interface LoadInput {
   options: ChaosOptions;
   stack: ChaosStack;
   world: ChaosWorld;
+  receiver: ChaosReceiver;
   teardown: StopSteps;
   log: (line: string) => void;
   startedMs: number;
@@ -228,20 +236,15 @@ async function loadAndCheck(input: LoadInput): Promise<ChaosReport> {
     running: () => Date.now() < loadEndMs,
   };
   const { injector, progress, db } = armFaults(input, client, faults, anomalies);
+  const longRun = { injector, faults, client, ctx, db, anomalies };
   const faultsDone = options.long
-    ? runLongFaults({
-        ...longInput(input, options.long),
-        injector,
-        faults,
-        client,
-        ctx,
-        db,
-        anomalies,
-      }).finally(() => {
+    ? runLongFaults({ ...longInput(input, options.long), ...longRun }).finally(() => {
         loadEndMs = Date.now();
       })
     : injector.run(loadEndMs).then(() => undefined);
+  const flapping = input.receiver.flap(() => loadEndMs);
   const [logs, longResult] = await Promise.all([runWorkloads(ctx, options), faultsDone]);
+  await flapping;
   progress.stop();
   const drainedMs = Date.now();
   let keys: KeyCheckSummary | undefined;
@@ -255,7 +258,11 @@ async function loadAndCheck(input: LoadInput): Promise<ChaosReport> {
   });
   const checksStartMs = Date.now();
   if (longResult) await checkBacklog(db, longResult.backlog, anomalies);
-  const openWorkflows = await runChecks({ db, stack, world: input.world, logs, anomalies });
+  const checked = { db, stack, world: input.world, logs, anomalies, receiver: input.receiver };
+  const { openWorkflows, deliveries } = await runChecks({
+    ...checked,
+    waitMs: options.settleMaxMs,
+  });
   await injector.stopSupervising();
   const endMs = Date.now();
   return {
@@ -267,6 +274,7 @@ async function loadAndCheck(input: LoadInput): Promise<ChaosReport> {
     anomalyCounts: anomalies.countBy(),
     openWorkflows,
     unhandled: stack.api.unhandled,
+    deliveries,
     phasesMs: {
       ...input.phases,
       load: Math.min(drainedMs, loadEndMs) - loadStartMs,
@@ -340,22 +348,34 @@ async function runWorkloads(ctx: WorkloadContext, options: ChaosOptions): Promis
   return { bank, orders, bookings, approvals };
 }
 
-/** runChecks runs (a)–(d) against the settled stack; returns the open workflows checked. */
+/**
+ * runChecks runs (a)–(d) against the settled stack, then the webhook deliveries (waiting up to
+ * `waitMs` for the last retries); returns the open workflows checked and the deliveries.
+ */
 async function runChecks(input: {
   db: Db;
   stack: ChaosStack;
   world: ChaosWorld;
   logs: WorkloadLogs;
   anomalies: Anomalies;
-}): Promise<number> {
-  const { db, logs, anomalies, world } = input;
+  receiver: ChaosReceiver;
+  waitMs: number;
+}) {
+  const { db, logs, anomalies, world, receiver } = input;
   await checkBank(db, { log: logs.bank, world }, anomalies);
   await checkOrders(db, logs.orders, anomalies);
   await checkBookings(db, logs.bookings, anomalies);
   await checkApprovals(db, logs.approvals, anomalies);
   await checkWallets(db, { world, ...logs }, anomalies);
   await checkInvariants(db, anomalies);
-  return checkWorkflows({ temporalAddress: input.stack.temporalAddress, db }, anomalies);
+  const openWorkflows = await checkWorkflows(
+    { temporalAddress: input.stack.temporalAddress, db },
+    anomalies,
+  );
+  const staff = world.staff[0]!;
+  const apiUrl = input.stack.apiUrl;
+  const delivered = await checkDeliveries({ ...{ db, receiver, apiUrl, staff }, ...input });
+  return { openWorkflows, deliveries: { ...delivered, requests: receiver.requests } };
 }
 
 /** reportProgress logs the workloads' counts every `everyMs` (nothing when 0). */

@@ -87,6 +87,8 @@ export function formatReport(report: ChaosReport): string {
     '=== Workloads (logical requests; retried counts extra attempts)',
     workloads,
     `open workflows checked: ${report.openWorkflows}`,
+    `webhooks: ${report.deliveries.delivered} of ${report.deliveries.events} events since the endpoint ` +
+      `delivered to a flapping receiver (${report.deliveries.requests} requests)`,
     '=== Anomalies',
     anomalies,
     ...report.anomalies.slice(0, ANOMALY_LINES_MAX).map((a) => `  [${a.category}] ${a.message}`),

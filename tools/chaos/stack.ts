@@ -57,6 +57,19 @@ interface StackPorts {
  * between the API and PostgreSQL (so the API's pool alone can be cut). The worker reaches
  * PostgreSQL directly.
  */
+/**
+ * CHAOS_WEBHOOK_ENV lets the chaos receiver on 127.0.0.1 register, and retries its deliveries
+ * within a second or two for the whole run (nothing is given up within it).
+ */
+const CHAOS_WEBHOOK_ENV = {
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOW_PRIVATE: 'true',
+  WEBHOOK_TIMEOUT: '2s',
+  WEBHOOK_BACKOFF_BASE: '200ms',
+  WEBHOOK_BACKOFF_MAX: '2s',
+  WEBHOOK_RETRY_FOR: '1h',
+};
+
 export class ChaosStack {
   private constructor(
     private readonly dir: string,
@@ -112,7 +125,7 @@ export class ChaosStack {
       taskQueue: CHAOS_TASK_QUEUE,
       workflowBundlePath: bundlePath,
       // The worker enforces the holding limit; the chaos run keeps it off, as the API's limits.
-      env: { BOOKING_HELD_UNITS_MAX: '1000000' },
+      env: { BOOKING_HELD_UNITS_MAX: '1000000', ...CHAOS_WEBHOOK_ENV },
     });
     const api = new ApiProcess({
       env: apiEnv(pg.url.replace(`:${ports.postgres}/`, `:${proxyPort}/`), temporal.url, input),
@@ -262,6 +275,7 @@ function apiEnv(
     ORDER_BACKOFF_MAX: '1ms',
     IDEMPOTENCY_WAIT_TIMEOUT: '5s',
     PAYMENT_REQUEST_MAX_MINOR: String(PAYMENT_REQUEST_MAX_MINOR),
+    ...CHAOS_WEBHOOK_ENV,
   };
 }
 
