@@ -13,6 +13,7 @@ import { findTemporalCli, PROJECT_ROOT } from '../tools/stack/temporal-cli';
 import { actor, call, connectStack, type Actor, type TestStack } from '../tools/app';
 import { parseCli } from './shared/cli';
 import { runRetention } from './shared/record-retention';
+import { runWebhooks } from './shared/record-webhooks';
 
 /** USAGE is printed for --help, and on stderr with exit code 2 for a bad command line. */
 const USAGE = `usage: npm run histories:record [-- --only <name>[,<name> …]]
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
       ...(await runBookings(stack)),
       ...(await runPaymentRequests(stack)),
       ...(await runRetention(stack)),
+      ...(await runWebhooks(stack)),
     ];
     await mkdir(HISTORIES_DIR, { recursive: true });
     for (const recording of recordings) {
