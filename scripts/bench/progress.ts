@@ -23,6 +23,11 @@ export function loadProgress(totalSeconds: number): LoadProgress {
     update: (doneSeconds, status) =>
       bar.update(Math.min(Math.round(doneSeconds), bar.getTotal()), { status }),
     log: (line) => multi.log(`${line}\n`),
-    stop: () => multi.stop(),
+    // MultiBar.stop() does not flush lines logged since the last frame: without this final
+    // update the last run's line (logged just before the stop) was lost.
+    stop: () => {
+      multi.update();
+      multi.stop();
+    },
   };
 }
