@@ -37,7 +37,7 @@ export interface WebhookDeliveryConfig {
 export const DISPATCH_BATCH_MAX = 100;
 
 /** DISPATCH_CONCURRENCY bounds the attempts of one pass in flight at once. */
-export const DISPATCH_CONCURRENCY = 8;
+export const DISPATCH_CONCURRENCY = 32;
 
 /** DispatchInput names the endpoint and where its queueing stopped (absent: the feed's end). */
 export interface DispatchInput {
@@ -50,7 +50,7 @@ export interface DispatchResult {
   /** stop: the endpoint is deleted or disabled, so its dispatcher ends. */
   stop: boolean;
   after?: EventPosition;
-  /** more: a full batch was read or sent, so the next pass should not wait. */
+  /** more: the pass attempted or read a full batch, so the next should not wait for the timer. */
   more: boolean;
   /** nextDueInMs: the next pending retry is due then (null: none pending). */
   nextDueInMs: number | null;
@@ -79,7 +79,8 @@ export async function dispatchWebhooks(
   return {
     stop: false,
     after: queued.position,
-    more: queued.more || due.length === DISPATCH_BATCH_MAX,
+    // Under load the next events are already waiting: pass again at once while there is work.
+    more: queued.more || due.length > 0,
     nextDueInMs: await nextDueInMs(db, endpoint.id),
   };
 }
