@@ -16,12 +16,10 @@ import { query, withTransaction } from './transaction';
  */
 
 /**
- * DUE_SQL is, per table, the FROM/WHERE of its due rows and the primary key DELETE matches on.
- * idempotency_keys (SPEC.md §1; $1 = lease grace, ms): past `expires_at` and either settled or
- * with a lease that ended over IDEMPOTENCY_LEASE_GRACE_MS ago. A key whose write may still run
- * (no status and a current, recent or missing lease) stays, since a key is never released while
- * its write may still happen. Served by idempotency_keys_expires_idx. events and
- * webhook_deliveries (SPEC.md §11; $1 = days): `occurred_at`, `created_at` older than that.
+ * DUE_SQL is, per table, the FROM/WHERE of its due rows and the key DELETE matches on. A key
+ * (SPEC.md §1; $1 = lease grace, ms) goes past `expires_at` once settled or its lease ended
+ * IDEMPOTENCY_LEASE_GRACE_MS ago, never while its write may still run. Events and deliveries
+ * (SPEC.md §11; $1 = days) go by `occurred_at` / `created_at`.
  */
 const DUE_SQL: Record<RetentionTable, { from: string; where: string; key: string }> = {
   idempotency_keys: {
