@@ -16,6 +16,7 @@ import {
   type RunResult,
 } from './load';
 import {
+  BURST_SCENARIOS,
   parseBenchOptions,
   type BenchOptions,
   type Persistence,
@@ -28,6 +29,7 @@ import {
   computeRatios,
   connectionsText,
   webhookText,
+  burstText,
   type ModeResult,
   type ReportMeta,
 } from './report';
@@ -80,13 +82,17 @@ async function measureIdle(stack: BenchStack, ticksPerSecond: number) {
 
 /**
  * runPlan lists the measured runs. Connection count outermost: the runs a ratio compares are
- * measured minutes apart at most. The half-peak runs come last, at the largest connection count.
+ * measured minutes apart at most. The burst scenarios follow, once each (their connection
+ * count is their burst size); the half-peak runs come last, at the largest connection count.
  */
 function runPlan(options: BenchOptions) {
+  const timed = options.scenarios.filter((name) => !BURST_SCENARIOS.includes(name));
+  const bursts = options.scenarios.filter((name) => BURST_SCENARIOS.includes(name));
   return [
     ...options.connections.flatMap((connections) =>
-      options.scenarios.map((name) => ({ name, connections, halfPeak: false })),
+      timed.map((name) => ({ name, connections, halfPeak: false })),
     ),
+    ...bursts.map((name) => ({ name, connections: 1, halfPeak: false })),
     ...options.halfPeak.map((name) => ({
       name,
       connections: Math.max(...options.connections),
@@ -111,8 +117,9 @@ async function runAll(
     onLoad: context.onLoad,
   };
   const plan = runPlan(options);
-  const warmupSeconds =
-    options.warmupMs > 0 ? (options.scenarios.length * options.warmupMs) / 1000 : 0;
+  const warmed = options.warmupMs > 0 ? options.scenarios : [];
+  const warmups = warmed.filter((name) => !BURST_SCENARIOS.includes(name));
+  const warmupSeconds = (warmups.length * options.warmupMs) / 1000;
   const progress = loadProgress(warmupSeconds + (plan.length * options.durationMs) / 1000);
   const runs: RunResult[] = [];
   let doneSeconds = 0;
@@ -131,7 +138,7 @@ async function runAll(
     }
   };
   try {
-    for (const name of options.warmupMs > 0 ? options.scenarios : []) {
+    for (const name of warmups) {
       context.assertNotInterrupted();
       const scenario = await SCENARIOS[name].prepare(fixtures);
       const input = { ...common, scenario, connections: WARMUP_CONNECTIONS };
@@ -145,7 +152,9 @@ async function runAll(
       const expected = offeredPerSecond
         ? (offeredPerSecond * options.durationMs) / 1000
         : expectedRequests(runs, connections, options.durationMs);
-      const status = `${name} × ${connections} conn${halfPeak ? ' at ½ peak' : ''}`;
+      const status = BURST_SCENARIOS.includes(name)
+        ? `${name} (one burst)`
+        : `${name} × ${connections} conn${halfPeak ? ' at ½ peak' : ''}`;
       const result = await ticking(status, options.durationMs / 1000, () =>
         measureQuietly(
           { ...common, connections, offeredPerSecond, durationMs: options.durationMs },
@@ -229,6 +238,7 @@ function runLine(run: RunResult): string {
     `statuses ${JSON.stringify(run.statusCounts)}, ` +
     `others ${othersPercent(run).toFixed(0)}% of a core` +
     (run.discardedNoisy?.length ? ` (${run.discardedNoisy.length} noisy attempts discarded)` : '') +
+    (run.burst ? `, ${burstText(run)}` : '') +
     (run.webhook ? `, webhooks ${webhookText(run.webhook)}` : '')
   );
 }

@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import type { ScenarioName } from './options';
 import { cpuDelta, sampleCpu, type CpuSample } from './proc-cpu';
+import { runBurst } from './burst';
 import { runPacedLoad, type LoadHandle, type LoadOutcome } from './paced';
 import type { PreparedScenario } from './scenarios';
 import {
@@ -70,6 +71,11 @@ export interface RunResult {
   otherCpuSeconds: number;
   /** scarceUnits is what a flash-sale run could sell at most (oversell check). */
   scarceUnits?: number;
+  /**
+   * burst is a burst run's request count, all sent at once (then `connections` is the same
+   * and `durationSeconds` the time from the first send to the last answer).
+   */
+  burst?: number;
   /** discardedNoisy are earlier attempts of this run thrown away as noisy (ok/s, others %). */
   discardedNoisy?: { okPerSecond: number; othersPercent: number }[];
   /** webhook are a hooked run's deliveries (webhook.ts); absent for the other scenarios. */
@@ -173,13 +179,15 @@ function benchCpuSeconds(): number {
 }
 
 /**
- * runLoad runs one scenario: with `offeredPerSecond`, an open-loop paced load (paced.ts); else
+ * runLoad runs one scenario: a burst scenario's requests all at once (burst.ts); with
+ * `offeredPerSecond`, an open-loop paced load (paced.ts); else
  * autocannon, each connection sending its next request when the last is answered. Every
  * request gets a fresh key and body. Response times are collected from autocannon's
  * `response` events: its own histogram keeps whole milliseconds, too coarse for the baseline.
  */
 async function runLoad(input: RunInput): Promise<LoadOutcome> {
   const { scenario } = input;
+  if (scenario.burst) return runBurst({ ...input, timeoutMs: REQUEST_TIMEOUT_S * 1000 });
   if (input.offeredPerSecond) {
     return runPacedLoad({
       ...input,
@@ -263,7 +271,8 @@ function toRunResult(
   };
   return {
     scenario: scenario.name,
-    connections: input.connections,
+    connections: scenario.burst ?? input.connections,
+    ...(scenario.burst ? { burst: scenario.burst } : {}),
     ...(input.offeredPerSecond ? { offeredPerSecond: input.offeredPerSecond } : {}),
     durationSeconds,
     okCount,

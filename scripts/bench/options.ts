@@ -1,7 +1,10 @@
 import { parseDurationMs } from '../../domain/duration';
 import { exitWithUsage, parseCli } from '../shared/cli';
 
-/** SCENARIO_NAMES are the bench's scenarios, in the order they run. */
+/**
+ * SCENARIO_NAMES are the bench's scenarios, in the order they run (BURST_SCENARIOS once, after
+ * the timed runs at every connection count).
+ */
 export const SCENARIO_NAMES = [
   'baseline-hot',
   'baseline-spread',
@@ -9,6 +12,8 @@ export const SCENARIO_NAMES = [
   'orders-hot',
   'orders-spread',
   'orders-spread-webhook',
+  'orders-cold',
+  'drop',
   'flash-sale',
   'orders-duplicates',
   'transfers',
@@ -17,6 +22,12 @@ export const SCENARIO_NAMES = [
 
 /** ScenarioName is one of SCENARIO_NAMES. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/**
+ * BURST_SCENARIOS send a fixed number of requests at one instant (burst.ts) instead of a timed
+ * load: measured once, with no warm-up and no half-peak run.
+ */
+export const BURST_SCENARIOS: readonly ScenarioName[] = ['drop'];
 
 /** PERSISTENCE_MODES are the Temporal persistences the bench can run against. */
 export const PERSISTENCE_MODES = ['sqlite', 'postgres'] as const;
@@ -54,7 +65,10 @@ const USAGE = `usage: npm run bench -- [options]
   --scenarios a,b             subset of ${SCENARIO_NAMES.join(', ')}
                               (orders-spread-webhook: orders-spread while one webhook endpoint
                               for every event type delivers to a receiver in the bench; the
-                              other scenarios run with that endpoint disabled)
+                              other scenarios run with that endpoint disabled;
+                              orders-cold: orders-spread with a new customer per order;
+                              drop: one burst of 240 first-time buyers at once, run once,
+                              not at each connection count)
   --persistence sqlite        Temporal persistence modes, comma-separated (${PERSISTENCE_MODES.join(', ')})
   --half-peak ceiling,orders-spread
                               scenarios run again at half their peak rate (none for no such run)
@@ -112,8 +126,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     halfPeak:
       values['half-peak'].trim() === 'none'
         ? []
-        : listOf(values['half-peak'], SCENARIO_NAMES, 'half-peak').filter((name) =>
-            scenarios.includes(name),
+        : listOf(values['half-peak'], SCENARIO_NAMES, 'half-peak').filter(
+            (name) => scenarios.includes(name) && !BURST_SCENARIOS.includes(name),
           ),
     outDir: values.out,
   };

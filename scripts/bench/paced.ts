@@ -68,7 +68,7 @@ export async function runPacedLoad(input: {
 }
 
 /** sendOne sends the scenario's next request and records its status and response time. */
-async function sendOne(
+export async function sendOne(
   input: { apiUrl: string; scenario: PreparedScenario; timeoutMs: number },
   agent: http.Agent,
   outcome: LoadOutcome,

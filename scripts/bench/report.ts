@@ -201,6 +201,45 @@ function webhookTable(mode: ModeResult): string {
   ].join('\n');
 }
 
+/** burstText is a burst run's figures in one phrase (runLine, the burst table). */
+export function burstText(run: RunResult): string {
+  const answers = Object.entries(run.statusCounts)
+    .map(([status, count]) => `${status}×${count}`)
+    .join(' ');
+  return (
+    `${run.burst} requests at once: p50 ${latencyText(run.latencyMs.p50)} ms, ` +
+    `p99 ${latencyText(run.latencyMs.p99)} ms, last answer after ` +
+    `${fixed(run.durationSeconds, 2)} s, answers ${answers || 'none'}, errors ${errorsText(run)}`
+  );
+}
+
+/** burstTable renders the burst runs (drop); empty when there is none. */
+function burstTable(mode: ModeResult): string {
+  const bursts = mode.runs.filter((run) => run.burst);
+  if (bursts.length === 0) return '';
+  const header = ['scenario', 'requests at once', 'p50 ms', 'p99 ms', 'last answer s', 'answers'];
+  const rows = bursts.map((run) => [
+    run.scenario,
+    String(run.burst),
+    latencyText(run.latencyMs.p50),
+    latencyText(run.latencyMs.p99),
+    fixed(run.durationSeconds, 2),
+    `${Object.entries(run.statusCounts)
+      .map(([status, count]) => `${status}×${count}`)
+      .join(' ')}; errors ${errorsText(run)}`,
+  ]);
+  return [
+    '',
+    `### Bursts (${mode.persistence})`,
+    '',
+    'Every request sent at the same instant, each on its own keep-alive connection; last answer: ' +
+      'from the first send to the last answer (in the table above, ok/s is definite answers over ' +
+      'that time and conn the burst size).',
+    '',
+    table(header, rows),
+  ].join('\n');
+}
+
 /** noisyText names the runs measured again because other processes used the CPU. */
 function noisyText(runs: RunResult[]): string {
   const retried = runs.filter((run) => run.discardedNoisy?.length);
@@ -263,6 +302,7 @@ export function renderMarkdown(meta: ReportMeta, modes: ModeResult[]): string {
       `## Temporal persistence: ${mode.persistence}`,
       '',
       runsTable(mode),
+      burstTable(mode),
       webhookTable(mode),
       '',
       noisyText(mode.runs),

@@ -12,6 +12,10 @@ import {
 } from './seed';
 import { mapLimit, pick } from '../shared/async';
 import { SEED_CONCURRENCY } from './progress';
+import { FreshCustomers } from './cold';
+
+/** DROP_BUYERS is how many first-time buyers a drop sends at once (the demo's sale). */
+export const DROP_BUYERS = 240;
 
 /** BenchRequest is one request of a run: its headers (with a fresh Idempotency-Key) and body. */
 export interface BenchRequest {
@@ -36,6 +40,8 @@ export interface PreparedScenario {
   nextRequest(): BenchRequest;
   /** scarceUnits is the stock a flash-sale run may sell at most (undefined elsewhere). */
   scarceUnits?: number;
+  /** burst sends this many requests at one instant instead of a timed load (burst.ts). */
+  burst?: number;
 }
 
 /** PrepareHint is what the bench expects of the coming run. */
@@ -125,6 +131,30 @@ function orders(
 }
 
 /**
+ * coldOrders places one-line orders of one unit of a spread product, each as a customer the API
+ * has never seen (FreshCustomers): each order starts its customer's gate and its order.
+ */
+async function coldOrders(
+  name: ScenarioName,
+  fixtures: Fixtures,
+  expectedRequests: number | undefined,
+): Promise<PreparedScenario> {
+  const fresh = await FreshCustomers.prepare(expectedRequests);
+  return {
+    name,
+    path: '/v1/orders',
+    routePath: '/v1/orders',
+    okStatuses: [201],
+    nextRequest: () => ({
+      headers: jsonHeaders(fresh.take()),
+      body: jsonFor('/v1/orders', {
+        lines: [{ productId: pick(fixtures.spreadProductIds), quantity: 1 }],
+      }),
+    }),
+  };
+}
+
+/**
  * duplicateOrders sends keyless orders as a random pool customer, each customer always the
  * same line (one unit of its own product of `productIds`, fresh for the run, whose first order
  * placeFirstOrders placed before the run): every measured submission is refused 409
@@ -187,7 +217,8 @@ function transfers(fixtures: Fixtures): PreparedScenario {
 /**
  * SCENARIOS are the issue's measurements, side by side on one stack: the non-durable
  * baseline, the no-op Update-with-Start ceiling, holdfast placement on a hot product and over
- * 1000 products (also with one webhook endpoint for every event enabled), a flash sale on 20 fresh products of 10 units each per run (most requests
+ * 1000 products (also with one webhook endpoint for every event enabled), the same with a new
+ * customer per order (orders-cold) and as one burst of 240 first-time buyers (drop), a flash sale on 20 fresh products of 10 units each per run (most requests
  * are refused with 409 insufficient_stock), keyless repeats of one line per customer (refused
  * 409 duplicate_submission by the customer's gate after its first), holdfast transfers between
  * 200 wallets, and bookings.
@@ -235,6 +266,24 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       'once); every other scenario runs with that endpoint disabled',
     prepare: async (fixtures) =>
       orders('orders-spread-webhook', () => fixtures.spreadProductIds)(fixtures),
+  },
+  'orders-cold': {
+    name: 'orders-cold',
+    description:
+      'holdfast POST /v1/orders, 1000 products, every order from a new customer (a fresh JWT ' +
+      '`sub`): each starts its customer’s gate and its order workflow',
+    prepare: async (fixtures, hint) => coldOrders('orders-cold', fixtures, hint?.expectedRequests),
+  },
+  drop: {
+    name: 'drop',
+    description:
+      `${DROP_BUYERS} first-time buyers (fresh JWT \`sub\` each) send one POST /v1/orders each ` +
+      'at the same instant, over 1000 products (one burst, run once): p50/p99 and the time to ' +
+      'the last answer',
+    prepare: async (fixtures) => ({
+      ...(await coldOrders('drop', fixtures, DROP_BUYERS)),
+      burst: DROP_BUYERS,
+    }),
   },
   'flash-sale': {
     name: 'flash-sale',

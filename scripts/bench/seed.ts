@@ -83,7 +83,9 @@ export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): P
     approved: true,
   });
   const hot = await createProduct(seed, productInput(sellerId, 'HOT', SEED.hotStock));
-  const needsSpread = scenarios.some((name) => name.includes('-spread'));
+  const needsSpread = scenarios.some(
+    (name) => name.includes('-spread') || name === 'orders-cold' || name === 'drop',
+  );
   const spreadProductIds = needsSpread
     ? await withBar('products', range(SEED.spreadProductsN), SEED_CONCURRENCY, async (index) => {
         const input = productInput(sellerId, `SPREAD-${index}`, SEED.spreadStock);
