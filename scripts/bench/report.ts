@@ -29,18 +29,21 @@ export interface Ratio {
 /**
  * RATIO_PAIRS are the issues' ratios: holdfast (orders, refused duplicate orders, transfers,
  * bookings) over the ceiling,
- * over the baseline, hot over spread, and orders-spread with the webhook endpoint enabled over
+ * over the baseline, hot over spread, a new customer per order over the pool's warm gates, and
+ * orders-spread with the webhook endpoint enabled over
  * orders-spread without it (SPEC.md §11 "Cost": within 10 %, so at least 0.90).
  */
 const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
   ['orders-hot', 'ceiling'],
   ['orders-spread', 'ceiling'],
+  ['orders-cold', 'ceiling'],
   ['orders-duplicates', 'ceiling'],
   ['transfers', 'ceiling'],
   ['bookings', 'ceiling'],
   ['orders-hot', 'baseline-hot'],
   ['orders-spread', 'baseline-spread'],
   ['orders-hot', 'orders-spread'],
+  ['orders-cold', 'orders-spread'],
   ['orders-spread-webhook', 'orders-spread'],
 ];
 
