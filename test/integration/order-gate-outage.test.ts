@@ -94,6 +94,19 @@ function ordersOf(buyer: Actor) {
   return countRows(stack, 'SELECT count(*) AS n FROM orders WHERE customer_id = $1', [buyer.sub]);
 }
 
+/**
+ * orderAsAClientRetries submits like a client that honours `Retry-After`: a freshly started worker
+ * on a loaded machine can miss the 3 s gate deadline with its first activations, and each 503 it
+ * gives must have placed nothing, which the callers' order count checks.
+ */
+async function orderAsAClientRetries(buyer: Actor, id: string) {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await order(buyer, id);
+    if (answer.status !== 503 || attempt === 5) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 describe('the order gate when a dependency is down', () => {
   it('when the worker is down, then the submission answers 503 at its deadline, and once the worker is back it is never placed', async () => {
     const [id, buyer] = [await productId(), await actor('customer')];
@@ -101,7 +114,7 @@ describe('the order gate when a dependency is down', () => {
 
     const stalled = await order(buyer, id);
     await worker.start();
-    const after = await order(buyer, id);
+    const after = await orderAsAClientRetries(buyer, id);
 
     expect(stalled.status).toBe(503);
     expect(stalled.body.code).toBe('unavailable');
@@ -117,7 +130,7 @@ describe('the order gate when a dependency is down', () => {
 
     const refused = await order(buyer, id);
     pg = await startPostgres();
-    const after = await order(buyer, id);
+    const after = await orderAsAClientRetries(buyer, id);
 
     expect(refused.status).toBe(503);
     expect(refused.body.code).toBe('unavailable');
