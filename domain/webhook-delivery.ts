@@ -20,6 +20,15 @@ export function retryDelayMs(
 /** wakeDispatcherSignal makes an endpoint's dispatcher pass now (a redelivery, a re-enable). */
 export const wakeDispatcherSignal = defineSignal('wake');
 
+/**
+ * webhookTaskQueueOf is the task queue of the dispatchers beside holdfast's `taskQueue`: their
+ * own pollers and slots, so a dispatcher's tasks never queue behind the new order workflows of
+ * a saturating load (on a shared queue its first task waited 12.8 s; docs/performance.md).
+ */
+export function webhookTaskQueueOf(taskQueue: string): string {
+  return `${taskQueue}-webhooks`;
+}
+
 /** WEBHOOK_POLL_MS is how often an idle dispatcher looks for new events (first attempt ≤ 5 s). */
 export const WEBHOOK_POLL_MS = 1_000;
 

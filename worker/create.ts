@@ -1,10 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { WebhookDeliveryConfig } from '../activities/webhooks';
 import type { Config } from '../config';
 import type { Db } from '../db/connection';
+import { webhookTaskQueueOf } from '../domain/webhook-delivery';
 
 /** WORKFLOWS_PATH is the module the worker bundles: workflows/index.ts. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -54,36 +61,92 @@ export const WORKER_TUNING_DEFAULTS: WorkerTuning = {
 };
 
 /**
- * createWorker connects to Temporal and builds a Worker that runs every holdfast workflow and
- * activity on `taskQueue`. The caller runs it with `worker.run()` and stops it with
- * `worker.shutdown()`; the returned `connection` is closed after the worker stops.
+ * WEBHOOK_WORKER_TUNING is the dispatchers' worker (one workflow per endpoint, a pass a second):
+ * a few slots of its own, so order traffic never delays a delivery's workflow or activity task.
+ */
+export const WEBHOOK_WORKER_TUNING = {
+  workflowTaskSlotsMax: 4,
+  workflowTaskPollsMax: 2,
+  activitySlotsMax: 4,
+  cachedWorkflowsMax: 100,
+} as const;
+
+/** HoldfastWorker runs holdfast's two workers (see createWorker) as one. */
+export interface HoldfastWorker {
+  /** run resolves once both workers stopped; a failure of one shuts the other down first. */
+  run(): Promise<void>;
+  /** shutdown asks both to stop: in-flight tasks get their grace time. */
+  shutdown(): void;
+}
+
+/**
+ * createWorker connects to Temporal and builds the worker of every holdfast workflow and
+ * activity on `taskQueue`, and beside it the webhook dispatchers' worker on
+ * webhookTaskQueueOf(taskQueue), both from one bundle. The caller runs them with
+ * `worker.run()` and stops them with `worker.shutdown()`; it closes `connection` after.
  */
 export async function createWorker(
   input: CreateWorkerInput,
-): Promise<{ worker: Worker; connection: NativeConnection }> {
+): Promise<{ worker: HoldfastWorker; connection: NativeConnection }> {
   const tuning = { ...WORKER_TUNING_DEFAULTS, ...input.tuning };
   const connection = await NativeConnection.connect({ address: input.temporalAddress });
-  const worker = await Worker.create({
+  const workflowBundle =
+    input.workflowBundle ??
+    (await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: Runtime.instance().logger,
+    }));
+  const shared = {
     connection,
     namespace: input.namespace,
-    taskQueue: input.taskQueue,
+    workflowBundle,
     activities: createActivities({
       db: input.db,
       temporal: new Client({ connection, namespace: input.namespace }),
       bookingHeldUnitsMax: input.bookingHeldUnitsMax,
       webhooks: input.webhooks,
     }),
-    ...(input.workflowBundle
-      ? { workflowBundle: input.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: '10s',
+  } satisfies Partial<WorkerOptions>;
+  const main = await Worker.create({
+    ...shared,
+    taskQueue: input.taskQueue,
     maxConcurrentActivityTaskExecutions: input.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlotsMax,
     maxConcurrentWorkflowTaskPolls: tuning.workflowTaskPollsMax,
     nonStickyToStickyPollRatio: tuning.nonStickyPollRatio,
     maxCachedWorkflows: tuning.cachedWorkflowsMax,
-    shutdownGraceTime: '10s',
   });
-  return { worker, connection };
+  const webhooks = await Worker.create({
+    ...shared,
+    taskQueue: webhookTaskQueueOf(input.taskQueue),
+    maxConcurrentActivityTaskExecutions: WEBHOOK_WORKER_TUNING.activitySlotsMax,
+    maxConcurrentWorkflowTaskExecutions: WEBHOOK_WORKER_TUNING.workflowTaskSlotsMax,
+    maxConcurrentWorkflowTaskPolls: WEBHOOK_WORKER_TUNING.workflowTaskPollsMax,
+    maxCachedWorkflows: WEBHOOK_WORKER_TUNING.cachedWorkflowsMax,
+  });
+  return { worker: runningTogether([main, webhooks]), connection };
+}
+
+/** runningTogether is a HoldfastWorker over `workers`. */
+function runningTogether(workers: Worker[]): HoldfastWorker {
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    run: async () => {
+      const runs = workers.map((w) =>
+        w.run().catch((err: unknown) => {
+          shutdown();
+          throw err;
+        }),
+      );
+      const outcomes = await Promise.allSettled(runs);
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    shutdown,
+  };
 }
 
 /**

@@ -24,7 +24,7 @@ import type {
   PatchWebhookEndpointBody,
 } from '../../domain/webhooks-schemas';
 import type { CreatedAtPosition } from '../../db/paging';
-import { wakeDispatcherSignal } from '../../domain/webhook-delivery';
+import { wakeDispatcherSignal, webhookTaskQueueOf } from '../../domain/webhook-delivery';
 import { workflowIds } from '../../domain/workflow-ids';
 import { webhookDispatcherWorkflow } from '../../workflows/webhooks';
 import type { AuthUser } from '../middleware/auth';
@@ -42,7 +42,7 @@ import { wakeOrStart } from '../temporal-kit';
 async function wakeDispatcher(deps: ApiDeps, endpointId: string): Promise<void> {
   await wakeOrStart(deps.temporal, webhookDispatcherWorkflow, {
     workflowId: workflowIds.webhookEndpoint(endpointId),
-    taskQueue: deps.config.taskQueue,
+    taskQueue: webhookTaskQueueOf(deps.config.taskQueue),
     args: [{ endpointId }],
     signal: wakeDispatcherSignal,
   });

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../db/transaction';
+import { webhookTaskQueueOf } from '../../domain/webhook-delivery';
+import { workflowIds } from '../../domain/workflow-ids';
 import { actor, call, expectStatus, useStack, type Actor, type TestStack } from '../helpers/stack';
 import { openWallet, seedCatalog, waitFor } from '../helpers/factories';
 
@@ -119,6 +121,20 @@ describe('webhook delivery', () => {
     expect(event.subject.id).toBe(orderId);
     expect(event.data.status).toBe('pending_payment');
     expect(got!.headers['webhook-id']).toBe(event.id);
+  });
+
+  it('when an endpoint is made, then its dispatcher runs on the webhook task queue, apart from the order traffic', async () => {
+    const hook = await receiver();
+    const { endpoint, productId } = await registered(hook.url);
+    const orderId = await placed(productId);
+    await waitForRequests(hook.received, orderId, 1);
+
+    const dispatcher = await stack.temporal.workflow
+      .getHandle(workflowIds.webhookEndpoint(endpoint.id))
+      .describe();
+
+    expect(dispatcher.taskQueue).toBe(webhookTaskQueueOf(stack.config.taskQueue));
+    expect(dispatcher.taskQueue).not.toBe(stack.config.taskQueue);
   });
 
   for (const kind of ['500', 'hang', 'close'] as const) {
