@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { Hono } from 'hono';
 import { createApp } from '../../api/index';
 import { startWithUpdate } from '../../api/temporal-kit';
 import { loadConfig } from '../../config';
@@ -8,12 +9,14 @@ import { createDb, type Db } from '../../db/connection';
 import { execute, lockRows, withTransaction } from '../../db/transaction';
 import { createLogger } from '../../lib/logger';
 import { echoUpdate, NOOP_TASK_QUEUE, noopWorkflow } from './noop-workflow';
+import { LIFECYCLE_PAYMENT_TTL_MS, LIFECYCLE_PREFIX } from './lifecycle-config';
 
 /*
  * The bench's API process: the real holdfast app (api/index.ts) with two bench routes beside
  * it on the same Hono server, so the baseline, the ceiling and holdfast are served by one
  * process with the same middleware stack, event loop and pool. Configured from the
- * environment like `npm run start:api`.
+ * environment like `npm run start:api`. A second instance of the real app, whose orders have a
+ * payment TTL of LIFECYCLE_PAYMENT_TTL_MS, serves under LIFECYCLE_PREFIX (orders-lifecycle).
  */
 
 /** BaselineBody is POST /bench/baseline: reserve `quantity` units of a product for a customer. */
@@ -84,7 +87,25 @@ async function main(): Promise<void> {
     return c.json({ answer }, 201);
   });
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: '127.0.0.1' });
+  // Its own root, not app.route on `app`: `app`'s '*' middleware (request IDs, metrics, the
+  // request log) would run a second time around every request of the mounted app.
+  const lifecycleApp = new Hono().route(
+    LIFECYCLE_PREFIX,
+    createApp({
+      config: { ...config, orderPaymentTtlMs: LIFECYCLE_PAYMENT_TTL_MS },
+      db,
+      temporal,
+      logger,
+    }),
+  );
+  const server = serve({
+    fetch: (request, env) =>
+      new URL(request.url).pathname.startsWith(`${LIFECYCLE_PREFIX}/`)
+        ? lifecycleApp.fetch(request, env)
+        : app.fetch(request, env),
+    port: config.port,
+    hostname: '127.0.0.1',
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       server.close();

@@ -3,6 +3,7 @@ import { checkLedger } from '../../db/ledger-check';
 import { query } from '../../db/transaction';
 import type { RunResult } from './load';
 import { DUPLICATE_SKU_LABEL, SEED } from './seed';
+import { LIFECYCLE_PLACE_PATH } from './lifecycle';
 
 /** BenchCheck is one invariant checked after all runs: whether it holds, and what was seen. */
 export interface BenchCheck {
@@ -52,19 +53,23 @@ const SQL_CHECKS: { name: string; sql: string }[] = [
 ];
 
 /** ACKNOWLEDGED are the rows each 201 of a route must have written exactly once. */
-const ACKNOWLEDGED: { routePath: string; what: string; sql: string }[] = [
+const ACKNOWLEDGED: { routePaths: string[]; what: string; sql: string }[] = [
   {
-    routePath: '/bench/baseline',
+    routePaths: ['/bench/baseline'],
     what: 'bench_orders rows',
     sql: 'SELECT count(*) AS n FROM bench_orders',
   },
-  { routePath: '/v1/orders', what: 'orders', sql: 'SELECT count(*) AS n FROM orders' },
   {
-    routePath: '/v1/transfers',
+    routePaths: ['/v1/orders', LIFECYCLE_PLACE_PATH],
+    what: 'orders',
+    sql: 'SELECT count(*) AS n FROM orders',
+  },
+  {
+    routePaths: ['/v1/transfers'],
     what: 'posted transfers',
     sql: `SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'transfer' AND status = 'posted'`,
   },
-  { routePath: '/v1/bookings', what: 'bookings', sql: 'SELECT count(*) AS n FROM bookings' },
+  { routePaths: ['/v1/bookings'], what: 'bookings', sql: 'SELECT count(*) AS n FROM bookings' },
 ];
 
 /** routeTotals reads the API's /metrics: answers per route and status since it started. */
@@ -95,15 +100,15 @@ async function acknowledgedChecks(db: Db, apiUrl: string): Promise<BenchCheck[]>
   const totals = await routeTotals(apiUrl);
   const checks: BenchCheck[] = [];
   for (const route of ACKNOWLEDGED) {
-    const byStatus = totals.get(route.routePath) ?? {};
-    const created = byStatus['201'] ?? 0;
-    const unknown = Object.entries(byStatus)
+    const answers = route.routePaths.flatMap((path) => Object.entries(totals.get(path) ?? {}));
+    const created = answers.filter(([status]) => status === '201').reduce((n, [, c]) => n + c, 0);
+    const unknown = answers
       .filter(([status]) => Number(status) >= 500)
       .reduce((sum, [, count]) => sum + count, 0);
     const [row] = await query<{ n: string }>(db, route.sql);
     const rows = Number(row!.n);
     checks.push({
-      name: `${route.routePath}: every 201 wrote its ${route.what} once`,
+      name: `${route.routePaths.join(' + ')}: every 201 wrote its ${route.what} once`,
       ok: rows >= created && rows <= created + unknown,
       detail: `${created} × 201, ${unknown} × 5xx, ${rows} ${route.what}`,
     });

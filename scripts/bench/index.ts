@@ -30,10 +30,12 @@ import {
   connectionsText,
   webhookText,
   burstText,
+  lifecycleText,
   type ModeResult,
   type ReportMeta,
 } from './report';
 import { SCENARIOS, type PreparedScenario } from './scenarios';
+import { LIFECYCLE_LEAD_IN_MS } from './lifecycle';
 import { seedFixtures, type Fixtures } from './seed';
 import { startBenchStack, type BenchStack } from './stack';
 import { writeReport, printReport } from './output';
@@ -101,6 +103,23 @@ function runPlan(options: BenchOptions) {
   ];
 }
 
+/** measuredSeconds is how long a measured run of `name` loads: orders-lifecycle leads in first. */
+function measuredSeconds(options: BenchOptions, name: ScenarioName): number {
+  return (options.durationMs + (name === 'orders-lifecycle' ? LIFECYCLE_LEAD_IN_MS : 0)) / 1000;
+}
+
+/** commonInput is what every run of a mode shares: the stack's URLs, pids and pool. */
+function commonInput(stack: BenchStack, context: ModeContext) {
+  return {
+    apiUrl: stack.apiUrl,
+    rolePids: stack.rolePids as Record<Role, number>,
+    ticksPerSecond: context.ticksPerSecond,
+    temporalMetricsUrl: stack.temporalMetricsUrl,
+    onLoad: context.onLoad,
+    db: stack.db,
+  };
+}
+
 /** runAll warms every scenario up, then measures every scenario at every connection count. */
 async function runAll(
   stack: BenchStack,
@@ -109,18 +128,13 @@ async function runAll(
   context: ModeContext,
 ) {
   const { options } = context;
-  const common = {
-    apiUrl: stack.apiUrl,
-    rolePids: stack.rolePids as Record<Role, number>,
-    ticksPerSecond: context.ticksPerSecond,
-    temporalMetricsUrl: stack.temporalMetricsUrl,
-    onLoad: context.onLoad,
-  };
+  const common = commonInput(stack, context);
   const plan = runPlan(options);
   const warmed = options.warmupMs > 0 ? options.scenarios : [];
   const warmups = warmed.filter((name) => !BURST_SCENARIOS.includes(name));
   const warmupSeconds = (warmups.length * options.warmupMs) / 1000;
-  const progress = loadProgress(warmupSeconds + (plan.length * options.durationMs) / 1000);
+  const planSeconds = plan.reduce((sum, { name }) => sum + measuredSeconds(options, name), 0);
+  const progress = loadProgress(warmupSeconds + planSeconds);
   const runs: RunResult[] = [];
   let doneSeconds = 0;
   /** ticking runs `fn` while the bar advances over its `seconds` of load. */
@@ -155,7 +169,7 @@ async function runAll(
       const status = BURST_SCENARIOS.includes(name)
         ? `${name} (one burst)`
         : `${name} × ${connections} conn${halfPeak ? ' at ½ peak' : ''}`;
-      const result = await ticking(status, options.durationMs / 1000, () =>
+      const result = await ticking(status, measuredSeconds(options, name), () =>
         measureQuietly(
           { ...common, connections, offeredPerSecond, durationMs: options.durationMs },
           async () => SCENARIOS[name].prepare(fixtures, { expectedRequests: expected }),
@@ -239,7 +253,8 @@ function runLine(run: RunResult): string {
     `others ${othersPercent(run).toFixed(0)}% of a core` +
     (run.discardedNoisy?.length ? ` (${run.discardedNoisy.length} noisy attempts discarded)` : '') +
     (run.burst ? `, ${burstText(run)}` : '') +
-    (run.webhook ? `, webhooks ${webhookText(run.webhook)}` : '')
+    (run.webhook ? `, webhooks ${webhookText(run.webhook)}` : '') +
+    (run.lifecycle ? `, ${lifecycleText(run.lifecycle)}` : '')
   );
 }
 

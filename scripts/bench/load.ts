@@ -2,6 +2,13 @@ import autocannon from 'autocannon';
 import type { ScenarioName } from './options';
 import { cpuDelta, sampleCpu, type CpuSample } from './proc-cpu';
 import { runBurst } from './burst';
+import type { Db } from '../../db/connection';
+import {
+  LIFECYCLE_LEAD_IN_MS,
+  lifecycleFigures,
+  runLifecycle,
+  type LifecycleFigures,
+} from './lifecycle';
 import { runPacedLoad, type LoadHandle, type LoadOutcome } from './paced';
 import type { PreparedScenario } from './scenarios';
 import {
@@ -80,6 +87,8 @@ export interface RunResult {
   discardedNoisy?: { okPerSecond: number; othersPercent: number }[];
   /** webhook are a hooked run's deliveries (webhook.ts); absent for the other scenarios. */
   webhook?: WebhookFigures;
+  /** lifecycle are an orders-lifecycle run's completed lifecycles (lifecycle.ts). */
+  lifecycle?: LifecycleFigures;
 }
 
 /** othersPercent is the CPU of processes outside the bench during a run, in % of one core. */
@@ -123,10 +132,12 @@ export interface RunInput {
   temporalMetricsUrl?: string;
   /** onLoad receives the running load (to stop it on Ctrl-C); undefined when it ends. */
   onLoad?: (load: LoadHandle | undefined) => void;
+  /** db is the bench's pool, where orders-lifecycle counts its completed lifecycles. */
+  db?: Db;
 }
 
-/** serverCounts reads the API's /metrics: answers of `routePath` by status, and in-flight. */
-async function serverCounts(apiUrl: string, routePath: string) {
+/** serverCounts reads the API's /metrics: answers of `routePaths` by status, and in-flight. */
+async function serverCounts(apiUrl: string, routePaths: string[]) {
   const text = await (
     await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
   ).text();
@@ -138,7 +149,7 @@ async function serverCounts(apiUrl: string, routePath: string) {
     const labels = Object.fromEntries(
       [...line.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]),
     );
-    if (labels.route !== routePath || labels.method !== 'POST') continue;
+    if (!routePaths.includes(labels.route!) || labels.method !== 'POST') continue;
     byStatus[labels.status!] = (byStatus[labels.status!] ?? 0) + Number(line.split(' ').pop());
   }
   return { byStatus, inFlight };
@@ -148,10 +159,9 @@ async function serverCounts(apiUrl: string, routePath: string) {
  * drain waits until the API serves nothing but the probe itself (the load's abandoned
  * requests finish on the server), then SETTLE_MS for the workflow tasks that follow.
  */
-async function drain(apiUrl: string, routePath: string): Promise<void> {
+async function drain(apiUrl: string): Promise<void> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  while (Date.now() < deadline && (await serverCounts(apiUrl, routePath)).inFlight > 1)
-    await sleep(100);
+  while (Date.now() < deadline && (await serverCounts(apiUrl, [])).inFlight > 1) await sleep(100);
   await sleep(SETTLE_MS);
 }
 
@@ -161,16 +171,20 @@ interface Sample {
   cpu: CpuSample;
   temporal: TemporalCounters | undefined;
   benchCpuSeconds: number;
+  /** atMs is when the sample was started (Date.now()). */
+  atMs: number;
 }
 
 /** sample reads the server counts, the CPU of every role and Temporal's counters, at one moment. */
 async function sample(input: RunInput): Promise<Sample> {
+  const atMs = Date.now();
+  const { routePath, moreRoutePaths = [] } = input.scenario;
   const [counts, cpu, temporal] = await Promise.all([
-    serverCounts(input.apiUrl, input.scenario.routePath),
+    serverCounts(input.apiUrl, [routePath, ...moreRoutePaths]),
     sampleCpu(input.rolePids, input.ticksPerSecond),
     scrapeTemporalCounters(input.temporalMetricsUrl),
   ]);
-  return { counts, cpu, temporal, benchCpuSeconds: benchCpuSeconds() };
+  return { counts, cpu, temporal, benchCpuSeconds: benchCpuSeconds(), atMs };
 }
 
 function benchCpuSeconds(): number {
@@ -179,15 +193,29 @@ function benchCpuSeconds(): number {
 }
 
 /**
- * runLoad runs one scenario: a burst scenario's requests all at once (burst.ts); with
+ * runLoad runs one scenario: a burst scenario's requests all at once (burst.ts); a lifecycle
+ * scenario's lifecycles (lifecycle.ts: with `onMeasureStart`, after a lead-in of
+ * LIFECYCLE_LEAD_IN_MS, which it calls when the measured window starts); with
  * `offeredPerSecond`, an open-loop paced load (paced.ts); else
  * autocannon, each connection sending its next request when the last is answered. Every
  * request gets a fresh key and body. Response times are collected from autocannon's
  * `response` events: its own histogram keeps whole milliseconds, too coarse for the baseline.
  */
-async function runLoad(input: RunInput): Promise<LoadOutcome> {
+async function runLoad(
+  input: RunInput,
+  onMeasureStart?: () => Promise<void>,
+): Promise<LoadOutcome> {
   const { scenario } = input;
   if (scenario.burst) return runBurst({ ...input, timeoutMs: REQUEST_TIMEOUT_S * 1000 });
+  if (scenario.lifecycle) {
+    const leadInMs = onMeasureStart ? LIFECYCLE_LEAD_IN_MS : 0;
+    return runLifecycle({
+      ...input,
+      leadInMs,
+      onMeasureStart,
+      timeoutMs: REQUEST_TIMEOUT_S * 1000,
+    });
+  }
   if (input.offeredPerSecond) {
     return runPacedLoad({
       ...input,
@@ -232,13 +260,31 @@ async function runLoad(input: RunInput): Promise<LoadOutcome> {
 /**
  * measureRun runs one scenario at one connection count: samples CPU and server counts, runs
  * the load, waits for the server to drain and settle, samples again, and returns the figures.
+ * A lifecycle scenario's first sample is taken when its lead-in ends (runLoad), and its
+ * completed lifecycles are counted in SQL (lifecycle.ts).
  */
 export async function measureRun(input: RunInput): Promise<RunResult> {
-  const before = await sample(input);
-  const outcome = await runLoad(input);
-  await drain(input.apiUrl, input.scenario.routePath);
+  let before: Sample | undefined;
+  const takeBefore = async () => void (before = await sample(input));
+  if (!input.scenario.lifecycle) await takeBefore();
+  const outcome = await runLoad(input, takeBefore);
+  await drain(input.apiUrl);
   const after = await sample(input);
-  return toRunResult(input, outcome, { before, after });
+  if (!before) throw new Error(`${input.scenario.name}: the load ended before it was measured`);
+  const result = toRunResult(input, outcome, { before, after });
+  const load = input.scenario.lifecycle;
+  if (!load) return result;
+  if (!input.db) throw new Error(`${input.scenario.name} needs the bench's pool to count`);
+  const lifecycle = await lifecycleFigures(
+    input.db,
+    load,
+    {
+      loadMs: { fromMs: before.atMs, toMs: before.atMs + 1000 * outcome.durationSeconds },
+      samplesMs: { fromMs: before.atMs, toMs: after.atMs },
+    },
+    { before: before.temporal, after: after.temporal },
+  );
+  return { ...result, lifecycle };
 }
 
 /** percentileMs is the nearest-rank percentile `p` of `sortedMs` (0 when empty). */
@@ -328,5 +374,5 @@ function perOrder(
 /** warmUp runs the load without measuring (JIT, pools, caches), then lets the server drain. */
 export async function warmUp(input: RunInput): Promise<void> {
   await runLoad(input);
-  await drain(input.apiUrl, input.scenario.routePath);
+  await drain(input.apiUrl);
 }

@@ -18,6 +18,7 @@ export const SCENARIO_NAMES = [
   'orders-duplicates',
   'transfers',
   'bookings',
+  'orders-lifecycle',
 ] as const;
 
 /** ScenarioName is one of SCENARIO_NAMES. */
@@ -28,6 +29,9 @@ export type ScenarioName = (typeof SCENARIO_NAMES)[number];
  * load: measured once, with no warm-up and no half-peak run.
  */
 export const BURST_SCENARIOS: readonly ScenarioName[] = ['drop'];
+
+/** UNPACED_SCENARIOS have no half-peak run: a lifecycle is several requests, not one rate. */
+const UNPACED_SCENARIOS: readonly ScenarioName[] = [...BURST_SCENARIOS, 'orders-lifecycle'];
 
 /** PERSISTENCE_MODES are the Temporal persistences the bench can run against. */
 export const PERSISTENCE_MODES = ['sqlite', 'postgres'] as const;
@@ -68,7 +72,11 @@ const USAGE = `usage: npm run bench -- [options]
                               other scenarios run with that endpoint disabled;
                               orders-cold: orders-spread with a new customer per order;
                               drop: one burst of 240 first-time buyers at once, run once,
-                              not at each connection count)
+                              not at each connection count;
+                              orders-lifecycle: each connection places an order with a 4 s
+                              payment TTL, then pays, cancels or lets it expire, in turn;
+                              reports lifecycles/s and Temporal requests per lifecycle;
+                              no half-peak run)
   --persistence sqlite        Temporal persistence modes, comma-separated (${PERSISTENCE_MODES.join(', ')})
   --half-peak ceiling,orders-spread
                               scenarios run again at half their peak rate (none for no such run)
@@ -127,7 +135,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       values['half-peak'].trim() === 'none'
         ? []
         : listOf(values['half-peak'], SCENARIO_NAMES, 'half-peak').filter(
-            (name) => scenarios.includes(name) && !BURST_SCENARIOS.includes(name),
+            (name) => scenarios.includes(name) && !UNPACED_SCENARIOS.includes(name),
           ),
     outDir: values.out,
   };

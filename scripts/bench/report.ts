@@ -3,6 +3,7 @@ import { NOISY_OTHERS_PERCENT, othersPercent, ROLES, type RunResult } from './lo
 import { SCENARIO_NAMES, type BenchOptions, type Persistence, type ScenarioName } from './options';
 import { SCENARIOS } from './scenarios';
 import { DELIVERY_WAIT_MS, type WebhookFigures } from './webhook';
+import type { LifecycleFigures } from './lifecycle';
 
 /** ModeResult is everything measured against one Temporal persistence mode. */
 export interface ModeResult {
@@ -31,7 +32,8 @@ export interface Ratio {
  * bookings) over the ceiling,
  * over the baseline, hot over spread, a new customer per order over the pool's warm gates, and
  * orders-spread with the webhook endpoint enabled over
- * orders-spread without it (SPEC.md §11 "Cost": within 10 %, so at least 0.90).
+ * orders-spread without it (SPEC.md §11 "Cost": within 10 %, so at least 0.90). For
+ * orders-lifecycle the numerator is its completed lifecycles/s, not its ok/s.
  */
 const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
   ['orders-hot', 'ceiling'],
@@ -40,6 +42,7 @@ const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
   ['orders-duplicates', 'ceiling'],
   ['transfers', 'ceiling'],
   ['bookings', 'ceiling'],
+  ['orders-lifecycle', 'ceiling'],
   ['orders-hot', 'baseline-hot'],
   ['orders-spread', 'baseline-spread'],
   ['orders-hot', 'orders-spread'],
@@ -52,9 +55,12 @@ const RATIO_PAIRS: [ScenarioName, ScenarioName][] = [
  * with unbounded offered load (half-peak runs are left out).
  */
 export function computeRatios(runs: RunResult[], connections: number[]): Ratio[] {
-  const rate = (scenario: ScenarioName, n: number) =>
-    runs.find((run) => run.scenario === scenario && run.connections === n && !run.offeredPerSecond)
-      ?.okPerSecond;
+  const rate = (scenario: ScenarioName, n: number) => {
+    const run = runs.find(
+      (r) => r.scenario === scenario && r.connections === n && !r.offeredPerSecond,
+    );
+    return run?.lifecycle ? run.lifecycle.perSecond : run?.okPerSecond;
+  };
   return RATIO_PAIRS.filter(
     ([a, b]) => runs.some((r) => r.scenario === a) && runs.some((r) => r.scenario === b),
   ).map(([a, b]) => ({
@@ -137,7 +143,10 @@ function runsTable(mode: ModeResult): string {
 
 /** ratiosTable renders the ratios, one column per connection count. */
 function ratiosTable(mode: ModeResult, connections: number[]): string {
-  const header = ['ratio of ok/s', ...connections.map((n) => `${n} conn`)];
+  const header = [
+    'ratio of ok/s (orders-lifecycle: lifecycles/s)',
+    ...connections.map((n) => `${n} conn`),
+  ];
   const rows = mode.ratios.map((ratio) => [
     ratio.name,
     ...connections.map((n) => fixed(ratio.byConnections[String(n)], 2)),
@@ -243,6 +252,58 @@ function burstTable(mode: ModeResult): string {
   ].join('\n');
 }
 
+/** lifecycleText is an orders-lifecycle run's completed lifecycles in one phrase (runLine). */
+export function lifecycleText(figures: LifecycleFigures): string {
+  const { paid, cancelled, expired } = figures.completed;
+  return (
+    `${fixed(figures.perSecond, 1)} lifecycles/s (paid ${paid}, cancelled ${cancelled}, ` +
+    `expired ${expired}), Temporal req/lifecycle frontend ` +
+    `${fixed(figures.frontendRequestsPerLifecycle, 2)} persistence ` +
+    `${fixed(figures.persistenceRequestsPerLifecycle, 2)}`
+  );
+}
+
+/** lifecycleTable renders the orders-lifecycle runs' lifecycles; empty when there is none. */
+function lifecycleTable(mode: ModeResult): string {
+  const runs = mode.runs.filter((run) => run.lifecycle);
+  if (runs.length === 0) return '';
+  const header = [
+    'scenario',
+    'conn',
+    'lifecycles/s',
+    'paid',
+    'cancelled',
+    'expired',
+    'Temporal frontend req/lifecycle',
+    'persistence req/lifecycle',
+  ];
+  const rows = runs.map((run) => {
+    const figures = run.lifecycle!;
+    return [
+      run.scenario,
+      connectionsText(run),
+      fixed(figures.perSecond, 1),
+      String(figures.completed.paid),
+      String(figures.completed.cancelled),
+      String(figures.completed.expired),
+      fixed(figures.frontendRequestsPerLifecycle, 2),
+      fixed(figures.persistenceRequestsPerLifecycle, 2),
+    ];
+  });
+  return [
+    '',
+    `### Order lifecycles (${mode.persistence})`,
+    '',
+    'Lifecycles: the run’s orders stamped paid, cancelled or expired in the measured window ' +
+      '(SQL), per second; the window starts after a lead-in of the payment TTL + 1 s, so ' +
+      'orders placed before it expire in it (steady state). Temporal req/lifecycle: requests ' +
+      'between the run’s samples over the lifecycles completed between them. Above, ok/s, CPU ' +
+      'and Temporal count every answer: placements, payments and cancellations.',
+    '',
+    table(header, rows),
+  ].join('\n');
+}
+
 /** noisyText names the runs measured again because other processes used the CPU. */
 function noisyText(runs: RunResult[]): string {
   const retried = runs.filter((run) => run.discardedNoisy?.length);
@@ -307,6 +368,7 @@ export function renderMarkdown(meta: ReportMeta, modes: ModeResult[]): string {
       runsTable(mode),
       burstTable(mode),
       webhookTable(mode),
+      lifecycleTable(mode),
       '',
       noisyText(mode.runs),
       `Idle CPU % before the runs: ${Object.entries(mode.idleCpuPercent)

@@ -1,5 +1,5 @@
-import { randomInt, randomUUID } from 'node:crypto';
-import type { HoldfastPathWith, HoldfastRequestBody } from '../../client/index';
+import { randomInt } from 'node:crypto';
+import type { HoldfastPathWith } from '../../client/index';
 import { expectStatus } from '../../tools/http';
 import { authHeaders } from '../../tools/resources';
 import type { ScenarioName } from './options';
@@ -13,6 +13,8 @@ import {
 import { mapLimit, pick } from '../shared/async';
 import { SEED_CONCURRENCY } from './progress';
 import { FreshCustomers } from './cold';
+import { LIFECYCLE_PLACE_PATH, lifecycleScenario, type LifecycleLoad } from './lifecycle';
+import { jsonFor, jsonHeaders } from './requests';
 
 /** DROP_BUYERS is how many first-time buyers a drop sends at once (the demo's sale). */
 export const DROP_BUYERS = 240;
@@ -27,7 +29,8 @@ export interface BenchRequest {
  * BenchPath is where a run's POSTs go: a path of the typed client (client/openapi.ts), or one
  * of the bench API's own routes (./api-server.ts) outside the OpenAPI document.
  */
-export type BenchPath = HoldfastPathWith<'post'> | '/bench/baseline' | '/bench/noop';
+export type BenchPath =
+  HoldfastPathWith<'post'> | '/bench/baseline' | '/bench/noop' | typeof LIFECYCLE_PLACE_PATH;
 
 /** PreparedScenario is a scenario ready to run: where requests go and how each is built. */
 export interface PreparedScenario {
@@ -35,6 +38,8 @@ export interface PreparedScenario {
   path: BenchPath;
   /** routePath is the API's route pattern, as its /metrics labels it. */
   routePath: string;
+  /** moreRoutePaths are further routes the run sends to (orders-lifecycle's pay and cancel). */
+  moreRoutePaths?: string[];
   /** okStatuses are the definite answers: 2xx, and 409 where refusals are the point. */
   okStatuses: number[];
   nextRequest(): BenchRequest;
@@ -42,6 +47,8 @@ export interface PreparedScenario {
   scarceUnits?: number;
   /** burst sends this many requests at one instant instead of a timed load (burst.ts). */
   burst?: number;
+  /** lifecycle runs whole order lifecycles instead of one request each (lifecycle.ts). */
+  lifecycle?: LifecycleLoad;
 }
 
 /** PrepareHint is what the bench expects of the coming run. */
@@ -69,29 +76,6 @@ function flashStockEach(hint: PrepareHint | undefined): number {
   if (!hint?.expectedRequests) return SEED.flashStock;
   const units = (FLASH_ACCEPTED_SHARE * hint.expectedRequests) / SEED.flashProductsN;
   return Math.min(SEED.flashStock, Math.max(1, Math.round(units)));
-}
-
-/**
- * jsonHeaders are the headers of one request: JSON, a fresh Idempotency-Key (none when not
- * `keyed`), a bearer token.
- */
-function jsonHeaders(token?: string, keyed = true): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    ...(keyed ? { 'idempotency-key': randomUUID() } : {}),
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  };
-}
-
-/**
- * jsonFor is the raw JSON body autocannon sends to `path`, type-checked against the body that
- * path's zod schema accepts (client/openapi.ts), so a changed route breaks the bench's build.
- */
-function jsonFor<P extends HoldfastPathWith<'post'>>(
-  _path: P,
-  body: HoldfastRequestBody<P>,
-): string {
-  return JSON.stringify(body);
 }
 
 /** baseline sends the non-durable seed-style placement to `productIds`. */
@@ -221,7 +205,8 @@ function transfers(fixtures: Fixtures): PreparedScenario {
  * customer per order (orders-cold) and as one burst of 240 first-time buyers (drop), a flash sale on 20 fresh products of 10 units each per run (most requests
  * are refused with 409 insufficient_stock), keyless repeats of one line per customer (refused
  * 409 duplicate_submission by the customer's gate after its first), holdfast transfers between
- * 200 wallets, and bookings.
+ * 200 wallets, bookings, and whole order lifecycles (placed, then paid, cancelled or left to
+ * expire after a 4 s payment TTL) in steady state.
  */
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   'baseline-hot': {
@@ -313,6 +298,15 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     name: 'transfers',
     description: 'holdfast POST /v1/transfers between 200 wallets, 1–5 minor units',
     prepare: async (fixtures) => transfers(fixtures),
+  },
+  'orders-lifecycle': {
+    name: 'orders-lifecycle',
+    description:
+      'whole order lifecycles: each connection places an order (one unit of one of 1000 ' +
+      'products, payment TTL 4 s, as one of 200 wallet owners), then by turn pays it from the ' +
+      'wallet, cancels it, or leaves it to expire; lifecycles/s counts orders stamped paid, ' +
+      'cancelled or expired in the measured window, which starts 5 s into the load (steady state)',
+    prepare: async (fixtures) => lifecycleScenario(fixtures),
   },
   bookings: {
     name: 'bookings',

@@ -68,7 +68,7 @@ function productInput(sellerId: string, label: string, stock: number) {
 /**
  * seedFixtures creates, through the real API as staff, what `scenarios` need: an approved
  * seller, the hot product, the 1000 spread products, the customer pool and the funded wallets
- * (each wallet owned by its own customer).
+ * (each wallet owned by its own customer; for transfers and orders-lifecycle).
  */
 export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): Promise<Fixtures> {
   const staff = await signActor({ role: 'staff', secret: BENCH_JWT_SECRET });
@@ -84,7 +84,8 @@ export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): P
   });
   const hot = await createProduct(seed, productInput(sellerId, 'HOT', SEED.hotStock));
   const needsSpread = scenarios.some(
-    (name) => name.includes('-spread') || name === 'orders-cold' || name === 'drop',
+    (name) =>
+      name.includes('-spread') || ['orders-cold', 'drop', 'orders-lifecycle'].includes(name),
   );
   const spreadProductIds = needsSpread
     ? await withBar('products', range(SEED.spreadProductsN), SEED_CONCURRENCY, async (index) => {
@@ -95,7 +96,8 @@ export async function seedFixtures(apiUrl: string, scenarios: ScenarioName[]): P
   const customers = await Promise.all(
     range(SEED.customersN).map(() => signActor({ role: 'customer', secret: BENCH_JWT_SECRET })),
   );
-  const wallets = scenarios.includes('transfers')
+  // orders-lifecycle's customers are the wallets' owners: it pays from their wallets.
+  const wallets = scenarios.some((name) => name === 'transfers' || name === 'orders-lifecycle')
     ? await withBar('wallets', range(SEED.walletsN), SEED_CONCURRENCY, async () => {
         const owner = await signActor({ role: 'customer', secret: BENCH_JWT_SECRET });
         const input = { ownerId: owner.sub, amountMinor: SEED.walletMinor };
