@@ -8,7 +8,7 @@ import {
   findDispatchEndpoint,
   nextDueInMs,
   queueNewDeliveries,
-  recordAttempt,
+  recordAttempts,
   type AttemptOutcome,
   type DispatchEndpoint,
   type DueDelivery,
@@ -19,8 +19,8 @@ import { isPrivateAddress } from '../domain/webhook-rules';
 /*
  * One pass of an endpoint's dispatcher (SPEC.md §11 "Delivery"): queue the events it wants,
  * attempt every delivery that is due with bounded concurrency, and say when the next is due.
- * The workflow's timers drive the passes; an attempt's outcome is stored before the pass ends,
- * so a retried pass never sends a delivered event again (at least once, never lost).
+ * The workflow's timers drive the passes; the pass's outcomes are stored in one statement
+ * before it ends, so a retried pass sends again only what that pass sent (at least once).
  */
 
 /** WebhookDeliveryConfig are the delivery settings of SPEC.md §11, from the worker's config. */
@@ -70,12 +70,15 @@ export async function dispatchWebhooks(
     limit: DISPATCH_BATCH_MAX,
   });
   const due = await dueDeliveries(db, endpoint.id, DISPATCH_BATCH_MAX);
+  const outcomes: AttemptOutcome[] = [];
+  const signer = new Webhook(endpoint.secret);
   await forEachLimited(due, DISPATCH_CONCURRENCY, async (delivery) => {
-    const outcome = await attempt(endpoint, delivery, webhooks);
-    await recordAttempt(db, outcome, webhooks.failuresToDisable);
-    // A pass of slow receivers outlasts the heartbeat timeout; each stored outcome says it lives.
+    outcomes.push(await attempt(endpoint, signer, delivery, webhooks));
+    // A pass of slow receivers outlasts the heartbeat timeout; each finished attempt says it lives.
     Context.current().heartbeat();
   });
+  // One statement for the pass: a crash before it only sends these again (at least once).
+  await recordAttempts(db, endpoint.id, outcomes, webhooks.failuresToDisable);
   return {
     stop: false,
     after: queued.position,
@@ -92,6 +95,7 @@ export async function dispatchWebhooks(
  */
 async function attempt(
   endpoint: DispatchEndpoint,
+  signer: Webhook,
   delivery: DueDelivery,
   config: WebhookDeliveryConfig,
 ): Promise<AttemptOutcome> {
@@ -99,7 +103,7 @@ async function attempt(
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    statusCode = await post(endpoint, delivery, config);
+    statusCode = await post(endpoint, signer, delivery, config);
     if (statusCode >= 200 && statusCode < 300)
       return { ...base, status: 'delivered', statusCode, error: null, nextAttemptAt: null };
     error = `answered ${statusCode}`;
@@ -115,6 +119,7 @@ async function attempt(
 /** post sends the signed request and returns the receiver's status code. @throws on no answer. */
 async function post(
   endpoint: DispatchEndpoint,
+  signer: Webhook,
   delivery: DueDelivery,
   config: WebhookDeliveryConfig,
 ): Promise<number> {
@@ -122,7 +127,7 @@ async function post(
   if (!config.allowPrivate) await assertPublicHost(url.hostname);
   const payload = JSON.stringify(delivery.event);
   const timestamp = new Date();
-  const signature = new Webhook(endpoint.secret).sign(delivery.event.id, timestamp, payload);
+  const signature = signer.sign(delivery.event.id, timestamp, payload);
   const res = await fetch(url, {
     method: 'POST',
     body: payload,

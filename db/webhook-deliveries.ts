@@ -167,38 +167,56 @@ export interface AttemptOutcome {
 }
 
 /**
- * recordAttempt stores one attempt's outcome. A delivered one resets the endpoint's run of
- * failed deliveries; a failed one lengthens it and disables the endpoint once it reaches
- * `failuresToDisable` (SPEC.md §11), saying why.
+ * recordAttempts stores one pass's outcomes (in the order they finished) in one statement,
+ * skipping a delivery no longer pending. Failed deliveries after the pass's last delivered one
+ * extend the endpoint's run of failures (a delivered one ends it); at `failuresToDisable`
+ * (SPEC.md §11) the endpoint is disabled, saying why. The endpoint row is written only on change.
  */
-export async function recordAttempt(
+export async function recordAttempts(
   db: Db,
-  outcome: AttemptOutcome,
+  endpointId: string,
+  outcomes: AttemptOutcome[],
   failuresToDisable: number,
 ): Promise<void> {
-  await execute(
-    db,
-    `WITH d AS (
-       UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, last_status_code = $3,
-         last_error = $4, next_attempt_at = $5, updated_at = now()
-       WHERE id = $1 AND status = 'pending' RETURNING endpoint_id)
-     UPDATE webhook_endpoints w SET
-       consecutive_failures = CASE WHEN $2 = 'delivered' THEN 0 ELSE w.consecutive_failures + 1 END,
-       disabled = w.disabled OR ($2 = 'failed' AND w.consecutive_failures + 1 >= $6),
-       disabled_reason = CASE WHEN NOT w.disabled AND $2 = 'failed' AND w.consecutive_failures + 1 >= $6
-         THEN ($6 || ' deliveries failed in a row') ELSE w.disabled_reason END,
-       updated_at = now()
-     FROM d WHERE w.id = d.endpoint_id AND $2 <> 'pending'`,
-    [
-      outcome.deliveryId,
-      outcome.status,
-      outcome.statusCode,
-      outcome.error,
-      outcome.nextAttemptAt,
-      failuresToDisable,
-    ],
-  );
+  if (outcomes.length === 0) return;
+  await execute(db, RECORD_ATTEMPTS_SQL, [
+    endpointId,
+    outcomes.map((o) => o.deliveryId),
+    outcomes.map((o) => o.status),
+    outcomes.map((o) => o.statusCode),
+    outcomes.map((o) => o.error),
+    outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
+    failuresToDisable,
+  ]);
 }
+
+/** RECORD_ATTEMPTS_SQL is recordAttempts' statement: $2… are arrays in finishing order. */
+const RECORD_ATTEMPTS_SQL = `
+  WITH o AS (
+    SELECT * FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])
+      WITH ORDINALITY AS o(id, status, code, error, next_at, ord)),
+  d AS (
+    UPDATE webhook_deliveries d SET status = o.status, attempts = d.attempts + 1,
+      last_status_code = o.code, last_error = o.error, next_attempt_at = o.next_at,
+      updated_at = now()
+    FROM o WHERE d.id = o.id AND d.endpoint_id = $1 AND d.status = 'pending'
+    RETURNING o.ord, o.status),
+  run AS (
+    SELECT bool_or(status = 'delivered') AS reset,
+      count(*) FILTER (WHERE status = 'failed' AND ord > coalesce(
+        (SELECT max(ord) FROM d WHERE status = 'delivered'), 0)) AS failed
+    FROM d),
+  next AS (
+    SELECT w.id, w.disabled,
+      CASE WHEN run.reset THEN run.failed ELSE w.consecutive_failures + run.failed END AS n
+    FROM webhook_endpoints w, run WHERE w.id = $1)
+  UPDATE webhook_endpoints w SET consecutive_failures = next.n,
+    disabled = w.disabled OR next.n >= $7,
+    disabled_reason = CASE WHEN NOT w.disabled AND next.n >= $7
+      THEN ($7 || ' deliveries failed in a row') ELSE w.disabled_reason END,
+    updated_at = now()
+  FROM next WHERE w.id = next.id
+    AND (w.consecutive_failures <> next.n OR (NOT w.disabled AND next.n >= $7))`;
 
 /** nextDueInMs is how long until the endpoint's next pending delivery is due, if it has one. */
 export async function nextDueInMs(db: Db, endpointId: string): Promise<number | null> {
