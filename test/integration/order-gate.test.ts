@@ -134,9 +134,11 @@ describe('the order gate: backoff by workflow timers', () => {
   it('when submissions fail in a row, then the next is refused for base × 2^n up to the maximum; a success resets n, and so does the reset time', async () => {
     const quick = await appWith({
       orderSubmissionsPerMinute: 100,
-      orderBackoffBaseMs: 300,
-      orderBackoffMaxMs: 1_200,
-      orderBackoffResetMs: 2_500,
+      // Windows of seconds, so that a probe sent right after a failure lands inside its
+      // backoff even on a loaded machine.
+      orderBackoffBaseMs: 1_000,
+      orderBackoffMaxMs: 4_000,
+      orderBackoffResetMs: 8_000,
     });
     const [scarce, ...plenty] = await products(8, 1);
     const buyer = await actor('customer');
@@ -152,21 +154,21 @@ describe('the order gate: backoff by workflow timers', () => {
       expect(refused.headers.get('retry-after')).toBe(String(refused.body.retryAfterSeconds));
       backoffs.push(refused.body.backoffMs);
     }
-    expect(backoffs).toEqual([600, 1_200, 1_200]);
+    expect(backoffs).toEqual([2_000, 4_000, 4_000]);
 
     expect((await untilNotBackoff(() => order(quick, buyer, plenty[1]!))).status).toBe(201);
     expect((await fail()).status).toBe(409);
-    expect((await probe()).body).toMatchObject({ backoffMs: 600, consecutiveFailures: 1 });
+    expect((await probe()).body).toMatchObject({ backoffMs: 2_000, consecutiveFailures: 1 });
 
-    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    await new Promise((resolve) => setTimeout(resolve, 8_100));
     expect((await fail()).status).toBe(409);
-    expect((await probe()).body).toMatchObject({ backoffMs: 600, consecutiveFailures: 1 });
+    expect((await probe()).body).toMatchObject({ backoffMs: 2_000, consecutiveFailures: 1 });
   });
 });
 
-/** untilNotBackoff sends `send()` again every 50 ms while it answers 429 backoff (≤ 5 s). */
+/** untilNotBackoff sends `send()` again every 50 ms while it answers 429 backoff (≤ 10 s). */
 async function untilNotBackoff(send: () => Promise<ApiResult>): Promise<ApiResult> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 10_000;
   for (;;) {
     const result = await send();
     if (result.body?.code !== 'backoff' || Date.now() > deadline) return result;
