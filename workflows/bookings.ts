@@ -136,5 +136,5 @@ export interface BookingPaymentInput {
  * until its timer.
  */
 export async function bookingPaymentWorkflow(input: BookingPaymentInput): Promise<BookingView> {
-  return payOnceChild(acts.payBooking, input);
+  return payOnceChild({ activity: acts.payBooking, local: localActs.payBooking }, input);
 }

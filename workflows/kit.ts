@@ -4,6 +4,7 @@ import {
   executeChild,
   inWorkflowContext,
   log,
+  patched,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -142,15 +143,26 @@ export async function refusing<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * PAY_ONCE_LOCAL is the `patched()` under which a pay-once child pays in a local activity: one
+ * workflow task and no activity task per payment (docs/performance.md "Whole lifecycles").
+ * Runs started before it replay their activity task (`*-payment-activity.json`).
+ */
+export const PAY_ONCE_LOCAL = 'pay-once-local';
+
+/** PayOnceActivity is a pay-once child's payment: the same activity, proxied both ways. */
+export interface PayOnceActivity<I, T> {
+  activity: (input: I & { transferId: string }) => Promise<T>;
+  local: (input: I & { transferId: string }) => Promise<T>;
+}
+
+/**
  * payOnceChild is the body of a pay-once child (`order-<id>-payment`, `booking-<id>-payment`):
  * its workflow ID is the ledger transfer ID, so duplicate runs pay once (SPEC.md §4, §6). A
  * refusal fails the run, and a later run with the same ID may retry (ALLOW_DUPLICATE_FAILED_ONLY).
  */
-export function payOnceChild<I, T>(
-  pay: (input: I & { transferId: string }) => Promise<T>,
-  input: I,
-): Promise<T> {
-  return refusing(() => pay({ ...input, transferId: workflowInfo().workflowId }));
+export function payOnceChild<I, T>(pay: PayOnceActivity<I, T>, input: I): Promise<T> {
+  const run = patched(PAY_ONCE_LOCAL) ? pay.local : pay.activity;
+  return refusing(() => run({ ...input, transferId: workflowInfo().workflowId }));
 }
 
 /**

@@ -1,4 +1,10 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   cancelOrderUpdate,
@@ -12,9 +18,16 @@ import {
 } from '../domain/orders';
 import { OrderStatusKey } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
-import { DB_ACTIVITY_OPTIONS, payOnceChild, StatefulEntity, statusHooks } from './kit';
+import {
+  DB_ACTIVITY_OPTIONS,
+  DB_LOCAL_ACTIVITY_OPTIONS,
+  payOnceChild,
+  StatefulEntity,
+  statusHooks,
+} from './kit';
 
 const acts = proxyActivities<Activities>(DB_ACTIVITY_OPTIONS);
+const localActs = proxyLocalActivities<Activities>(DB_LOCAL_ACTIVITY_OPTIONS);
 
 /** OrderEntity is an order inside its workflow: its value follows ORDER_MACHINE. */
 type OrderEntity = StatefulEntity<OrderStatus, OrderView>;
@@ -94,5 +107,5 @@ export interface OrderPaymentInput {
  * same ID may retry (reuse policy ALLOW_DUPLICATE_FAILED_ONLY).
  */
 export async function orderPaymentWorkflow(input: OrderPaymentInput): Promise<OrderView> {
-  return payOnceChild(acts.payOrder, input);
+  return payOnceChild({ activity: acts.payOrder, local: localActs.payOrder }, input);
 }
