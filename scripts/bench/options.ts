@@ -73,7 +73,7 @@ const USAGE = `usage: npm run bench -- [options]
                               orders-cold: orders-spread with a new customer per order;
                               drop: one burst of 240 first-time buyers at once, run once,
                               not at each connection count;
-                              orders-lifecycle: each connection places an order with a 4 s
+                              orders-lifecycle: each connection places an order with a 10 s
                               payment TTL, then pays, cancels or lets it expire, in turn;
                               reports lifecycles/s and Temporal requests per lifecycle;
                               no half-peak run)

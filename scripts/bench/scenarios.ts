@@ -206,7 +206,7 @@ function transfers(fixtures: Fixtures): PreparedScenario {
  * are refused with 409 insufficient_stock), keyless repeats of one line per customer (refused
  * 409 duplicate_submission by the customer's gate after its first), holdfast transfers between
  * 200 wallets, bookings, and whole order lifecycles (placed, then paid, cancelled or left to
- * expire after a 4 s payment TTL) in steady state.
+ * expire after a 10 s payment TTL) in steady state.
  */
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   'baseline-hot': {
@@ -303,9 +303,9 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     name: 'orders-lifecycle',
     description:
       'whole order lifecycles: each connection places an order (one unit of one of 1000 ' +
-      'products, payment TTL 4 s, as one of 200 wallet owners), then by turn pays it from the ' +
+      'products, payment TTL 10 s, as one of 200 wallet owners), then by turn pays it from the ' +
       'wallet, cancels it, or leaves it to expire; lifecycles/s counts orders stamped paid, ' +
-      'cancelled or expired in the measured window, which starts 5 s into the load (steady state)',
+      'cancelled or expired in the measured window, which starts the payment TTL + 1 s into the load (steady state)',
     prepare: async (fixtures) => lifecycleScenario(fixtures),
   },
   bookings: {
