@@ -51,9 +51,10 @@ export const DB_ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 /**
- * DB_LOCAL_ACTIVITY_OPTIONS run a short, idempotent transaction that decides an Update's answer
- * (placing, posting) as a local activity: one marker and no activity task, so the Update ends
- * in the same workflow task. Retries as DB_ACTIVITY_OPTIONS; waits over 2 s become timers.
+ * DB_LOCAL_ACTIVITY_OPTIONS run a short, idempotent transaction (placing, posting, paying, an
+ * order's cancel, fulfil and expiry) as a local activity: one marker and no activity task, so
+ * it ends in the workflow task that asked for it. Retries as DB_ACTIVITY_OPTIONS; waits over
+ * 2 s become timers.
  */
 export const DB_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: DB_ACTIVITY_OPTIONS.startToCloseTimeout,

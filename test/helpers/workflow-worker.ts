@@ -237,7 +237,7 @@ export async function waitForTimerHandled(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const events = (await handle.fetchHistory()).events ?? [];
+    const events = await historyOf(handle);
     const fired = events.findIndex((event) => event.timerFiredEventAttributes);
     const handled = events.some(
       (event, index) => fired >= 0 && index > fired && event.workflowTaskCompletedEventAttributes,
@@ -248,6 +248,11 @@ export async function waitForTimerHandled(
   }
 }
 
+/** historyOf is the workflow's history events so far. */
+export async function historyOf(handle: WorkflowHandle) {
+  return (await handle.fetchHistory()).events ?? [];
+}
+
 /** searchAttributeOf reads one typed search attribute of a workflow from `describe()`. */
 export async function searchAttributeOf(
   handle: WorkflowHandle,
@@ -255,4 +260,42 @@ export async function searchAttributeOf(
 ): Promise<unknown> {
   const description = await handle.describe();
   return description.typedSearchAttributes.get(key);
+}
+
+/** gRPC status codes of the update poll (grpc/grpc status.proto). */
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * waitForUpdateAdmitted polls the server until it holds the Update `updateId` of workflow
+ * `workflowId` (admitted, whether or not a workflow task has taken it yet), up to `timeoutMs`.
+ * A test then knows an Update arrived while a write was still in flight, even when that write
+ * holds the workflow task. @throws Error when it is not admitted in time.
+ */
+export async function waitForUpdateAdmitted(
+  client: Client,
+  ids: { workflowId: string; updateId: string },
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      // A poll for the ACCEPTED stage answers NOT_FOUND for an Update the server does not hold
+      // and waits for one it holds, so a poll that outlives its short deadline found it.
+      await client.connection.withDeadline(Date.now() + 500, () =>
+        client.workflowService.pollWorkflowExecutionUpdate({
+          namespace: client.options.namespace,
+          updateRef: { workflowExecution: { workflowId: ids.workflowId }, updateId: ids.updateId },
+          identity: 'holdfast-test',
+          waitPolicy: { lifecycleStage: 2 }, // UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+        }),
+      );
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code === GRPC_DEADLINE_EXCEEDED) return;
+      if ((error as { code?: number }).code !== GRPC_NOT_FOUND) throw error;
+      if (Date.now() > deadline) throw new Error(`update ${ids.updateId} was not admitted`);
+      await sleep(50);
+    }
+  }
 }

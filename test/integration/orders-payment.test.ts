@@ -171,6 +171,56 @@ describe('paying for an order', () => {
     expect(await balanceOf(stack, walletId)).toBe(5_000);
   });
 
+  it('when 5 pays and 5 cancels race, then each is 200 or 409 invalid_transition, one cancel wins and the wallet and stock are whole', async () => {
+    const buyer = await actor('customer');
+    const walletId = await openWallet(stack, staff, buyer, 5_000);
+    const { order, productId } = await placeOne(buyer, { priceMinor: 250, quantity: 4 });
+    const send = (action: 'pay' | 'cancel') =>
+      call(stack, 'POST', `/v1/orders/${order.id}/${action}`, {
+        token: buyer.token,
+        ...(action === 'pay' ? { body: { accountId: walletId } } : {}),
+      });
+
+    const actions = [
+      'pay',
+      'cancel',
+      'pay',
+      'cancel',
+      'pay',
+      'cancel',
+      'pay',
+      'cancel',
+      'pay',
+      'cancel',
+    ];
+    const results = await Promise.all(actions.map((action) => send(action as 'pay' | 'cancel')));
+
+    for (const result of results.filter((r) => r.status !== 200))
+      expect(result.body).toMatchObject({ status: 409, code: 'invalid_transition' });
+    const wins = results.filter((r) => r.status === 200).map((r) => r.body.status);
+    expect(wins.filter((status) => status === 'cancelled')).toHaveLength(1);
+    expect(wins.every((status) => status === 'cancelled' || status === 'paid')).toBe(true);
+    const read = expectStatus(
+      await call(stack, 'GET', `/v1/orders/${order.id}`, { token: buyer.token }),
+      200,
+    );
+    expect(read.status).toBe('cancelled');
+    expect(await balanceOf(stack, walletId)).toBe(5_000);
+    expect(await stockOf(stack, productId)).toEqual({ stockOnHand: 10, reserved: 0 });
+    const payments = await countRows(
+      stack,
+      'SELECT count(*) AS n FROM ledger_transfers WHERE id = $1',
+      [`order-${order.id}-payment`],
+    );
+    const refunds = await countRows(
+      stack,
+      'SELECT count(*) AS n FROM ledger_transfers WHERE id = $1',
+      [`order-${order.id}-refund`],
+    );
+    expect(refunds).toBe(payments);
+    expect(payments).toBeLessThanOrEqual(1);
+  });
+
   it('when staff fulfil a paid order, then on-hand and reserved both drop and the order is fulfilled', async () => {
     const buyer = await actor('customer');
     const walletId = await openWallet(stack, staff, buyer, 5_000);
