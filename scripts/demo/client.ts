@@ -57,6 +57,9 @@ export interface DemoClient extends TypedApi {
   assertReady(): Promise<void>;
 }
 
+/** ServiceNotReadyError says the service does not answer /readyz with 200: start it first. */
+export class ServiceNotReadyError extends Error {}
+
 /** isTransient tells whether a response may be retried with the same request (and key). */
 export function isTransient(status: number, body: unknown): boolean {
   return (
@@ -116,13 +119,13 @@ export function createClient(options: ClientOptions): DemoClient {
         signal: AbortSignal.timeout(options.readyTimeoutMs),
       });
     } catch (err) {
-      throw new Error(
+      throw new ServiceNotReadyError(
         `holdfast is not reachable at ${options.baseUrl} (start it with \`npm run dev\`)`,
         { cause: err },
       );
     }
     if (res.status !== 200)
-      throw new Error(
+      throw new ServiceNotReadyError(
         `holdfast at ${options.baseUrl} is not ready: ${res.status} ${await res.text()}`,
       );
   }

@@ -1,5 +1,5 @@
 import { exitWithUsage, parseCli } from '../shared/cli';
-import { createClient } from './client';
+import { createClient, ServiceNotReadyError } from './client';
 import { saleScene } from './sale';
 import { runScenes, type Scene } from './scene';
 import {
@@ -56,6 +56,7 @@ function parseScene(): SceneName {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A service that is not up is the reader's next step, not a bug: one line, no stack.
+  console.error(err instanceof ServiceNotReadyError ? `demo: ${err.message}` : err);
   process.exit(1);
 });

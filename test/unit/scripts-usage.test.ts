@@ -41,12 +41,13 @@ function scriptFiles(): [string, string][] {
     .filter((entry): entry is [string, string] => entry[1] !== undefined);
 }
 
-/** runScript runs `file` with `args` as npm would, and returns its exit code and output. */
-async function runScript(file: string, args: string[]): Promise<Run> {
+/** runScript runs `file` with `args` (and `env` over this one) as npm would, and returns its exit code and output. */
+async function runScript(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   try {
     const { stdout, stderr } = await promisify(execFile)(TSX, [file, ...args], {
       cwd: ROOT,
       timeout: SCRIPT_TIMEOUT_MS,
+      env: { ...process.env, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -101,6 +102,20 @@ describe.concurrent.each(scripts)('npm run %s (%s)', (_name, file) => {
       expect(run.stdout).toBe('');
     },
   );
+});
+
+describe('npm run demo', () => {
+  it('when no service answers, then it says where it looked and to start npm run dev, in one line without a stack trace, and exits 1', async () => {
+    const run = await runScript('scripts/demo/index.ts', [], {
+      HOLDFAST_URL: 'http://127.0.0.1:9',
+    });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'demo: holdfast is not reachable at http://127.0.0.1:9 (start it with `npm run dev`)',
+    );
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
 });
 
 describe('npm run token', () => {
