@@ -41,7 +41,7 @@ function scriptFiles(): [string, string][] {
     .filter((entry): entry is [string, string] => entry[1] !== undefined);
 }
 
-/** runScript runs `file` with `args` (and `env` over this one) as npm would, and returns its exit code and output. */
+/** runScript runs `file` with `args` and `env` as npm would; its exit code and output. */
 async function runScript(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   try {
     const { stdout, stderr } = await promisify(execFile)(TSX, [file, ...args], {
