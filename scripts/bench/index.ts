@@ -27,13 +27,13 @@ import { clockTicksPerSecond, cpuDelta, sampleCpu } from './proc-cpu';
 import { loadProgress } from './progress';
 import {
   computeRatios,
-  connectionsText,
   webhookText,
   burstText,
   lifecycleText,
   type ModeResult,
   type ReportMeta,
 } from './report';
+import { connectionsText } from './report-format';
 import { SCENARIOS, type PreparedScenario } from './scenarios';
 import { LIFECYCLE_LEAD_IN_MS } from './lifecycle';
 import { seedFixtures, type Fixtures } from './seed';

@@ -13,6 +13,7 @@ export const SCENARIO_NAMES = [
   'orders-spread',
   'orders-spread-webhook',
   'orders-cold',
+  'ceiling-drop',
   'drop',
   'flash-sale',
   'orders-duplicates',
@@ -28,7 +29,7 @@ export type ScenarioName = (typeof SCENARIO_NAMES)[number];
  * BURST_SCENARIOS send a fixed number of requests at one instant (burst.ts) instead of a timed
  * load: measured once, with no warm-up and no half-peak run.
  */
-export const BURST_SCENARIOS: readonly ScenarioName[] = ['drop'];
+export const BURST_SCENARIOS: readonly ScenarioName[] = ['ceiling-drop', 'drop'];
 
 /** UNPACED_SCENARIOS have no half-peak run: a lifecycle is several requests, not one rate. */
 const UNPACED_SCENARIOS: readonly ScenarioName[] = [...BURST_SCENARIOS, 'orders-lifecycle'];
@@ -73,6 +74,8 @@ const USAGE = `usage: npm run bench -- [options]
                               orders-cold: orders-spread with a new customer per order;
                               drop: one burst of 240 first-time buyers at once, run once,
                               not at each connection count;
+                              ceiling-drop: the same burst of no-op Update-with-Starts,
+                              the floor a drop's p50 can reach on this stack;
                               orders-lifecycle: each connection places an order with a 10 s
                               payment TTL, then pays, cancels or lets it expire, in turn;
                               reports lifecycles/s and Temporal requests per lifecycle;

@@ -4,6 +4,7 @@ import { SCENARIO_NAMES, type BenchOptions, type Persistence, type ScenarioName 
 import { SCENARIOS } from './scenarios';
 import { DELIVERY_WAIT_MS, type WebhookFigures } from './webhook';
 import type { LifecycleFigures } from './lifecycle';
+import { connectionsText, errorsText, fixed, latencyText, table } from './report-format';
 
 /** ModeResult is everything measured against one Temporal persistence mode. */
 export interface ModeResult {
@@ -72,35 +73,6 @@ export function computeRatios(runs: RunResult[], connections: number[]): Ratio[]
       }),
     ),
   }));
-}
-
-const fixed = (value: number | undefined | null, digits: number) =>
-  value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
-
-/** connectionsText is a run's connection count, with its offered rate when capped (`64 @ 27/s`). */
-export function connectionsText(run: RunResult): string {
-  return run.offeredPerSecond
-    ? `${run.connections} @ ${run.offeredPerSecond}/s`
-    : String(run.connections);
-}
-
-/** latencyText shows a latency in ms: one decimal under 10 ms, whole milliseconds above. */
-const latencyText = (latencyMs: number) => fixed(latencyMs, latencyMs < 10 ? 1 : 0);
-
-/** errorsText lists what was not a definite answer: statuses, timeouts, socket errors. */
-function errorsText(run: RunResult): string {
-  const parts = Object.entries(run.unexpected.statuses).map(
-    ([status, count]) => `${status}×${count}`,
-  );
-  if (run.unexpected.timeouts > 0) parts.push(`timeout×${run.unexpected.timeouts}`);
-  if (run.unexpected.socketErrors > 0) parts.push(`socket×${run.unexpected.socketErrors}`);
-  return parts.length === 0 ? '0' : parts.join(' ');
-}
-
-/** table renders rows as a markdown table with right-aligned numeric columns. */
-function table(header: string[], rows: string[][], leftColumns = 1): string {
-  const align = header.map((_, index) => (index < leftColumns ? ':--' : '--:'));
-  return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 /** runsTable is the issue's table: one row per scenario and connection count. */
@@ -225,17 +197,30 @@ export function burstText(run: RunResult): string {
   );
 }
 
-/** burstTable renders the burst runs (drop); empty when there is none. */
+/**
+ * burstTable renders the burst runs (ceiling-drop, drop), each p50 over ceiling-drop's; empty
+ * when there is none.
+ */
 function burstTable(mode: ModeResult): string {
   const bursts = mode.runs.filter((run) => run.burst);
   if (bursts.length === 0) return '';
-  const header = ['scenario', 'requests at once', 'p50 ms', 'p99 ms', 'last answer s', 'answers'];
+  const floor = bursts.find((run) => run.scenario === 'ceiling-drop');
+  const header = [
+    'scenario',
+    'requests at once',
+    'p50 ms',
+    'p99 ms',
+    'last answer s',
+    'p50 ÷ ceiling-drop p50',
+    'answers',
+  ];
   const rows = bursts.map((run) => [
     run.scenario,
     String(run.burst),
     latencyText(run.latencyMs.p50),
     latencyText(run.latencyMs.p99),
     fixed(run.durationSeconds, 2),
+    fixed(floor ? run.latencyMs.p50 / floor.latencyMs.p50 : null, 2),
     `${Object.entries(run.statusCounts)
       .map(([status, count]) => `${status}×${count}`)
       .join(' ')}; errors ${errorsText(run)}`,

@@ -202,11 +202,12 @@ function transfers(fixtures: Fixtures): PreparedScenario {
  * SCENARIOS are the issue's measurements, side by side on one stack: the non-durable
  * baseline, the no-op Update-with-Start ceiling, holdfast placement on a hot product and over
  * 1000 products (also with one webhook endpoint for every event enabled), the same with a new
- * customer per order (orders-cold) and as one burst of 240 first-time buyers (drop), a flash sale on 20 fresh products of 10 units each per run (most requests
- * are refused with 409 insufficient_stock), keyless repeats of one line per customer (refused
- * 409 duplicate_submission by the customer's gate after its first), holdfast transfers between
- * 200 wallets, bookings, and whole order lifecycles (placed, then paid, cancelled or left to
- * expire after a 10 s payment TTL) in steady state.
+ * customer per order (orders-cold) and as one burst of 240 first-time buyers (drop, beside
+ * the same burst of no-op requests, ceiling-drop), a flash sale on 20 fresh products of 10
+ * units each per run (most requests are refused with 409 insufficient_stock), keyless repeats
+ * of one line per customer (refused 409 duplicate_submission by the customer's gate after its
+ * first), holdfast transfers between 200 wallets, bookings, and whole order lifecycles (placed,
+ * then paid, cancelled or left to expire after a 10 s payment TTL) in steady state.
  */
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   'baseline-hot': {
@@ -258,6 +259,18 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
       'holdfast POST /v1/orders, 1000 products, every order from a new customer (a fresh JWT ' +
       '`sub`): each starts its customer’s gate and its order workflow',
     prepare: async (fixtures, hint) => coldOrders('orders-cold', fixtures, hint?.expectedRequests),
+  },
+  'ceiling-drop': {
+    name: 'ceiling-drop',
+    description:
+      `${DROP_BUYERS} no-op Update-with-Starts (the ceiling's request) sent at the same instant ` +
+      '(one burst, run once): the p50 a drop could reach if an order cost no more than the ' +
+      'ceiling',
+    prepare: async (fixtures) => ({
+      ...(await SCENARIOS.ceiling.prepare(fixtures)),
+      name: 'ceiling-drop',
+      burst: DROP_BUYERS,
+    }),
   },
   drop: {
     name: 'drop',
