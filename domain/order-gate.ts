@@ -168,33 +168,17 @@ export function backoffMs(consecutiveFailures: number, policy: GatePolicy): numb
 }
 
 /**
- * GateCloseRule is how long an idle gate stays open. 'every-window': every window of the policy
- * (throttle, duplicates, backoff maximum and reset: an hour by default), whatever the state
- * holds; the rule of runs started before GATE_CLOSES_WHEN_EMPTY (workflows/order-gate.ts).
- * 'state-windows': only the windows its state still uses, so a gate whose submissions all
- * succeeded closes after its throttle and duplicate windows (5 min by default).
+ * gateIdleMs is how long a gate waits without a submission before it closes: by then every
+ * window has passed (throttle, duplicates, backoff, reset), so a new gate starting empty
+ * refuses exactly what this one would have.
  */
-export type GateCloseRule = 'every-window' | 'state-windows';
-
-/**
- * gateIdleMs is how long a gate waits without a submission before it closes under `rule`
- * (default 'every-window'): by then every window its state uses has passed, so a new gate
- * starting empty refuses exactly what this one would. A failure not yet reset or a backoff
- * keeps the backoff windows in 'state-windows' too (a new gate would forget n).
- */
-export function gateIdleMs(
-  policy: GatePolicy,
-  state?: GateState,
-  rule: GateCloseRule = 'every-window',
-): number {
-  const windows = [policy.throttleWindowMs, policy.duplicateWindowMs];
-  const failed =
-    state !== undefined &&
-    (state.consecutiveFailures > 0 ||
-      state.lastFailureAtMs !== null ||
-      state.backoffUntilMs !== null);
-  if (rule === 'every-window' || failed) windows.push(policy.backoffMaxMs, policy.backoffResetMs);
-  return Math.max(...windows);
+export function gateIdleMs(policy: GatePolicy): number {
+  return Math.max(
+    policy.throttleWindowMs,
+    policy.duplicateWindowMs,
+    policy.backoffMaxMs,
+    policy.backoffResetMs,
+  );
 }
 
 /**
@@ -339,28 +323,16 @@ export function recordFailed(state: GateState, nowMs: number, policy: GatePolicy
 
 /**
  * nextDeadlineMs is when the gate's one timer should fire: the end of a backoff, the reset of
- * the failure count, or the idle close under `rule` (gateIdleMs), whichever comes first.
+ * the failure count, or the idle close, whichever comes first.
  */
-export function nextDeadlineMs(
-  state: GateState,
-  policy: GatePolicy,
-  rule: GateCloseRule = 'every-window',
-): number {
-  const deadlines = [state.lastActivityAtMs + gateIdleMs(policy, state, rule)];
+export function nextDeadlineMs(state: GateState, policy: GatePolicy): number {
+  const deadlines = [state.lastActivityAtMs + gateIdleMs(policy)];
   if (state.backoffUntilMs !== null) deadlines.push(state.backoffUntilMs);
   if (state.lastFailureAtMs !== null) deadlines.push(state.lastFailureAtMs + policy.backoffResetMs);
   return Math.min(...deadlines);
 }
 
-/** isGateIdle tells that a gate has nothing left to enforce under `rule` and may close at `nowMs`. */
-export function isGateIdle(
-  state: GateState,
-  nowMs: number,
-  policy: GatePolicy,
-  rule: GateCloseRule = 'every-window',
-): boolean {
-  return (
-    state.backoffUntilMs === null &&
-    nowMs - state.lastActivityAtMs >= gateIdleMs(policy, state, rule)
-  );
+/** isGateIdle tells that a gate has nothing left to enforce and may close at `nowMs`. */
+export function isGateIdle(state: GateState, nowMs: number, policy: GatePolicy): boolean {
+  return state.backoffUntilMs === null && nowMs - state.lastActivityAtMs >= gateIdleMs(policy);
 }

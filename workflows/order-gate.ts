@@ -3,7 +3,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
@@ -26,7 +25,6 @@ import {
   recordProcessed,
   submitOrderUpdate,
   type GateAnswer,
-  type GateCloseRule,
   type GatePolicy,
   type GateState,
   type OrderGateWorkflowInput,
@@ -49,15 +47,6 @@ const GATE_PLACEMENT_OPTIONS: LocalActivityOptions = {
 };
 
 const localActs = proxyLocalActivities<Activities>(GATE_PLACEMENT_OPTIONS);
-
-/**
- * GATE_CLOSES_WHEN_EMPTY is the `patched()` under which an idle gate closes once its state is
- * empty (GateCloseRule 'state-windows'): a first-time customer's gate after its throttle and
- * duplicate windows (5 min by default) instead of the backoff reset (1 h), so first-time
- * customers keep a twelfth as many gates running. Runs started before it keep 'every-window'
- * (order-gate-*-every-window.json).
- */
-export const GATE_CLOSES_WHEN_EMPTY = 'gate-closes-when-empty';
 
 /**
  * orderGateWorkflow (`customer-<customerId>-orders`) is one customer's order gate (SPEC.md §8):
@@ -93,10 +82,6 @@ class OrderGate {
   /** armedDeadlineMs is when the running timer fires; a failure due earlier wakes the loop. */
   private armedDeadlineMs = Number.POSITIVE_INFINITY;
   private wake = false;
-  /** closeRule is decided once, in the run's first workflow task (GATE_CLOSES_WHEN_EMPTY). */
-  private readonly closeRule: GateCloseRule = patched(GATE_CLOSES_WHEN_EMPTY)
-    ? 'state-windows'
-    : 'every-window';
 
   constructor(input: OrderGateWorkflowInput) {
     this.state = input.state ?? newGateState(Date.now());
@@ -159,8 +144,7 @@ class OrderGate {
   /** fail records a failed submission and wakes the timer loop when its backoff ends sooner. */
   private fail(nowMs: number): void {
     this.state = recordFailed(this.state, nowMs, this.policy);
-    if (nextDeadlineMs(this.state, this.policy, this.closeRule) < this.armedDeadlineMs)
-      this.wake = true;
+    if (nextDeadlineMs(this.state, this.policy) < this.armedDeadlineMs) this.wake = true;
   }
 
   private wasAccepted(orderId: string): boolean {
@@ -174,7 +158,7 @@ class OrderGate {
    */
   async runUntilIdle(): Promise<'idle' | 'roll over'> {
     for (;;) {
-      this.armedDeadlineMs = nextDeadlineMs(this.state, this.policy, this.closeRule);
+      this.armedDeadlineMs = nextDeadlineMs(this.state, this.policy);
       this.wake = false;
       await condition(
         () => this.wake || this.historyFull(),
@@ -183,8 +167,7 @@ class OrderGate {
       if (this.historyFull()) return 'roll over';
       const nowMs = Date.now();
       this.state = pruneGate(endBackoffIfDue(this.state, nowMs), nowMs, this.policy);
-      if (isGateIdle(this.state, nowMs, this.policy, this.closeRule) && allHandlersFinished())
-        return 'idle';
+      if (isGateIdle(this.state, nowMs, this.policy) && allHandlersFinished()) return 'idle';
     }
   }
 

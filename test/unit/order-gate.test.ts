@@ -193,29 +193,4 @@ describe('the gate closing when idle', () => {
     const failed = recordFailed(state, 0, { ...POLICY, backoffResetMs: 1 });
     expect(isGateIdle(failed, 3_600_000, POLICY)).toBe(false);
   });
-
-  it('under state-windows, a gate whose submissions succeeded closes after its throttle and duplicate windows', () => {
-    const accepted = recordAccepted(recordProcessed(newGateState(0), 0, POLICY), submission(), 0);
-    expect(gateIdleMs(POLICY, accepted, 'state-windows')).toBe(300_000);
-    expect(nextDeadlineMs(accepted, POLICY, 'state-windows')).toBe(300_000);
-    expect(isGateIdle(accepted, 299_999, POLICY, 'state-windows')).toBe(false);
-    expect(isGateIdle(pruneGate(accepted, 300_000, POLICY), 300_000, POLICY, 'state-windows')).toBe(
-      true,
-    );
-    // Pruned then, its state is a new gate's: nothing a new gate would refuse differently.
-    expect({ ...pruneGate(accepted, 300_000, POLICY), lastActivityAtMs: 300_000 }).toEqual(
-      newGateState(300_000),
-    );
-  });
-
-  it('under state-windows, a failure keeps the gate until its count resets, as every-window does', () => {
-    const failed = recordFailed(recordProcessed(newGateState(0), 0, POLICY), 0, POLICY);
-    expect(gateIdleMs(POLICY, failed, 'state-windows')).toBe(3_600_000);
-    expect(isGateIdle(endBackoffIfDue(failed, 300_000), 300_000, POLICY, 'state-windows')).toBe(
-      false,
-    );
-    const reset = pruneGate(endBackoffIfDue(failed, 3_600_000), 3_600_000, POLICY);
-    expect(reset.consecutiveFailures).toBe(0);
-    expect(isGateIdle(reset, 3_600_000, POLICY, 'state-windows')).toBe(true);
-  });
 });

@@ -11,7 +11,7 @@ import {
 } from '../../domain/order-gate';
 import type { OrderView } from '../../domain/orders';
 import { workflowIds } from '../../domain/workflow-ids';
-import { GATE_CLOSES_WHEN_EMPTY, orderGateWorkflow } from '../../workflows/order-gate';
+import { orderGateWorkflow } from '../../workflows/order-gate';
 import {
   ActivityLog,
   rejectionOf,
@@ -300,52 +300,6 @@ describe('the order gate with a mocked placement', () => {
 
     expect(next.order.status).toBe('pending_payment');
     expect((await gateOf(customerId).describe()).runId).not.toBe(firstRun.runId);
-  });
-
-  it('when every submission of a gate succeeded, then it closes after its throttle and duplicate windows, not the backoff reset', async () => {
-    const customerId = randomUUID();
-    const windows = {
-      throttleWindowMs: 300,
-      duplicateWindowMs: 300,
-      backoffMaxMs: 300,
-      backoffResetMs: 600_000,
-    };
-    await submit(submission(customerId, {}, windows));
-
-    // Under the rule before GATE_CLOSES_WHEN_EMPTY it stays open for the 10 min reset.
-    let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([
-      gateOf(customerId)
-        .result()
-        .then(() => 'closed'),
-      new Promise((resolve) => (timer = setTimeout(resolve, 30_000, 'still open after 30 s'))),
-    ]).finally(() => clearTimeout(timer));
-    expect(closed).toBe('closed');
-    const { events } = await gateOf(customerId).fetchHistory();
-    const patches = events!
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-      .map((e) => e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!)
-      .map((data) => JSON.parse(Buffer.from(data).toString('utf8')) as { id: string });
-    expect(patches.map((p) => p.id)).toEqual([GATE_CLOSES_WHEN_EMPTY]);
-  });
-
-  it('when a placement failed, then the gate stays open until the failure count resets', async () => {
-    const customerId = randomUUID();
-    const windows = {
-      throttleWindowMs: 300,
-      duplicateWindowMs: 300,
-      backoffBaseMs: 100,
-      backoffMaxMs: 300,
-      backoffResetMs: 3_000,
-    };
-    const failing = submission(customerId, {}, windows);
-    refusing.set(failing.orderId, new DomainError('insufficient_stock', 'none left'));
-    const sentAtMs = Date.now();
-    expect(await outcomeOf(submit(failing))).toBe('insufficient_stock');
-
-    await gateOf(customerId).result();
-    // A new gate would forget the failure count, so this one waits out the reset after it.
-    expect(Date.now() - sentAtMs).toBeGreaterThanOrEqual(3_000);
   });
 });
 
