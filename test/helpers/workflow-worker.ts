@@ -263,6 +263,7 @@ export async function searchAttributeOf(
 }
 
 /** gRPC status codes of the update poll (grpc/grpc status.proto). */
+const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_NOT_FOUND = 5;
 
@@ -292,8 +293,10 @@ export async function waitForUpdateAdmitted(
       );
       return;
     } catch (error) {
-      if ((error as { code?: number }).code === GRPC_DEADLINE_EXCEEDED) return;
-      if ((error as { code?: number }).code !== GRPC_NOT_FOUND) throw error;
+      const { code } = error as { code?: number };
+      if (code === GRPC_DEADLINE_EXCEEDED) return;
+      // The server may cancel a waiting poll (its own long-poll context ends): ask again.
+      if (code !== GRPC_NOT_FOUND && code !== GRPC_CANCELLED) throw error;
       if (Date.now() > deadline) throw new Error(`update ${ids.updateId} was not admitted`);
       await sleep(50);
     }
