@@ -25,20 +25,14 @@ import {
 import type { LoadHandle } from './paced';
 import { clockTicksPerSecond, cpuDelta, sampleCpu } from './proc-cpu';
 import { loadProgress } from './progress';
-import {
-  computeRatios,
-  webhookText,
-  burstText,
-  lifecycleText,
-  type ModeResult,
-  type ReportMeta,
-} from './report';
-import { connectionsText } from './report-format';
+import { computeRatios, type ModeResult, type ReportMeta } from './report';
+import { runLine } from './run-line';
 import { SCENARIOS, type PreparedScenario } from './scenarios';
 import { LIFECYCLE_LEAD_IN_MS } from './lifecycle';
 import { seedFixtures, type Fixtures } from './seed';
 import { startBenchStack, type BenchStack } from './stack';
 import { writeReport, printReport } from './output';
+import { measureGateReplay } from './replay-cost';
 import { startWebhookHook, type WebhookHook } from './webhook';
 import { sleep, StopSteps } from '../../tools/process';
 
@@ -169,13 +163,15 @@ async function runAll(
       const status = BURST_SCENARIOS.includes(name)
         ? `${name} (one burst)`
         : `${name} × ${connections} conn${halfPeak ? ' at ½ peak' : ''}`;
-      const result = await ticking(status, measuredSeconds(options, name), () =>
+      const slowBefore = stack.slowWorkflowTasks();
+      const measured = await ticking(status, measuredSeconds(options, name), () =>
         measureQuietly(
           { ...common, connections, offeredPerSecond, durationMs: options.durationMs },
           async () => SCENARIOS[name].prepare(fixtures, { expectedRequests: expected }),
           hook,
         ),
       );
+      const result = { ...measured, slowWorkflowTasks: stack.slowWorkflowTasks() - slowBefore };
       runs.push(result);
       progress.log(runLine(result));
       assertChildrenRunning(stack);
@@ -238,36 +234,6 @@ function halfPeakRate(runs: RunResult[], name: ScenarioName): number {
   return Math.max(1, Math.floor(peak / 2));
 }
 
-/** runLine is the one-line summary of a run logged above the bar. */
-function runLine(run: RunResult): string {
-  const cpu = run.cpuSecondsPerOrder;
-  const cpuText = cpu
-    ? ROLES.map((role) => `${role} ${(1000 * cpu[role]).toFixed(2)}`).join(' ')
-    : '–';
-  return (
-    `${run.scenario.padEnd(16)} ${connectionsText(run).padStart(3)} conn: ` +
-    `${run.okPerSecond.toFixed(1)} ok/s, p50 ${run.latencyMs.p50.toFixed(1)} ms, ` +
-    `p99 ${run.latencyMs.p99.toFixed(1)} ms, ` +
-    `CPU ms/order ${cpuText}, ${temporalText(run)}, ` +
-    `statuses ${JSON.stringify(run.statusCounts)}, ` +
-    `others ${othersPercent(run).toFixed(0)}% of a core` +
-    (run.discardedNoisy?.length ? ` (${run.discardedNoisy.length} noisy attempts discarded)` : '') +
-    (run.burst ? `, ${burstText(run)}` : '') +
-    (run.webhook ? `, webhooks ${webhookText(run.webhook)}` : '') +
-    (run.lifecycle ? `, ${lifecycleText(run.lifecycle)}` : '')
-  );
-}
-
-/** temporalText is a run's Temporal requests per order, for runLine. */
-function temporalText(run: RunResult): string {
-  const cost = run.temporal;
-  if (!cost) return 'Temporal req/order –';
-  return (
-    `Temporal req/order frontend ${cost.frontendRequestsPerOk.toFixed(2)} ` +
-    `persistence ${cost.persistenceRequestsPerOk.toFixed(2)}`
-  );
-}
-
 /** assertChildrenRunning throws when the API or the worker has exited mid-bench. */
 function assertChildrenRunning(stack: BenchStack): void {
   for (const child of stack.children) {
@@ -290,6 +256,11 @@ async function benchMode(persistence: Persistence, context: ModeContext): Promis
     const runs = await runAll(stack, fixtures, hook, context);
     log('checking invariants');
     const checks = await runChecks(stack.db, stack.apiUrl, runs);
+    log("replaying the longest pool gate's history");
+    const gateReplay = await measureGateReplay(
+      stack.temporalAddress,
+      fixtures.customers.map((customer) => customer.sub),
+    );
     const logLines = Object.fromEntries(
       stack.children.map((child) => [
         child.name,
@@ -303,6 +274,7 @@ async function benchMode(persistence: Persistence, context: ModeContext): Promis
       checks,
       ratios: computeRatios(runs, options.connections),
       logLines,
+      ...(gateReplay ? { gateReplay } : {}),
     };
   } catch (err) {
     // A failed request or probe often means a child died: say so, with its last output.

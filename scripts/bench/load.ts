@@ -89,6 +89,11 @@ export interface RunResult {
   webhook?: WebhookFigures;
   /** lifecycle are an orders-lifecycle run's completed lifecycles (lifecycle.ts). */
   lifecycle?: LifecycleFigures;
+  /**
+   * slowWorkflowTasks counts the worker's workflow tasks over 5 s that finished while this run
+   * (its attempts included) was measured (BenchStack.slowWorkflowTasks).
+   */
+  slowWorkflowTasks?: number;
 }
 
 /** othersPercent is the CPU of processes outside the bench during a run, in % of one core. */

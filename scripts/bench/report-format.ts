@@ -1,5 +1,6 @@
 /** Formatting of the bench report's figures and markdown tables (report.ts). */
 import type { RunResult } from './load';
+import type { GateReplayCost } from './replay-cost';
 
 /** fixed shows a figure with `digits` decimals, or – when there is none. */
 export const fixed = (value: number | undefined | null, digits: number) =>
@@ -29,4 +30,16 @@ export function errorsText(run: RunResult): string {
 export function table(header: string[], rows: string[][], leftColumns = 1): string {
   const align = header.map((_, index) => (index < leftColumns ? ':--' : '--:'));
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** gateReplayText says what replaying the longest pool gate took; empty without one. */
+export function gateReplayText(cost: GateReplayCost | undefined): string {
+  if (!cost) return '';
+  return (
+    `Gate replay after the runs: the longest pool gate's run (${cost.historyEvents} events, ` +
+    `${fixed(cost.historyBytes / 1024, 0)} KiB) replays in ${fixed(cost.replayMsMedian, 0)} ms, ` +
+    `its first workflow task alone in ${fixed(cost.prefixMsMedian, 0)} ms: ` +
+    `${fixed(cost.replayMsPerEvent, 2)} ms per event (medians of 5), what a gate's next ` +
+    "workflow task costs the worker's one workflow thread once the gate has left the cache.\n"
+  );
 }

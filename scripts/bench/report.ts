@@ -2,9 +2,17 @@ import type { BenchCheck } from './checks';
 import { NOISY_OTHERS_PERCENT, othersPercent, ROLES, type RunResult } from './load';
 import { SCENARIO_NAMES, type BenchOptions, type Persistence, type ScenarioName } from './options';
 import { SCENARIOS } from './scenarios';
+import type { GateReplayCost } from './replay-cost';
 import { DELIVERY_WAIT_MS, type WebhookFigures } from './webhook';
 import type { LifecycleFigures } from './lifecycle';
-import { connectionsText, errorsText, fixed, latencyText, table } from './report-format';
+import {
+  connectionsText,
+  errorsText,
+  fixed,
+  gateReplayText,
+  latencyText,
+  table,
+} from './report-format';
 
 /** ModeResult is everything measured against one Temporal persistence mode. */
 export interface ModeResult {
@@ -20,6 +28,8 @@ export interface ModeResult {
    * their runs, which the SDK logs at warn ("Workflow failed"), so warn is expected.
    */
   logLines: Record<string, { warn: number; error: number; errorSamples: string[] }>;
+  /** gateReplay is the replay of the longest pool gate after the runs (replay-cost.ts). */
+  gateReplay?: GateReplayCost;
 }
 
 /** Ratio is one throughput ratio (ok/s over ok/s) at each connection count. */
@@ -88,6 +98,7 @@ function runsTable(mode: ModeResult): string {
     'Temporal frontend req/order',
     'Temporal persistence req/order',
     'others CPU %',
+    'workflow tasks > 5 s',
     'answers',
     'errors',
   ];
@@ -105,6 +116,7 @@ function runsTable(mode: ModeResult): string {
     fixed(run.temporal?.frontendRequestsPerOk, 2),
     fixed(run.temporal?.persistenceRequestsPerOk, 2),
     `${fixed(othersPercent(run), 0)}${othersPercent(run) > NOISY_OTHERS_PERCENT ? ' ⚠' : ''}`,
+    String(run.slowWorkflowTasks ?? 0),
     Object.entries(run.statusCounts)
       .map(([status, count]) => `${status}×${count}`)
       .join(' '),
@@ -340,6 +352,9 @@ export function renderMarkdown(meta: ReportMeta, modes: ModeResult[]): string {
       'polls, task completions) and `persistence_requests` of every service; – where the server ' +
       'serves no metrics (the full server of `postgres`). Others CPU % is what processes outside the bench (other ' +
       `work on a shared machine) used in that window, in % of one core; ⚠ over ${NOISY_OTHERS_PERCENT}. ` +
+      "Workflow tasks > 5 s counts the worker's workflow tasks that took longer (the SDK's " +
+      'TMPRL1104 warning) and finished in the run: a task waits that long behind replays of ' +
+      "gates that left the worker's cache, and one past the 10 s workflow task timeout is retried. " +
       'A connection count like `64 @ 27/s` is a half-peak run: the offered load capped at half ' +
       "the scenario's best ok/s, for the latency of a busy but unsaturated server.",
     '',
@@ -356,6 +371,7 @@ export function renderMarkdown(meta: ReportMeta, modes: ModeResult[]): string {
       lifecycleTable(mode),
       '',
       noisyText(mode.runs),
+      gateReplayText(mode.gateReplay),
       `Idle CPU % before the runs: ${Object.entries(mode.idleCpuPercent)
         .map(([role, percent]) => `${role} ${fixed(percent, 1)}`)
         .join(', ')}. Log lines at warn / error: ${Object.entries(mode.logLines)

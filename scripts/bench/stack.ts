@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,7 +95,19 @@ export interface BenchStack {
   /** rolePids maps each measured role to the root of its process tree. */
   rolePids: { api: number; worker: number; temporal: number; postgres: number };
   children: TsChild[];
+  /**
+   * slowWorkflowTasks counts the worker's workflow tasks that took over 5 s so far (the SDK
+   * logs each as SLOW_WORKFLOW_TASK_MARK): a gate's task waits that long when it queues behind
+   * replays or placements, and a task past the 10 s workflow task timeout is retried.
+   */
+  slowWorkflowTasks: () => number;
 }
+
+/**
+ * SLOW_WORKFLOW_TASK_MARK is the code of the SDK core's warning for a workflow task that took
+ * longer than TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS (default 5 s).
+ */
+const SLOW_WORKFLOW_TASK_MARK = '[TMPRL1104]';
 
 /** BENCH_ORDERS_SQL creates the baseline route's table (bench only, not a migration). */
 const BENCH_ORDERS_SQL = `CREATE TABLE IF NOT EXISTS bench_orders (
@@ -150,26 +163,7 @@ export async function startBenchStack(
   await db.sequelize.query(BENCH_ORDERS_SQL);
   const apiPort = await freePort();
   const env = childEnv({ databaseUrl: pg.url, temporalAddress: temporal.address, apiPort });
-  const [worker, api] = await Promise.all([
-    spawnTsEntry({
-      name: 'bench worker',
-      entry: path.join(HERE, 'worker.ts'),
-      env,
-      ready: 'bench worker running',
-      readyTimeoutMs: STARTUP_TIMEOUT_MS,
-      // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the API and the worker into <dir>.
-      cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
-    }),
-    spawnTsEntry({
-      name: 'bench API',
-      entry: path.join(HERE, 'api-server.ts'),
-      env,
-      ready: 'bench api listening',
-      readyTimeoutMs: STARTUP_TIMEOUT_MS,
-      // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the API and the worker into <dir>.
-      cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
-    }),
-  ]);
+  const { worker, api, slowWorkflowTasks } = await spawnChildren(env);
   cleanup.add('worker', () => worker.stop());
   cleanup.add('api', () => api.stop());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -184,7 +178,43 @@ export async function startBenchStack(
     db,
     rolePids: { api: api.pid, worker: worker.pid, temporal: temporal.pid, postgres: postmasterPid },
     children: [api, worker],
+    slowWorkflowTasks,
   };
+}
+
+/**
+ * spawnChildren starts the bench worker and the bench API with `env`, each logged to
+ * BENCH_LOG_DIR when set, and counts the worker's slow workflow tasks.
+ */
+async function spawnChildren(env: Record<string, string>) {
+  const workerLog = logTo('worker');
+  let slowTasks = 0;
+  // BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the API and the worker into <dir>.
+  const common = {
+    env,
+    readyTimeoutMs: STARTUP_TIMEOUT_MS,
+    cpuProfileDir: process.env.BENCH_CPU_PROF_DIR,
+  };
+  const [worker, api] = await Promise.all([
+    spawnTsEntry({
+      ...common,
+      name: 'bench worker',
+      entry: path.join(HERE, 'worker.ts'),
+      ready: 'bench worker running',
+      echo: (line) => {
+        workerLog?.(line);
+        if (line.includes(SLOW_WORKFLOW_TASK_MARK)) slowTasks += 1;
+      },
+    }),
+    spawnTsEntry({
+      ...common,
+      name: 'bench API',
+      entry: path.join(HERE, 'api-server.ts'),
+      ready: 'bench api listening',
+      echo: logTo('api'),
+    }),
+  ]);
+  return { worker, api, slowWorkflowTasks: () => slowTasks };
 }
 
 /**
@@ -227,6 +257,17 @@ function childEnv(input: {
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_ALLOW_PRIVATE: 'true',
   };
+}
+
+/**
+ * logTo appends a child's output lines, time-stamped, to BENCH_LOG_DIR/<role>.log when that is
+ * set (the children log at warn: slow workflow tasks, refusals under load, errors).
+ */
+function logTo(role: string): ((line: string) => void) | undefined {
+  const dir = process.env.BENCH_LOG_DIR;
+  if (!dir) return undefined;
+  const file = path.join(dir, `${role}.log`);
+  return (line) => appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
 }
 
 /** waitReady polls GET /readyz until it answers 200. @throws Error after `timeoutMs`. */
