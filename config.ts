@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bool, durationMs, durationOrZeroMs, int } from './config-parsers';
 import { DAY_MS } from './domain/duration';
+import { GATE_HISTORY_EVENTS_MAX_DEFAULT } from './domain/order-gate';
 import { LIST_LIMIT_MAX_DEFAULT, LIST_LIMIT_MAX_MAX } from './domain/schemas';
 import {
   AUDIT_CART_MAX_BYTES_DEFAULT,
@@ -61,7 +62,7 @@ const envSchema = z.object({
   ORDER_BACKOFF_MAX: durationMs.default(60_000),
   ORDER_BACKOFF_RESET: durationMs.default(60 * 60_000),
   DUPLICATE_WINDOW: durationMs.default(5 * 60_000),
-  ORDER_GATE_HISTORY_MAX: int(20, 50_000).default(2_000),
+  ORDER_GATE_HISTORY_MAX: int(20, 50_000).default(GATE_HISTORY_EVENTS_MAX_DEFAULT),
   ORDER_GATE_TIMEOUT: durationMs.default(15_000),
   ORDER_FAILURE_RETENTION_DAYS: int(1, 3650).default(90),
   IDEMPOTENCY_KEY_TTL: durationMs

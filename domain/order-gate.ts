@@ -18,6 +18,17 @@ export const THROTTLE_WINDOW_MS = 60_000;
 export const ACCEPTED_SUBMISSIONS_MAX = 200;
 
 /**
+ * GATE_HISTORY_EVENTS_MAX_DEFAULT is ORDER_GATE_HISTORY_MAX's default: a gate continues as new
+ * at 200 history events (about 35 orders). A gate that has left the worker's cache replays its
+ * whole run before its next submission, on the worker's one workflow thread, at about 0.6 ms
+ * per event on the 2-core machine (docs/performance.md, "A gate that has left the cache"):
+ * about 0.15 s at 200, so the 40 workflow task slots' worth of such replays fit in the 10 s
+ * workflow task timeout. At 2,000 one replay took over a second, and returning customers
+ * arriving together timed gate tasks out into retries that replayed again.
+ */
+export const GATE_HISTORY_EVENTS_MAX_DEFAULT = 200;
+
+/**
  * GATE_ROLLING_OVER is the failure type with which a gate's Update validator turns a submission
  * away while the gate continues as new; the API sends it again and it reaches the new run.
  * Never shown to clients (after the retries run out, the answer is 503).

@@ -50,7 +50,7 @@ describe('loadConfig', () => {
       orderBackoffMaxMs: 60_000,
       orderBackoffResetMs: 60 * 60_000,
       duplicateWindowMs: 5 * 60_000,
-      orderGateHistoryMax: 2_000,
+      orderGateHistoryMax: 200,
       orderGateTimeoutMs: 15_000,
       orderFailureRetentionDays: 90,
       bodyMaxBytes: 65_536,
