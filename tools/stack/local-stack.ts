@@ -171,16 +171,14 @@ export interface StartTemporalInput {
 }
 
 /**
- * DEV_SERVER_DYNAMIC_CONFIG is the dynamic config every local dev server runs with. Beside
- * turning Updates and multi-operations (Update-with-Start) on, it removes per-request costs
- * measured on CLI 1.5.1 (ARCHITECTURE.md "What a workflow interaction costs": a no-op
- * Update-with-Start went from 49/s to 68/s): no forced search-attribute cache refresh on every
- * read, eager activity execution, and 4 concurrent IO operations on the one history shard.
- * `history.transferProcessorMaxPollRPS` (server default 20) caps how often a shard reads its
- * transfer queue, and every new workflow task waits in that queue before matching hands it to
- * a worker: at 20 reads a second a one-client no-op Update-with-Start waited 20–30 ms between
- * WorkflowTaskScheduled and WorkflowTaskStarted (its history's timestamps) and took 50 ms at
- * p50; at 1000 it waits 3–5 ms and takes 28–32 ms.
+ * DEV_SERVER_DYNAMIC_CONFIG is the dynamic config every local dev server runs with (measured on
+ * CLI 1.5.1, ARCHITECTURE.md "What a workflow interaction costs"): Updates and Update-with-Start
+ * on; no forced search-attribute cache refresh per read, eager activities, 4 IO operations on
+ * the one history shard (a no-op Update-with-Start: 49/s → 68/s); the transfer queue read up to
+ * 1000 times a second instead of 20, as every new workflow task waits there (one client's no-op
+ * took 50 ms at p50 then, 28–32 ms now); one partition per task queue instead of 4, where a
+ * first task no poller waited for sat 2 s in its partition's backlog (one client's no-op: 23/s
+ * → 67/s, docs/performance.md).
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = [
   'frontend.enableUpdateWorkflowExecution=true',
@@ -189,6 +187,8 @@ export const DEV_SERVER_DYNAMIC_CONFIG = [
   'system.enableActivityEagerExecution=true',
   'history.shardIOConcurrency=4',
   'history.transferProcessorMaxPollRPS=1000',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
 ];
 
 /**
